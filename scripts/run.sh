@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start the assistant: action server + Rasa server (HTTP API, REST channel).
+# Ports and addresses come from the environment (defaults in brackets):
+#   RASA_PORT [5005]  ACTION_PORT [5055]  RASA_AUTH_TOKEN [generated into var/secrets.env]
+# Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/log
+BIN=.venv/bin
+RASA_PORT=${RASA_PORT:-5005}
+ACTION_PORT=${ACTION_PORT:-5055}
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+# A token for Rasa's HTTP API (the handoff console uses it); generated once.
+if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+  [ -f var/secrets.env ] || echo "RASA_AUTH_TOKEN=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > var/secrets.env
+  # shellcheck disable=SC1091
+  source var/secrets.env
+fi
+export RASA_AUTH_TOKEN
+
+# endpoints.yml names the default action server port; follow ACTION_PORT if changed.
+ENDPOINTS=endpoints.yml
+if [ "$ACTION_PORT" != 5055 ]; then
+  ENDPOINTS=var/endpoints.runtime.yml
+  sed "s#http://localhost:5055/webhook#http://localhost:${ACTION_PORT}/webhook#" endpoints.yml > "$ENDPOINTS"
+fi
+
+pids=()
+cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup INT TERM EXIT
+
+$BIN/rasa run actions --port "$ACTION_PORT" --actions actions > var/log/actions.log 2>&1 &
+pids+=($!)
+$BIN/python -m seba.server run --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*" \
+  --port "$RASA_PORT" --model models/seba.tar.gz --endpoints "$ENDPOINTS" \
+  --credentials credentials.yml > var/log/rasa.log 2>&1 &
+pids+=($!)
+
+echo "Starting Seba (logs in var/log/) ..."
+for _ in $(seq 1 180); do
+  if curl -fsS "http://localhost:${RASA_PORT}/status?token=${RASA_AUTH_TOKEN}" >/dev/null 2>&1; then break; fi
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || { echo "A server exited; see var/log/"; tail -20 var/log/*.log; exit 1; }; done
+  sleep 1
+done
+cat <<MSG
+
+Seba is running.
+  Talk to it (REST):  curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"আমার অর্ডার কোথায়?"}'
+  In a terminal:      .venv/bin/rasa shell  (while this runs, in another terminal: see README)
+  Rasa HTTP API:      http://localhost:${RASA_PORT}  (token in var/secrets.env)
+  Action server:      http://localhost:${ACTION_PORT}/health
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "A server stopped; see var/log/." >&2
+exit 1

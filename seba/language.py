@@ -1,0 +1,139 @@
+"""Which language a customer writes in, and which language we answer in.
+
+Per message: Bengali script share decides Bangla; Latin text is Banglish when it
+carries romanised-Bangla words from a small lexicon, English when it carries
+English function words. Words both use ("order", "ok", "delivery", "bkash") and
+digits decide nothing, so "10456" keeps the language of the conversation.
+
+Banglish is answered in Bangla script: romanised spelling has no standard (kobe,
+kbe, kbay), so a Banglish reply reads as careless in a shop's voice, while every
+Banglish writer reads Bangla script — they type Latin because of the keyboard.
+"""
+
+import functools
+import re
+from typing import Any, Iterable, Optional
+
+BN, EN, BANGLISH = "bn", "en", "banglish"
+
+_BENGALI_LETTER = re.compile(r"[\u0980-\u09E5\u09F0-\u09FF]")
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+# Romanised Bangla as customers type it (several spellings each).
+BANGLISH_WORDS = frozenset("""
+ami amar amake amr amra amader apni apnar apnara apnader apnake apnr tumi tomar tmr
+vai bhai vaia vaiya vaiyya bhaiya bhaia vaiya apu apa afa dada didi mama
+ki kি kii kire kisu kichu kico kichui koto kto kot koy kotodin kobe kbe kbay kothay kothai kotay
+keno kno kn kivabe kibhabe kibabe kemne kemon kmn kemn kon kun konta kontа kothay
+ache ase achhe ace acha asen achen acen achi asi nai nei nay nai naki
+hobe hbe hbe hoise hoiche hoyeche hoyche hoy hoi hoilo holo hocche hosse hoche hoyni hoinai
+korbo krbo korte krte kore kre koren korun korsi korchi korechi korsen korben kora
+chai cai chaitesi chacchi chaisilam dite dibo diben dien den dao dilam disi dise diyeche diye
+pabo pbo pai paini painai pelam pacchi pawa paoa pabo paben
+lagbe lgbe lage lagse laglo lagche jabe jbe jay jai jacche gese geche gelo jaite
+dam daam taka takar tk ta ti te er r ekta akta ekti eta ota oita eita segula egula
+shob sob sobai ekhon akhon ekhono akhono aj ajke kal kalke porshu din diner mash
+dhonnobad dhonyobad donnobad thik tik thikache achha accha acca bhalo valo vlo kharap
+kharaf boro choto soto ferot ferat fert batil pathan pathaben pathaise pathiyechen
+niye theke sathe shathe songe jonno jnno jodi tahole tahle tai tobe kintu ar abar
+parbo parben parena pari bolen bolun bolben bujhi bujhlam bujhte janan janaben jante
+chilo silo chhilo hoyto mone dekhen dekhi dekhte janina jani kotha ekhane okhane
+vabe bhabe moto mto shundor sundor dorkar lagbena lagbe na kore den koira
+jinish jinis malta mal parcel porcel bikash
+""".split())
+
+ENGLISH_WORDS = frozenset("""
+i i'm im me my mine you your you're yours we our us he she they them their it its
+is are was were am be been being do does did don't doesn't didn't have has had
+the a an this that these those what when where why how which who whom whose
+can could will would should shall may might must want need get got give given
+to of for in on at by with from about into over after before until since
+not no yes yet still already just only also very much many more most some any
+there here then than too so but and or if because while please thanks thank
+order ordered received receive arrived arrive deliver delivered status cancel
+return refund money back price cost available stock size colour color
+""".split())
+
+# Words both varieties use: they tell nothing on their own.
+NEUTRAL_WORDS = frozenset("""
+hi hello hey hlw helo ok okay oke okk k hmm hm thanks thanku tnx thx pls plz please
+order delivery product price size cod bkash nagad rocket sir madam mam maam bro
+salam assalamualaikum asslamualaikum walaikum inbox page number phone no
+""".split())
+
+
+@functools.lru_cache(maxsize=4096)
+def detect_variety(text: Optional[str]) -> Optional[str]:
+    """'bn', 'en', 'banglish', or None when the text decides nothing."""
+    if not text:
+        return None
+    bengali = len(_BENGALI_LETTER.findall(text))
+    words = _LATIN_WORD.findall(text.lower())
+    latin = sum(len(w) for w in words)
+    if bengali and bengali >= 0.25 * (bengali + latin):
+        return BN
+    banglish = sum(1 for w in words if w in BANGLISH_WORDS and w not in NEUTRAL_WORDS)
+    english = sum(
+        1 for w in words
+        if w in ENGLISH_WORDS and w not in NEUTRAL_WORDS and w not in BANGLISH_WORDS
+    )
+    if banglish and banglish >= english:
+        return BANGLISH
+    if english:
+        return EN
+    if bengali:
+        return BN
+    # Latin words we know nothing about: English unless they are all neutral.
+    unknown = [w for w in words if w not in NEUTRAL_WORDS and len(w) > 1]
+    return EN if unknown else None
+
+
+def reply_language(variety: Optional[str], default: str = BN) -> str:
+    """Bangla for Bangla and Banglish, English for English."""
+    if variety == EN:
+        return EN
+    if variety in (BN, BANGLISH):
+        return BN
+    return default
+
+
+def _user_events(events: Iterable[Any]):
+    """(text, metadata) of user messages, newest first, for Rasa or rasa-sdk events."""
+    for event in reversed(list(events)):
+        if isinstance(event, dict):
+            if event.get("event") == "user":
+                yield event.get("text"), event.get("metadata") or {}
+        elif getattr(event, "type_name", None) == "user":
+            yield getattr(event, "text", None), getattr(event, "metadata", None) or {}
+
+
+def _metadata_language(metadata: Any) -> Optional[str]:
+    if isinstance(metadata, dict):
+        lang = metadata.get("language") or (metadata.get("customData") or {}).get("language")
+        if lang in (BN, EN):
+            return lang
+    return None
+
+
+def language_for_events(events: Iterable[Any], default: str = BN) -> str:
+    """Reply language for a conversation.
+
+    The newest message that decides a variety wins; otherwise the language the
+    channel reported with the newest message (the web bubble sends the page's);
+    otherwise an older decisive message; otherwise ``default``.
+    """
+    fallback_from_metadata = None
+    for index, (text, metadata) in enumerate(_user_events(events)):
+        variety = detect_variety(text)
+        if variety:
+            return reply_language(variety)
+        if index == 0:
+            fallback_from_metadata = _metadata_language(metadata)
+            if fallback_from_metadata:
+                return fallback_from_metadata
+    return default
+
+
+def language_for_tracker(tracker: Any, default: str = BN) -> str:
+    """Reply language for a Rasa ``DialogueStateTracker`` or a rasa-sdk ``Tracker``."""
+    return language_for_events(getattr(tracker, "events", None) or [], default)
