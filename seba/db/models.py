@@ -1,0 +1,221 @@
+"""The shop's tables. Schema changes go through an Alembic migration (seba/db/migrations)."""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from seba.db import local_now
+
+ORDER_STATUSES = (
+    "placed", "confirmed", "packed", "shipped", "out_for_delivery", "delivered", "cancelled",
+    "returned",
+)
+AREAS = ("inside_dhaka", "outside_dhaka")
+COURIERS = ("Pathao", "Steadfast", "RedX", "Paperfly", "Sundarban")
+PAYMENT_METHODS = ("cod", "bkash", "nagad", "card")
+PAYMENT_STATUSES = ("pending", "paid", "refunded", "refund_pending")
+RETURN_REASONS = ("wrong_size_or_colour", "damaged", "not_as_described", "changed_mind")
+RETURN_STATUSES = ("requested", "approved", "picked_up", "received", "refunded", "rejected")
+REFUND_METHODS = ("bkash", "nagad", "card", "bank")
+REFUND_STATUSES = ("pending", "processing", "completed")
+
+# Named constraints: Alembic's batch mode on SQLite needs names to alter tables later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def one_of(column: str, values) -> CheckConstraint:
+    """CHECK (column IN (...)), named ck_<table>_<column>."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (one_of("area", AREAS),)
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False)
+    phone = Column(String(11), nullable=False, index=True)  # 01XXXXXXXXX
+    email = Column(String(200))
+    address = Column(String(300))
+    area = Column(String(20), nullable=False, default="inside_dhaka")
+    created_at = Column(DateTime, nullable=False, default=local_now)
+
+    orders = relationship("Order", back_populates="customer", order_by="Order.placed_at")
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.phone}>"
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price"),
+        CheckConstraint("stock >= 0", name="stock"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sku = Column(String(40), nullable=False, unique=True, index=True)
+    name_bn = Column(String(200), nullable=False)
+    name_en = Column(String(200), nullable=False)
+    # Comma-separated extra spellings (Bangla variants, Banglish): "borka,borkha,burka,abaya".
+    keywords = Column(String(500), nullable=False, default="")
+    category = Column(String(40), nullable=False, index=True)
+    colour_bn = Column(String(40))
+    colour_en = Column(String(40))
+    price = Column(Integer, nullable=False)  # BDT
+    stock = Column(Integer, nullable=False, default=0)
+    # Derived from shop.yml non_returnable_categories when the product is added, then stored
+    # so that a single product can be made an exception.
+    returnable = Column(Boolean, nullable=False, default=True)
+    sizes = Column(String(100))  # "S,M,L,XL"
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    updated_at = Column(DateTime, nullable=False, default=local_now, onupdate=local_now)
+
+    @property
+    def keyword_list(self) -> list:
+        return [k.strip() for k in (self.keywords or "").split(",") if k.strip()]
+
+    @property
+    def in_stock(self) -> bool:
+        return (self.stock or 0) > 0
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_bn
+
+    def __repr__(self) -> str:
+        return f"<Product {self.sku} {self.name_en!r}>"
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        one_of("status", ORDER_STATUSES),
+        one_of("delivery_area", AREAS),
+        one_of("courier", COURIERS),
+        one_of("payment_method", PAYMENT_METHODS),
+        one_of("payment_status", PAYMENT_STATUSES),
+    )
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(7), nullable=False, unique=True, index=True)  # 5-7 digits
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    phone = Column(String(11), nullable=False, index=True)  # the phone given with the order
+    delivery_area = Column(String(20), nullable=False)
+    address = Column(String(300), nullable=False)
+    status = Column(String(20), nullable=False, default="placed", index=True)
+    courier = Column(String(20))
+    tracking_code = Column(String(40))
+    payment_method = Column(String(10), nullable=False, default="cod")
+    payment_status = Column(String(20), nullable=False, default="pending")
+    subtotal = Column(Integer, nullable=False)
+    delivery_charge = Column(Integer, nullable=False)
+    total = Column(Integer, nullable=False)
+    placed_at = Column(DateTime, nullable=False, default=local_now)
+    confirmed_at = Column(DateTime)
+    packed_at = Column(DateTime)
+    shipped_at = Column(DateTime)
+    delivered_at = Column(DateTime)
+    cancelled_at = Column(DateTime)
+    expected_delivery = Column(Date)
+    updated_at = Column(DateTime, nullable=False, default=local_now, onupdate=local_now)
+
+    customer = relationship("Customer", back_populates="orders")
+    items = relationship(
+        "OrderItem", back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    return_requests = relationship(
+        "ReturnRequest", back_populates="order", cascade="all, delete-orphan",
+        order_by="ReturnRequest.id",
+    )
+    refunds = relationship(
+        "Refund", back_populates="order", cascade="all, delete-orphan", order_by="Refund.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status}>"
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
+    product_id = Column(Integer, ForeignKey("products.id"), nullable=False, index=True)
+    quantity = Column(Integer, nullable=False, default=1)
+    unit_price = Column(Integer, nullable=False)  # BDT at the time of the order
+    size = Column(String(10))
+    colour = Column(String(40))
+
+    order = relationship("Order", back_populates="items")
+    product = relationship("Product")
+
+    @property
+    def line_total(self) -> int:
+        return self.quantity * self.unit_price
+
+
+class ReturnRequest(Base):
+    __tablename__ = "return_requests"
+    __table_args__ = (one_of("reason", RETURN_REASONS), one_of("status", RETURN_STATUSES))
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(30), nullable=False, unique=True, index=True)  # RT-10457-1
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
+    reason = Column(String(30), nullable=False)
+    details = Column(Text)
+    status = Column(String(20), nullable=False, default="requested")
+    sender_id = Column(String(255))  # Rasa conversation id
+    channel = Column(String(40))
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    updated_at = Column(DateTime, nullable=False, default=local_now, onupdate=local_now)
+
+    order = relationship("Order", back_populates="return_requests")
+    refunds = relationship("Refund", back_populates="return_request")
+
+    def __repr__(self) -> str:
+        return f"<ReturnRequest {self.reference} {self.status}>"
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (
+        one_of("method", REFUND_METHODS),
+        one_of("status", REFUND_STATUSES),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
+    return_request_id = Column(Integer, ForeignKey("return_requests.id"), index=True)
+    amount = Column(Integer, nullable=False)  # BDT
+    method = Column(String(10), nullable=False)
+    account = Column(String(40))  # masked, e.g. 017•••••001
+    status = Column(String(20), nullable=False, default="pending")
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    expected_by = Column(Date)
+    completed_at = Column(DateTime)
+
+    order = relationship("Order", back_populates="refunds")
+    return_request = relationship("ReturnRequest", back_populates="refunds")
+
+    def __repr__(self) -> str:
+        return f"<Refund {self.id} {self.amount} {self.status}>"
