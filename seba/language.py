@@ -31,8 +31,10 @@ korbo krbo korte krte kore kre koren korun korsi korchi korechi korsen korben ko
 chai cai chaitesi chacchi chaisilam dite dibo diben dien den dao dilam disi dise diyeche diye
 pabo pbo pai paini painai pelam pacchi pawa paoa pabo paben
 lagbe lgbe lage lagse laglo lagche jabe jbe jay jai jacche gese geche gelo jaite
-dam daam taka takar tk ta ti te er r ekta akta ekti eta ota oita eita segula egula
+dam daam taka takar tk ta ti te er ekta akta ekti eta ota oita eita segula egula
 shob sob sobai ekhon akhon ekhono akhono aj ajke kal kalke porshu din diner mash
+ji jee jii ha haa hoo hu uhu ekdom oboshshoi oboshoi obosshoi oitai khaiso golpo hotash vua
+nen niben nibo cholbe khola kokhon kokhn bondho thakbe thake upay hafez allah
 dhonnobad dhonyobad donnobad thik tik thikache achha accha acca bhalo valo vlo kharap
 kharaf boro choto soto ferot ferat fert batil pathan pathaben pathaise pathiyechen
 niye theke sathe shathe songe jonno jnno jodi tahole tahle tai tobe kintu ar abar
@@ -43,7 +45,7 @@ jinish jinis malta mal parcel porcel bikash
 """.split())
 
 ENGLISH_WORDS = frozenset("""
-i i'm im me my mine you your you're yours we our us he she they them their it its
+i i'm im me my mine you u your ur you're yours we our us he she they them their it its
 is are was were am be been being do does did don't doesn't didn't have has had
 the a an this that these those what when where why how which who whom whose
 can could will would should shall may might must want need get got give given
@@ -65,8 +67,8 @@ salam assalamualaikum asslamualaikum walaikum inbox page number phone no
 @functools.lru_cache(maxsize=4096)
 def detect_variety(text: Optional[str]) -> Optional[str]:
     """'bn', 'en', 'banglish', or None when the text decides nothing."""
-    if not text:
-        return None
+    if not text or text.lstrip().startswith("/"):
+        return None  # empty, or a button payload such as /affirm: decides nothing
     bengali = len(_BENGALI_LETTER.findall(text))
     words = _LATIN_WORD.findall(text.lower())
     latin = sum(len(w) for w in words)

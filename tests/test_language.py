@@ -18,7 +18,9 @@ def test_detect_variety(text, variety):
     assert detect_variety(text) == variety
 
 
-@pytest.mark.parametrize("text", ["10456", "ok", "hi", "😀👍", "", None, "01711000001"])
+@pytest.mark.parametrize("text", [
+    "10456", "ok", "hi", "😀👍", "", None, "01711000001", "/greet", '/inform{"return_reason":"damaged"}',
+])
 def test_neutral_text_decides_nothing(text):
     assert detect_variety(text) is None
 

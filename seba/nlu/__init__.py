@@ -1,5 +1,10 @@
 """Custom Rasa NLU components (referenced from config.yml by their full path)."""
 
-from seba.nlu.components import BengaliDigitNormalizer, OrderEntityExtractor
+from seba.nlu.components import BengaliDigitNormalizer, FaqResponseSelector, OrderEntityExtractor
+from seba.nlu.e5 import E5Featurizer
+from seba.nlu.linear_classifier import LinearIntentClassifier
 
-__all__ = ["BengaliDigitNormalizer", "OrderEntityExtractor"]
+__all__ = [
+    "BengaliDigitNormalizer", "E5Featurizer", "FaqResponseSelector", "LinearIntentClassifier",
+    "OrderEntityExtractor",
+]

@@ -1,4 +1,4 @@
-"""Two small, deterministic NLU components.
+"""Small NLU components: two deterministic ones and a cheaper response selector.
 
 - ``BengaliDigitNormalizer`` rewrites ০-৯ as 0-9 before tokenisation, so "১০৪৫৬"
   and "10456" produce the same features (the text keeps its length, so entity
@@ -15,7 +15,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.nlu.selectors.response_selector import ResponseSelector
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -73,4 +74,25 @@ class OrderEntityExtractor(_Stateless, EntityExtractorMixin):
             if found:
                 entities = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class FaqResponseSelector(ResponseSelector):
+    """Rasa's ResponseSelector, run only on messages classified as its retrieval intent.
+
+    Stock Rasa runs the selector's neural network on every message; its answer is
+    used only when the intent is the retrieval intent (``faq``), so for order,
+    return and small-talk messages the work is wasted.
+    """
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        wanted = [
+            m for m in messages
+            if (m.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.retrieval_intent
+        ]
+        if wanted:
+            super().process(wanted)
         return messages
