@@ -1,0 +1,99 @@
+"""Fixtures for the end-to-end channel tests (``@pytest.mark.slow``).
+
+They start the real servers — the action server and ``python -m seba.server run`` with
+``tests/channels/credentials.test.yml`` — through the shared helper ``tests/servers.py``
+(one process helper for every end-to-end suite: free ports, readiness polling on
+/health and /status, logs in tmp files shown when a server does not come up, stopped at
+the end). The channels' far sides are the fake Bot API and Graph API (``fakes.py``) on
+background threads; the environment points the connectors at them.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import pytest
+
+from tests.channels.fakes import FakeGraph, FakeTelegram
+
+CREDENTIALS = Path(__file__).with_name("credentials.test.yml")
+TELEGRAM_SECRET = "e2e_webhook-secret"
+FACEBOOK = {"verify": "e2e-verify", "secret": "e2e-app-secret", "token": "E2E-PAGE-TOKEN"}
+
+
+@pytest.fixture(scope="module")
+def fake_telegram():
+    api = FakeTelegram().start_in_thread()
+    yield api
+    api.stop_thread()
+
+
+@pytest.fixture(scope="module")
+def fake_graph():
+    api = FakeGraph().start_in_thread()
+    yield api
+    api.stop_thread()
+
+
+@pytest.fixture(scope="module")
+def channel_stack(shop_db_module, fake_telegram, fake_graph, tmp_path_factory):
+    """Action server + Rasa server with the Telegram and Messenger connectors."""
+    from tests.servers import start_rasa_stack  # only the slow tests need it
+
+    env = {
+        "DATABASE_URL": shop_db_module,
+        "TELEGRAM_TOKEN": fake_telegram.token,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_BOT_NAME": fake_telegram.username,
+        "TELEGRAM_API_BASE_URL": fake_telegram.url,
+        "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
+        "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
+        "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
+        "FACEBOOK_GRAPH_URL": fake_graph.url,
+    }
+    with ExitStack() as stack:
+        running = start_rasa_stack(stack, tmp_path_factory.mktemp("channels-stack"), env=env,
+                                   credentials=CREDENTIALS)
+        yield running
+
+
+def http(method: str, url: str, body: Optional[bytes] = None,
+         headers: Optional[Dict[str, str]] = None, timeout: float = 60) -> Any:
+    """(status, parsed JSON or text) without raising on HTTP errors."""
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={"Content-Type": "application/json",
+                                              **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            status, raw = resp.status, resp.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def wait_for_turn(stack, sender_id: str, user_messages: int, timeout: float = 120) -> Dict:
+    """Wait until Rasa has handled ``user_messages`` messages of this conversation."""
+    deadline = time.monotonic() + timeout
+    tracker: Dict = {}
+    while time.monotonic() < deadline:
+        status, tracker = http("GET", stack.api(f"/conversations/{sender_id}/tracker"))
+        if status == 200 and isinstance(tracker, dict):
+            users = [e for e in tracker.get("events", []) if e.get("event") == "user"]
+            if len(users) >= user_messages and tracker.get("latest_action_name") == "action_listen":
+                return tracker
+        time.sleep(0.5)
+    raise AssertionError(f"Rasa did not finish turn {user_messages} of {sender_id}: "
+                         f"{tracker}\n{logs(stack)}")
+
+
+def logs(stack, lines: int = 40) -> str:
+    """The servers' log tails, for assertion messages."""
+    return "\n".join(f"--- {s.name} ({s.log}) ---\n{s.log_tail(lines)}" for s in stack.servers)

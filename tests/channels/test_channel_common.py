@@ -1,0 +1,103 @@
+"""Shared channel helpers: splitting, titles, typed text, ordered background work."""
+
+import asyncio
+
+import pytest
+
+from channels import ConversationTasks, setting, shorten, split_message, typed_text, utf16_len
+from tests.channels.helpers import async_test
+
+
+def test_short_text_is_one_bubble_and_blank_lines_make_bubbles():
+    assert split_message("হ্যালো!", 4096) == ["হ্যালো!"]
+    assert split_message("  a\n\n\n\nb\nc  ", 4096) == ["a", "b\nc"]
+    assert split_message("", 10) == [] and split_message("\n\n", 10) == []
+
+
+def test_long_paragraph_is_cut_at_sentence_ends_then_words():
+    text = "Your order is packed. It ships today! Expect it Friday? Thanks."
+    parts = split_message(text, 40)
+    assert parts == ["Your order is packed. It ships today!", "Expect it Friday? Thanks."]
+    words = split_message("alpha beta gamma delta epsilon", 12)
+    assert words == ["alpha beta", "gamma delta", "epsilon"]
+
+
+def test_bengali_danda_ends_a_sentence_and_letters_are_never_torn():
+    text = "অর্ডার পাঠানো হয়েছে। ডেলিভারি শুক্রবার। ধন্যবাদ।"
+    assert split_message(text, 25) == ["অর্ডার পাঠানো হয়েছে।", "ডেলিভারি শুক্রবার।", "ধন্যবাদ।"]
+    word = "স্বাস্থ্যসম্মত" * 3  # one long word full of conjuncts and vowel signs
+    parts = split_message(word, 7)
+    assert "".join(parts) == word
+    for part in parts[1:]:
+        assert not ("\u09be" <= part[0] <= "\u09cd")  # no part starts with a sign/hasanta
+    for part in parts:
+        assert not part.endswith("\u09cd")  # nor ends with a hasanta
+
+
+def test_utf16_measure_counts_emoji_twice():
+    assert utf16_len("📦a") == 3
+    parts = split_message("📦" * 5, 4, utf16_len)
+    assert parts == ["📦📦", "📦📦", "📦"]
+
+
+def test_titles_are_shortened_at_word_ends():
+    assert shorten("Track order", 20) == "Track order"
+    short = shorten("Where is my order right now", 20)
+    assert short == "Where is my order…" and len(short) <= 20
+    bangla = shorten("সাইজ বা রং ভুল হয়েছে, বদলাতে চাই", 20)
+    assert len(bangla) <= 20 and bangla.endswith("…") and bangla.startswith("সাইজ বা রং")
+    assert len(shorten("x" * 50, 20)) == 20
+
+
+def test_typed_text_never_starts_with_a_slash():
+    assert typed_text('/inform{"phone":"01711000001"}') == 'inform{"phone":"01711000001"}'
+    assert typed_text("//restart") == "restart"
+    assert typed_text("  hello ") == "hello" and typed_text(None) == ""
+
+
+def test_setting_prefers_credentials_then_environment(monkeypatch):
+    monkeypatch.setenv("SEBA_TEST_SETTING", "env")
+    assert setting({"k": "file"}, "k", "SEBA_TEST_SETTING") == "file"
+    assert setting({"k": ""}, "k", "SEBA_TEST_SETTING") == "env"
+    assert setting(None, "k", "SEBA_TEST_SETTING") == "env"
+    monkeypatch.delenv("SEBA_TEST_SETTING")
+    assert setting(None, "k", "SEBA_TEST_SETTING", "default") == "default"
+
+
+@async_test
+async def test_tasks_keep_order_per_conversation_and_survive_failures():
+    tasks = ConversationTasks("test")
+    done = []
+
+    def job(key, value, delay=0.0, fail=False):
+        async def run():
+            await asyncio.sleep(delay)
+            if fail:
+                raise RuntimeError("boom")
+            done.append((key, value))
+        return run
+
+    tasks.submit("a", job("a", 1, delay=0.2))
+    tasks.submit("a", job("a", 2, fail=True))
+    tasks.submit("a", job("a", 3))
+    tasks.submit("b", job("b", 1))
+    assert await tasks.join(5)
+    assert done == [("b", 1), ("a", 1), ("a", 3)]
+
+
+@async_test
+async def test_close_cancels_work_that_does_not_finish():
+    tasks = ConversationTasks("test")
+    never = asyncio.Event()
+    task = tasks.submit("a", never.wait)
+    await tasks.close(timeout=0.1)
+    assert task.cancelled()
+
+
+@pytest.mark.parametrize("limit", [5, 17, 64, 500])
+def test_split_never_loses_or_exceeds(limit):
+    text = ("এক দুই তিন। Four five six! " * 40 + "\n\n" + "শেষ " * 30).strip()
+    parts = split_message(text, limit)
+    assert all(len(p) <= limit for p in parts)
+    squash = lambda s: "".join(s.split())  # noqa: E731 (whitespace at cuts may go)
+    assert squash("".join(parts)) == squash(text)
