@@ -1,0 +1,1 @@
+"""The agent web console (aiohttp): ``handoff.console.app.create_app``."""

@@ -1,0 +1,140 @@
+"""The handoff tables. Schema changes go through a migration in ``handoff/migrations``
+(its own Alembic history and version table, ``handoff_alembic_version``).
+
+Tickets move waiting -> assigned -> resolved; a waiting ticket whose customer went quiet
+becomes abandoned. "Open" means waiting or assigned: a conversation has at most one open
+ticket (checked in ``handoff.queue`` and enforced by the partial unique index
+``uq_handoff_tickets_open_conversation``; SQLite >= 3.8 and PostgreSQL both have partial indexes).
+"""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from handoff.db import local_now
+
+AGENT_STATUSES = ("online", "away")
+REASONS = (
+    "customer_request", "low_confidence", "repeated_failure", "complaint", "verification_failed",
+)
+STATES = ("waiting", "assigned", "resolved", "abandoned")
+OPEN_STATES = ("waiting", "assigned")
+RESOLUTIONS = ("resolved", "handed_back", "abandoned")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+OPEN_STATES_SQL = "state IN ('waiting', 'assigned')"
+
+
+def one_of(column: str, values) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column)
+
+
+class Agent(Base):
+    __tablename__ = "handoff_agents"
+    __table_args__ = (one_of("status", AGENT_STATUSES),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)  # stored lower-case
+    display_name = Column(String(120), nullable=False)
+    password_hash = Column(String(255), nullable=False)  # scrypt$n$r$p$salt$hash
+    status = Column(String(10), nullable=False, default="away")
+    last_seen = Column(DateTime)  # last console activity; online = status online + seen < 2 min
+    is_active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=local_now)
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.id} {self.username}>"
+
+
+class Ticket(Base):
+    __tablename__ = "handoff_tickets"
+    __table_args__ = (
+        one_of("state", STATES),
+        one_of("reason", REASONS),
+        CheckConstraint(
+            "resolution IS NULL OR resolution IN ('resolved', 'handed_back', 'abandoned')",
+            name="resolution",
+        ),
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating"),
+        # FIFO: the oldest waiting ticket first.
+        Index("ix_handoff_tickets_state_created", "state", "created_at"),
+        # At most one open ticket per conversation.
+        Index(
+            "uq_handoff_tickets_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)  # Rasa's sender id
+    channel = Column(String(40), nullable=False, default="")  # latest input channel
+    language = Column(String(8), nullable=False, default="bn")  # bn / en
+    reason = Column(String(30), nullable=False)
+    state = Column(String(10), nullable=False, default="waiting")
+    resolution = Column(String(12))
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    assigned_at = Column(DateTime)
+    resolved_at = Column(DateTime)  # when it was closed (resolved, handed back or abandoned)
+    agent_id = Column(Integer, ForeignKey("handoff_agents.id", ondelete="SET NULL"), index=True)
+    last_customer_message_at = Column(DateTime)
+    last_message = Column(Text)  # the customer's latest message, shown in the queue
+    summary = Column(Text)  # what the bot knew (e.g. "order 10456, wants a return")
+    rating = Column(Integer)  # 1-5, the customer's rating after the agent's help
+    rated_at = Column(DateTime)
+
+    agent = relationship(Agent, lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.id} {self.conversation_id} {self.state}>"
+
+
+class AgentSession(Base):
+    """A console login. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "handoff_agent_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    agent_id = Column(
+        Integer, ForeignKey("handoff_agents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    expires_at = Column(DateTime, nullable=False)
+
+    agent = relationship(Agent, lazy="joined")
+
+
+class BotRating(Base):
+    """A rating for a conversation the bot handled alone."""
+
+    __tablename__ = "handoff_bot_ratings"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    rating = Column(Integer, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=local_now)
