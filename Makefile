@@ -15,12 +15,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py)
 
-.PHONY: help setup install db train run test test-fast validate system-deps bench clean
+.PHONY: help setup install web db agent train run test test-fast validate system-deps bench clean telegram-webhook
 
 help:
-	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055)"
+	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make train | validate | db | bench | clean"
+	@echo "make train | validate | db | web | bench | clean"
+	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
+	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
 
 # --- Python environment (pinned by constraints.txt) ---------------------------
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -32,9 +34,24 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 
 install: $(VENV)/.installed
 
+# --- Web chat bubble: the widget from npm, pinned by web/package-lock.json -----
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: skipping the web chat widget (install Node.js >= 18; see docs/web-bubble.md)" >&2; \
+	fi
+
+web: $(WEB_STAMP)
+
 # --- Order database: migrations + demo data when empty ------------------------
 db: install
 	@$(PY) -m seba.db init
+	@$(PY) -m handoff upgrade
+
+agent: db
+	@$(PY) -m handoff create-agent $(AGENT) --name "$(AGENT_NAME)"
 
 # --- Model: retrained only when training inputs changed -----------------------
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
@@ -43,7 +60,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-setup: install db train
+setup: install db train web
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
@@ -62,6 +79,12 @@ test-fast: setup
 
 bench: setup system-deps
 	$(PY) -m bench
+
+# --- Telegram: register the webhook (a command, never a side effect) ----------
+telegram-webhook: install
+	@test -n "$(URL)" || { echo "usage: make telegram-webhook URL=https://<host>" >&2; exit 2; }
+	@if [ -f var/channels.env ]; then set -a; source var/channels.env; set +a; fi; \
+	  $(PY) scripts/telegram_set_webhook.py "$(URL)"
 
 clean:
 	rm -rf var models/*.tar.gz .pytest_cache

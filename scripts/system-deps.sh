@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite and benchmarks use, when missing:
-# PostgreSQL and Redis (scale-out tests), Chromium + ChromeDriver (browser tests).
+# PostgreSQL and Redis (scale-out tests), Chromium + ChromeDriver + fonts (browser tests).
 # Needs root (or sudo) and apt; elsewhere it prints what to install and exits 0,
 # and the tests that need a missing program skip with a message saying so.
 set -u
@@ -9,6 +9,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# Bangla and emoji glyphs for the browser tests' screenshots.
+[ -d /usr/share/fonts/truetype/noto ] || need+=(fonts-noto-core fonts-noto-color-emoji)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
