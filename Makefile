@@ -15,12 +15,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py)
 
-.PHONY: help setup install web db agent train run test test-fast validate system-deps bench clean telegram-webhook
+.PHONY: help setup install web db agent train run test test-fast validate review system-deps bench clean telegram-webhook
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make train | validate | db | web | bench | clean"
+	@echo "make review  export what the bot did not understand to review/inbox.yml"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
 
@@ -64,6 +65,10 @@ setup: install db train web
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
+
+# What customers said that the bot did not understand (content staff's inbox).
+review: install
+	@$(PY) -m seba.review
 
 system-deps:
 	@scripts/system-deps.sh
