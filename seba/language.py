@@ -34,7 +34,7 @@ lagbe lgbe lage lagse laglo lagche jabe jbe jay jai jacche gese geche gelo jaite
 dam daam taka takar tk ta ti te er ekta akta ekti eta ota oita eita segula egula
 shob sob sobai ekhon akhon ekhono akhono aj ajke kal kalke porshu din diner mash
 ji jee jii ha haa hoo hu uhu ekdom oboshshoi oboshoi obosshoi oitai khaiso golpo hotash vua
-nen niben nibo cholbe khola kokhon kokhn bondho thakbe thake upay hafez allah
+nen niben nibo ektu vabi vabbo cholbe khola kokhon kokhn bondho thakbe thake upay hafez allah
 dhonnobad dhonyobad donnobad thik tik thikache achha accha acca bhalo valo vlo kharap
 kharaf boro choto soto ferot ferat fert batil pathan pathaben pathaise pathiyechen
 niye theke sathe shathe songe jonno jnno jodi tahole tahle tai tobe kintu ar abar

@@ -173,6 +173,12 @@ class Settings:
                 self.delivery_charge("outside_dhaka"), lang
             ),
             "free_delivery_above": self.money(free_above, lang) if free_above else "",
+            # A whole sentence (with its leading space), or nothing when delivery is never free.
+            "free_delivery_note": (
+                "" if not free_above
+                else f" Orders over {self.money(free_above, lang)} ship free 🎉" if lang == "en"
+                else f" অর্ডারের মোট দাম {self.money(free_above, lang)} ছাড়ালে ডেলিভারি ফ্রি 🎉"
+            ),
             "payment_methods": joiner.join(
                 PAYMENT_LABELS.get(m, {}).get(lang, m) for m in self.payment_methods
             ),

@@ -8,7 +8,7 @@ REQUIRED_VARS = {
     "business_hours", "agent_hours", "return_window_days", "non_returnable_categories",
     "delivery_days_inside_dhaka", "delivery_days_outside_dhaka", "delivery_charge_inside_dhaka",
     "delivery_charge_outside_dhaka", "free_delivery_above", "payment_methods", "bkash_number",
-    "nagad_number", "warranty", "exchange_days", "refund_days",
+    "nagad_number", "warranty", "exchange_days", "refund_days", "free_delivery_note",
 }
 
 
@@ -52,3 +52,12 @@ def test_i18n_formats():
     assert i18n.date(dt.date(2027, 1, 2), "en", today) == "2 January 2027"
     assert i18n.status("shipped", "bn") == "কুরিয়ারে পাঠানো হয়েছে"
     assert i18n.payment("bkash", "en") == "bKash"
+
+
+def test_free_delivery_note_disappears_when_delivery_is_never_free(tmp_path):
+    text = load_settings().path.read_text(encoding="utf-8").replace(
+        "free_delivery_above: 3000", "free_delivery_above: 0")
+    other = tmp_path / "shop.yml"
+    other.write_text(text, encoding="utf-8")
+    assert load_settings(other).template_vars("bn")["free_delivery_note"] == ""
+    assert "৩,০০০" in load_settings().template_vars("bn")["free_delivery_note"]
