@@ -5,6 +5,7 @@
 #   RASA_PORT [5005]  ACTION_PORT [5055]  WEB_PORT [8080]  HANDOFF_PORT [5070]
 #   RASA_AUTH_TOKEN [generated into var/secrets.env]
 #   RASA_PUBLIC_URL [the page's own host on RASA_PORT]: Rasa as browsers reach it
+#   SEBA_ENDPOINTS [endpoints.yml]; DATABASE_URL [sqlite:///var/shop.db]: see README, Scaling out
 # Channel tokens and secrets: var/channels.env if present (docs/channels.md).
 # Ctrl-C stops everything.
 set -euo pipefail
@@ -26,9 +27,11 @@ if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
 fi
 export RASA_AUTH_TOKEN
 
-# endpoints.yml names the default action server port; follow ACTION_PORT if changed.
-ENDPOINTS=endpoints.yml
-if [ "$ACTION_PORT" != 5055 ]; then
+# endpoints.yml (SQLite) unless SEBA_ENDPOINTS names another file, e.g.
+# deploy/endpoints.postgres.yml. It names the default action server port; follow
+# ACTION_PORT if changed.
+ENDPOINTS=${SEBA_ENDPOINTS:-endpoints.yml}
+if [ "$ENDPOINTS" = endpoints.yml ] && [ "$ACTION_PORT" != 5055 ]; then
   ENDPOINTS=var/endpoints.runtime.yml
   sed "s#http://localhost:5055/webhook#http://localhost:${ACTION_PORT}/webhook#" endpoints.yml > "$ENDPOINTS"
 fi
