@@ -42,6 +42,10 @@ parbo parben parena pari bolen bolun bolben bujhi bujhlam bujhte janan janaben j
 chilo silo chhilo hoyto mone dekhen dekhi dekhte janina jani kotha ekhane okhane
 vabe bhabe moto mto shundor sundor dorkar lagbena lagbe na kore den koira
 jinish jinis malta mal parcel porcel bikash
+keu pore kono dile korle hole manush ke moddhe onek nite porjonto hoye eto por vul ei je
+koydin ktodin bolbo dibe dewar deya dewa tar gula ashe ashche asche korsilam ekjon kapor
+posondo pochondo thak shudhu bole khub dicchen bujhtesi lomba chaile koi khoda hafiz
+amanillah fiamanillah jazakallah shukriya sukriya tata
 """.split())
 
 ENGLISH_WORDS = frozenset("""
@@ -58,10 +62,16 @@ return refund money back price cost available stock size colour color
 
 # Words both varieties use: they tell nothing on their own.
 NEUTRAL_WORDS = frozenset("""
-hi hello hey hlw helo ok okay oke okk k hmm hm thanks thanku tnx thx pls plz please
+hi hello hey hlw helo ok okay oke okk k hmm hm thank thanks thanku tnx thx pls plz please
 order delivery product price size cod bkash nagad rocket sir madam mam maam bro
 salam assalamualaikum asslamualaikum walaikum inbox page number phone no
 """.split())
+
+
+def _known(word: str, lexicon: frozenset) -> bool:
+    """In the lexicon as typed, or with stretched letters squeezed (vaiii, apuu, plzz)."""
+    return (word in lexicon or re.sub(r"(.)\1+", r"\1", word) in lexicon
+            or re.sub(r"(.)\1{2,}", r"\1", word) in lexicon)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -74,10 +84,11 @@ def detect_variety(text: Optional[str]) -> Optional[str]:
     latin = sum(len(w) for w in words)
     if bengali and bengali >= 0.25 * (bengali + latin):
         return BN
-    banglish = sum(1 for w in words if w in BANGLISH_WORDS and w not in NEUTRAL_WORDS)
+    neutral = [w for w in words if _known(w, NEUTRAL_WORDS)]
+    banglish = sum(1 for w in words if w not in neutral and _known(w, BANGLISH_WORDS))
     english = sum(
         1 for w in words
-        if w in ENGLISH_WORDS and w not in NEUTRAL_WORDS and w not in BANGLISH_WORDS
+        if w not in neutral and _known(w, ENGLISH_WORDS) and not _known(w, BANGLISH_WORDS)
     )
     if banglish and banglish >= english:
         return BANGLISH
@@ -86,7 +97,7 @@ def detect_variety(text: Optional[str]) -> Optional[str]:
     if bengali:
         return BN
     # Latin words we know nothing about: English unless they are all neutral.
-    unknown = [w for w in words if w not in NEUTRAL_WORDS and len(w) > 1]
+    unknown = [w for w in words if w not in neutral and len(w) > 1]
     return EN if unknown else None
 
 
