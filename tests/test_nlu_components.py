@@ -89,6 +89,10 @@ def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, t
     assert len(names) == len(set(names)) and "faq/delivery_charge" not in names
     assert abs(sum(r["confidence"] for r in ask.get("intent_ranking")) - 1.0) < 1e-6
     assert hours.get("intent")["name"] == "faq"
+    # The fast probability path agrees with scikit-learn's own.
+    X = loaded._tfidf.transform(loaded._sparse([ask, hours]))
+    assert np.allclose(loaded._predict_proba(loaded._sparse_clf, X),
+                       loaded._sparse_clf.predict_proba(X))
 
 
 def test_product_extractor_handles_bangla_endings(storage):
