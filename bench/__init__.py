@@ -1,0 +1,1 @@
+"""Seba benchmark against stock Rasa 3.6 (see bench/README.md)."""

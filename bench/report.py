@@ -1,0 +1,546 @@
+"""bench/results.json -> bench/report.md + bench/*.png (matplotlib, Agg).
+
+Every figure is shown for stock and ours with the ratio ours ÷ stock. If README.md
+(repo root) holds the markers ``<!-- bench:start -->`` and ``<!-- bench:end -->``, the
+summary between them is replaced with the latest figures and the machine.
+"""
+
+import json
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from bench.paths import BENCH, REPORT, RESULTS_JSON, ROOT
+
+PNG = {
+    "latency": "latency.png",
+    "throughput": "throughput.png",
+    "long": "long_conversation.png",
+    "accuracy": "accuracy.png",
+    "scale": "scaleout.png",
+}
+VARIETIES = ("bn", "en", "banglish")
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+# --- formatting ----------------------------------------------------------------------------
+def _num(v, nd=1, pct=False) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_num(x, nd, pct) for x in v)
+    if pct:
+        return f"{100 * v:.{nd}f}%"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def _ratio(ours, stock, nd=2) -> str:
+    """ours ÷ stock, formatted."""
+    try:
+        if ours is None or stock is None or stock == 0:
+            return "–"
+        return f"{ours / stock:.{nd}f}×"
+    except TypeError:
+        return "–"
+
+
+def _get(d, *path):
+    for p in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(p)
+    return d
+
+
+def _table(header: List[str], rows: List[List[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+# --- targets ---------------------------------------------------------------------------------
+def targets(r: dict) -> List[Tuple[str, str, str, str, str, Optional[bool]]]:
+    """(target, stock, ours, ratio, goal, met)"""
+    st, ou = _get(r, "systems", "stock") or {}, _get(r, "systems", "ours") or {}
+    rows = []
+    for ch in ("rest", "socketio"):
+        s, o = _get(st, "load", ch, "10"), _get(ou, "load", ch, "10")
+        if s and o:
+            sr, orr = s.get("replies_per_s"), o.get("replies_per_s")
+            met = (orr / sr >= 5) if sr and orr else None
+            rows.append((f"replies/s at 10 concurrent ({ch})", _num(sr), _num(orr), _ratio(orr, sr, 2),
+                         "≥ 5×", met))
+            sp, op = s.get("p95_ms"), o.get("p95_ms")
+            met = (op <= sp / 3) if sp and op else None
+            rows.append((f"p95 at 10 concurrent ({ch}), ms", _num(sp, 0), _num(op, 0), _ratio(op, sp),
+                         "≤ 0.33×", met))
+    for v in VARIETIES:
+        s, o = _get(st, "accuracy", v, "intent_accuracy"), _get(ou, "accuracy", v, "intent_accuracy")
+        if s is not None and o is not None:
+            rows.append((f"held-out intent accuracy, {v}", _num(s, 1, True), _num(o, 1, True),
+                         _ratio(o, s, 3), "≥ 1.00×", o >= s))
+    s, o = st.get("startup_median_s"), ou.get("startup_median_s")
+    if s and o:
+        rows.append(("Rasa server start-up (process start → first reply), s", _num(s), _num(o),
+                     _ratio(o, s, 3), "≤ 0.5×", o <= s / 2))
+    s, o = _get(r, "train", "stock", "full", "wall_s"), _get(r, "train", "ours", "full", "wall_s")
+    if o is not None:
+        rows.append(("full training on 2 cores, s", _num(s), _num(o), _ratio(o, s), "< 300 s", o < 300))
+    s, o = _get(st, "long", "last_over_first"), _get(ou, "long", "last_over_first")
+    if o is not None:
+        rows.append(("latency turns 91–100 ÷ turns 1–10", _num(s, 2), _num(o, 2), "–", "≤ 1.20",
+                     o <= 1.2))
+    # zero errors / lost / out of order, across every load phase
+    bad_o = _bad_total(ou)
+    bad_s = _bad_total(st)
+    if bad_o is not None:
+        rows.append(("errors + lost + out-of-order replies, all load phases",
+                     _num(bad_s), _num(bad_o), "–", "0", bad_o == 0))
+    return rows
+
+
+def _bad_total(sysres: dict) -> Optional[int]:
+    load = sysres.get("load")
+    if not load:
+        return None
+    total = 0
+    for ch in load.values():
+        for s in ch.values():
+            total += s.get("errors", 0) + s.get("lost", 0) + s.get("extra", 0)
+    return total
+
+
+# --- plots ------------------------------------------------------------------------------------
+def plots(r: dict) -> Dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made: Dict[str, str] = {}
+    st, ou = _get(r, "systems", "stock") or {}, _get(r, "systems", "ours") or {}
+    colors = {"stock": "#999999", "ours": "#1f77b4"}
+
+    # latency percentiles per concurrency
+    chans = [c for c in ("rest", "socketio") if _get(st, "load", c) or _get(ou, "load", c)]
+    if chans:
+        fig, axes = plt.subplots(1, len(chans), figsize=(6 * len(chans), 4), squeeze=False)
+        for ax, ch in zip(axes[0], chans):
+            concs = sorted({int(c) for s in (st, ou) for c in (_get(s, "load", ch) or {})})
+            width = 0.13
+            for si, (name, sres) in enumerate((("stock", st), ("ours", ou))):
+                for pi, (pk, alpha) in enumerate((("p50_ms", 1.0), ("p95_ms", 0.7), ("p99_ms", 0.45))):
+                    xs, ys = [], []
+                    for i, c in enumerate(concs):
+                        v = _get(sres, "load", ch, str(c), pk)
+                        if v:
+                            xs.append(i + (si * 3 + pi - 2.5) * width)
+                            ys.append(v)
+                    ax.bar(xs, ys, width, color=colors[name], alpha=alpha,
+                           label=f"{name} {pk[:-3]}")
+            ax.set_xticks(range(len(concs)))
+            ax.set_xticklabels([f"{c} customers" for c in concs])
+            ax.set_yscale("log")
+            ax.set_ylabel("reply latency, ms (log)")
+            ax.set_title(f"Reply latency p50/p95/p99 — {ch}")
+            ax.legend(fontsize=7, ncol=2)
+            ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(BENCH / PNG["latency"], dpi=110)
+        plt.close(fig)
+        made["latency"] = PNG["latency"]
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for name, sres in (("stock", st), ("ours", ou)):
+            for ch, ls in (("rest", "-"), ("socketio", "--")):
+                pts = sorted((int(c), s.get("replies_per_s")) for c, s in (_get(sres, "load", ch) or {}).items())
+                if pts:
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], ls, marker="o",
+                            color=colors[name], label=f"{name} {ch}")
+        ax.set_xscale("log")
+        ax.set_xlabel("concurrent customers")
+        ax.set_ylabel("replies per second")
+        ax.set_title("Throughput (closed loop, no think time)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(BENCH / PNG["throughput"], dpi=110)
+        plt.close(fig)
+        made["throughput"] = PNG["throughput"]
+
+    if _get(st, "long") or _get(ou, "long"):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        for name, sres in (("stock", st), ("ours", ou)):
+            pt = _get(sres, "long", "per_turn_ms")
+            if pt:
+                ax.plot(range(1, len(pt) + 1), pt, color=colors[name], label=name, lw=1.2)
+        n = max(len(_get(s, "long", "per_turn_ms") or []) for s in (st, ou))
+        ax.axvspan(0.5, 10.5, color="green", alpha=0.08)
+        if n >= 20:
+            ax.axvspan(n - 9.5, n + 0.5, color="red", alpha=0.08)
+        ax.set_xlabel("turn in one conversation")
+        ax.set_ylabel("reply latency, ms (median of repeats)")
+        ax.set_title("Long conversation: latency per turn (1 customer, REST)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(BENCH / PNG["long"], dpi=110)
+        plt.close(fig)
+        made["long"] = PNG["long"]
+
+    if _get(st, "accuracy") or _get(ou, "accuracy"):
+        metrics = (("intent_accuracy", "intent acc."), ("macro_f1", "macro-F1"),
+                   ("faq_key_accuracy", "FAQ key acc."), ("oos_detected", "OOS detected"))
+        fig, axes = plt.subplots(1, len(metrics), figsize=(14, 3.6), sharey=True)
+        for ax, (mk, title) in zip(axes, metrics):
+            groups = list(VARIETIES) + ["all"]
+            for si, (name, sres) in enumerate((("stock", st), ("ours", ou))):
+                ys = [(_get(sres, "accuracy", g, mk) or 0) * 100 for g in groups]
+                ax.bar([i + (si - 0.5) * 0.38 for i in range(len(groups))], ys, 0.38,
+                       color=colors[name], label=name)
+            ax.set_xticks(range(len(groups)))
+            ax.set_xticklabels(groups)
+            ax.set_title(title)
+            ax.set_ylim(0, 100)
+            ax.grid(axis="y", alpha=0.3)
+        axes[0].set_ylabel("% of held-out messages")
+        axes[0].legend()
+        fig.tight_layout()
+        fig.savefig(BENCH / PNG["accuracy"], dpi=110)
+        plt.close(fig)
+        made["accuracy"] = PNG["accuracy"]
+
+    procs = _get(r, "scale", "processes") or {}
+    if procs:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        keys = sorted({(ch, int(c)) for p in procs.values() for ch, d in p.get("load", {}).items()
+                       for c in d})
+        for pi, (n, color) in enumerate(sorted(procs.items())):
+            for ax, mk in zip(axes, ("replies_per_s", "p95_ms")):
+                ys = [_get(procs, n, "load", ch, str(c), mk) or 0 for ch, c in keys]
+                ax.bar([i + (pi - 0.5) * 0.38 for i in range(len(keys))], ys, 0.38,
+                       label=f"{n} Rasa process{'es' if n != '1' else ''}",
+                       color=["#9ecae1", "#08519c"][pi % 2])
+        for ax, t in zip(axes, ("replies per second", "p95 latency, ms")):
+            ax.set_xticks(range(len(keys)))
+            ax.set_xticklabels([f"{ch} x{c}" for ch, c in keys])
+            ax.set_title(f"Scale-out (ours, PostgreSQL + Redis): {t}")
+            ax.grid(axis="y", alpha=0.3)
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(BENCH / PNG["scale"], dpi=110)
+        plt.close(fig)
+        made["scale"] = PNG["scale"]
+    return made
+
+
+# --- markdown ----------------------------------------------------------------------------------
+def _machine_line(m: dict) -> str:
+    return (f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('ram_gb', '?')} GB RAM, "
+            f"{m.get('os', '?')}, Python {m.get('python', '?')}, Rasa {m.get('rasa', '?')}")
+
+
+def markdown(r: dict, made: Dict[str, str]) -> str:
+    m = r.get("machine", {})
+    lr = r.get("last_run", {})
+    st, ou = _get(r, "systems", "stock") or {}, _get(r, "systems", "ours") or {}
+    L: List[str] = []
+    L.append("# Seba vs stock Rasa 3.6 — benchmark report\n")
+    L.append(f"Generated by `python -m bench` ({'`--quick` smoke run: small numbers, read the trend, not the digits' if lr.get('mode') == 'quick' else 'full run'}), "
+             f"run `{lr.get('run', '?')}`, parts: {', '.join(lr.get('parts', []))}, "
+             f"took {_num(lr.get('duration_s'))} s. Ratio = ours ÷ stock. "
+             "How to run and what each figure means: [bench/README.md](README.md).\n")
+    sections = {k: _get(r, *k.split("."), "_run") or _get(r, *k.split("."), "run")
+                for k in ("systems.stock", "systems.ours", "scale")}
+    tr = {s: (_get(r, "train", s, "run"), _get(r, "train", s, "mode")) for s in ("stock", "ours")}
+    L.append("Where the figures come from (a `--only` run updates only its parts): "
+             + "; ".join(f"{k}: {v['run'] + ' (' + v['mode'] + ')' if isinstance(v, dict) else (v or '–')}"
+                         for k, v in sections.items())
+             + "; training: " + ", ".join(f"{s} {a or '–'} ({b or '–'})" for s, (a, b) in tr.items())
+             + ".\n")
+    L.append("## Machine\n")
+    L.append(_table(["", ""], [
+        ["CPU", m.get("cpu", "?")], ["cores", m.get("cores", "?")], ["RAM", f"{m.get('ram_gb', '?')} GB"],
+        ["OS", f"{m.get('os', '?')} (kernel {m.get('kernel', '?')})"],
+        ["Python / Rasa / rasa-sdk / TensorFlow", f"{m.get('python')} / {m.get('rasa')} / {m.get('rasa-sdk')} / {m.get('tensorflow')}"],
+        ["Sanic / python-socketio / aiohttp", f"{m.get('sanic')} / {m.get('python-socketio')} / {m.get('aiohttp')}"],
+        ["date", m.get("date", "?")], ["git", f"{m.get('git', '?')}{' + uncommitted changes' if m.get('git_dirty') else ''}"],
+        ["load average at start", m.get("loadavg_at_start", "?")],
+    ]))
+    L.append("\nThe machine is shared (2 cores): other work running at the same time slows both "
+             "systems; each load phase records the load average before/after it (raw files in bench/runs/).\n")
+
+    L.append("## How the two are run\n")
+    L.append("- **stock**: `bench/stock/config.yml`, a verbatim copy of the config.yml that `rasa init` "
+             "writes for Rasa 3.6.21 (empty pipeline/policies → Rasa's default: WhitespaceTokenizer, "
+             "RegexFeaturizer, LexicalSyntacticFeaturizer, 2× CountVectors, DIET 100 epochs, "
+             "EntitySynonymMapper, ResponseSelector 100 epochs, FallbackClassifier 0.3; MemoizationPolicy, "
+             "RulePolicy, UnexpecTEDIntentPolicy, TEDPolicy). Served with `rasa run --enable-api`; its "
+             "endpoints file has only the action endpoint and the project's NLG (`seba.nlg.SebaNLG`, so "
+             "both produce the same reply texts) and otherwise Rasa's defaults: **in-memory tracker "
+             "store and lock store**.")
+    L.append("- **ours**: the project's `config.yml` at run time, served as `scripts/run.sh` does "
+             "(`python -m seba.server run --enable-api ...`) with the project's `endpoints.yml` "
+             "(action URL pointed at the benchmark's action server; a SQLite tracker DB moved under "
+             "bench/runs/).")
+    L.append("- Same training data and domain, same credentials.yml (REST + socket.io), the same "
+             "action server code (`rasa run actions`) with a fresh copy of the shop database for each, "
+             "the same scripted customers. Stock first, then ours — never at the same time.\n")
+    for name, sres in (("stock", st), ("ours", ou)):
+        cfg = sres.get("config") or {}
+        if cfg:
+            pipe = cfg.get("pipeline")
+            pol = cfg.get("policies")
+            L.append(f"`{name}` config (`{cfg.get('file')}`): pipeline "
+                     f"{', '.join(pipe) if isinstance(pipe, list) else pipe}; policies "
+                     f"{', '.join(pol) if isinstance(pol, list) else pol}.  ")
+        mi = sres.get("model_info") or {}
+        if mi:
+            L.append(f"`{name}` model served (`{sres.get('model')}`, {mi.get('size_mb')} MB, trained "
+                     f"{mi.get('trained_at', '?')}): {', '.join(mi.get('components', []))}.  ")
+        if sres.get("error"):
+            L.append(f"**{name} did not run to the end:** `{str(sres['error'])[:400]}`  ")
+    for name, sres in (("stock", st), ("ours", ou)):
+        if sres.get("endpoints"):
+            L.append(f"`{name}` endpoints: `{json.dumps(sres['endpoints'], ensure_ascii=False)}`  ")
+    L.append("")
+
+    L.append("## Targets\n")
+    rows = [[t, s, o, ra, g, "✅ met" if met else ("❌ not met" if met is False else "–")]
+            for t, s, o, ra, g, met in targets(r)]
+    L.append(_table(["target", "stock", "ours", "ratio", "goal", ""], rows) if rows else "_no figures yet_")
+    notes = BENCH / "notes.md"
+    if notes.exists():
+        L.append("\n" + notes.read_text(encoding="utf-8").strip() + "\n")
+
+    # accuracy
+    if st.get("accuracy") or ou.get("accuracy"):
+        L.append("\n## Accuracy on the held-out split\n")
+        L.append("`tests/nlu/heldout/<variety>/*.yml`, asked of each running server via "
+                 "`POST /model/parse` (FallbackClassifier included). Intent accuracy/macro-F1 count "
+                 "`faq/<key>` as `faq`; FAQ key accuracy needs intent `faq` and the right "
+                 "`faq/<key>` from the ResponseSelector. Out of scope: share of `out_of_scope` messages "
+                 "ending in `out_of_scope`/`nlu_fallback` (higher is better), and share of in-scope "
+                 "messages that wrongly do (lower is better).\n")
+        metrics = [("intent_accuracy", "intent accuracy", True), ("macro_f1", "macro-F1", False),
+                   ("faq_key_accuracy", "FAQ key accuracy", True), ("oos_detected", "out-of-scope detected", True),
+                   ("inscope_false_oos", "in-scope wrongly out-of-scope", True), ("n", "messages", None)]
+        rows = []
+        for mk, label, pct in metrics:
+            for v in list(VARIETIES) + ["all"]:
+                s, o = _get(st, "accuracy", v, mk), _get(ou, "accuracy", v, mk)
+                if pct is None:
+                    rows.append([label, v, _num(s), _num(o), ""])
+                elif pct:
+                    rows.append([label, v, _num(s, 1, True), _num(o, 1, True), _ratio(o, s)])
+                else:
+                    rows.append([label, v, _num(s, 3), _num(o, 3), _ratio(o, s)])
+        L.append(_table(["metric", "variety", "stock", "ours", "ratio"], rows))
+        for name, sres in (("stock", st), ("ours", ou)):
+            conf = _get(sres, "accuracy", "top_confusions")
+            if conf:
+                L.append(f"\nMost frequent confusions, {name} (gold → predicted ×n): "
+                         + ", ".join(f"{g}→{p} ×{c}" for g, p, c in conf[:8]))
+            p50 = _get(sres, "accuracy", "parse_ms_p50")
+            if p50 is not None:
+                L.append(f"  \n{name}: `/model/parse` time p50 {p50} ms, p95 {_get(sres, 'accuracy', 'parse_ms_p95')} ms.")
+        if "accuracy" in made:
+            L.append(f"\n![accuracy]({made['accuracy']})\n")
+
+    # load
+    if st.get("load") or ou.get("load"):
+        L.append("\n## Load: simulated customers\n")
+        L.append("Each customer holds a scripted multi-turn conversation (order status with order "
+                 "number + phone looked up in the shop DB, FAQs, return policy/request, product "
+                 "questions, small talk, an out-of-scope question; Bangla, English, Banglish; see "
+                 "`bench/scripts.py`), sends the next message only after the whole reply arrived, then "
+                 "starts a new conversation with a new sender id. No think time (closed loop). "
+                 "Latency = send → complete reply. Errors = HTTP errors, time-outs, connection "
+                 "failures. Lost = socket.io replies that did not arrive within "
+                 f"{_num(_get(r, 'last_run', 'settings', 'turn_timeout'), 0)} s; extra = socket.io "
+                 "messages arriving when none was expected (late, duplicate or out of order). "
+                 "'Differs' = REST turns whose number of bot messages differs from the serial "
+                 "reference run of the same script (not an error by itself: dialogue state).\n")
+        for ch in ("rest", "socketio"):
+            concs = sorted({int(c) for s in (st, ou) for c in (_get(s, "load", ch) or {})})
+            if not concs:
+                continue
+            L.append(f"\n### {'REST channel' if ch == 'rest' else 'socket.io channel (websocket)'}\n")
+            rows = []
+            for c in concs:
+                s, o = _get(st, "load", ch, str(c)) or {}, _get(ou, "load", ch, str(c)) or {}
+                for key, label, nd in (("replies_per_s", "replies/s", 1), ("p50_ms", "p50 ms", 0),
+                                       ("p95_ms", "p95 ms", 0), ("p99_ms", "p99 ms", 0)):
+                    rows.append([c, label, _num(s.get(key), nd), _num(o.get(key), nd),
+                                 _ratio(o.get(key), s.get(key))])
+                rows.append([c, "replies / errors / lost / extra / differs",
+                             "/".join(_num(s.get(k)) for k in ("replies", "errors", "lost", "extra", "differs_from_reference")),
+                             "/".join(_num(o.get(k)) for k in ("replies", "errors", "lost", "extra", "differs_from_reference")), ""])
+                rows.append([c, "Rasa CPU ms per reply", _num(s.get("rasa_cpu_ms_per_reply")),
+                             _num(o.get("rasa_cpu_ms_per_reply")),
+                             _ratio(o.get("rasa_cpu_ms_per_reply"), s.get("rasa_cpu_ms_per_reply"))])
+            L.append(_table(["customers", "figure", "stock", "ours", "ratio"], rows))
+        for k in ("latency", "throughput"):
+            if k in made:
+                L.append(f"\n![{k}]({made[k]})\n")
+        errs = [(n, ch, c, e) for n, sres in (("stock", st), ("ours", ou))
+                for ch, d in (sres.get("load") or {}).items() for c, s in d.items()
+                for e in s.get("error_samples", [])]
+        if errs:
+            L.append("\nError samples: " + "; ".join(f"{n} {ch}×{c}: `{e[:120]}`" for n, ch, c, e in errs[:8]))
+
+    # long conversation
+    if st.get("long") or ou.get("long"):
+        L.append("\n## Long conversation\n")
+        s, o = st.get("long") or {}, ou.get("long") or {}
+        L.append(f"One customer, one conversation of {o.get('turns') or s.get('turns')} turns over REST, "
+                 f"repeated {o.get('repeats') or s.get('repeats')}× with a new sender; median per turn. "
+                 "Turns 1–10 and 91–100 are the same ten history-independent messages (FAQs, a product "
+                 "question, small talk); turns 11–90 are whole conversations of the mix.\n")
+        L.append(_table(["figure", "stock", "ours", "ratio"], [
+            ["mean latency turns 1–10, ms", _num(s.get("first10_mean_ms")), _num(o.get("first10_mean_ms")),
+             _ratio(o.get("first10_mean_ms"), s.get("first10_mean_ms"))],
+            ["mean latency turns 91–100, ms", _num(s.get("last10_mean_ms")), _num(o.get("last10_mean_ms")),
+             _ratio(o.get("last10_mean_ms"), s.get("last10_mean_ms"))],
+            ["turns 91–100 ÷ turns 1–10", _num(s.get("last_over_first"), 2), _num(o.get("last_over_first"), 2), ""],
+            ["errors", _num(s.get("errors")), _num(o.get("errors")), ""],
+        ]))
+        if "long" in made:
+            L.append(f"\n![long conversation]({made['long']})\n")
+
+    # training
+    trn = r.get("train") or {}
+    if trn:
+        L.append("\n## Training time\n")
+        L.append("`rasa train` of a copy of the project (domain + data/) with each config; full = empty "
+                 "Rasa cache; +1 example = one new NLU example added, retrained with the cache the full "
+                 "training left (Rasa's fingerprinting as it is). Wall time on the 2 cores, CPU = user+sys.\n")
+        s, o = trn.get("stock") or {}, trn.get("ours") or {}
+        L.append(_table(["figure", "stock", "ours", "ratio"], [
+            ["full training, s", _num(_get(s, "full", "wall_s")), _num(_get(o, "full", "wall_s")),
+             _ratio(_get(o, "full", "wall_s"), _get(s, "full", "wall_s"))],
+            ["full training CPU, s", _num(_get(s, "full", "cpu_s")), _num(_get(o, "full", "cpu_s")),
+             _ratio(_get(o, "full", "cpu_s"), _get(s, "full", "cpu_s"))],
+            ["after adding one example, s", _num(_get(s, "plus_one_example", "wall_s")),
+             _num(_get(o, "plus_one_example", "wall_s")),
+             _ratio(_get(o, "plus_one_example", "wall_s"), _get(s, "plus_one_example", "wall_s"))],
+            ["model size, MB", _num(_get(s, "full", "model_mb")), _num(_get(o, "full", "model_mb")),
+             _ratio(_get(o, "full", "model_mb"), _get(s, "full", "model_mb"))],
+            ["load average before", _num(s.get("loadavg_before")), _num(o.get("loadavg_before")), ""],
+        ]))
+
+    # startup and memory
+    if st.get("startup_s") or ou.get("startup_s"):
+        L.append("\n## Start-up and memory\n")
+        L.append("Start-up = from starting the Rasa server process to its first reply over REST "
+                 "(model loading included). RSS = VmRSS of the process and its children "
+                 "(/proc/<pid>/status); peak = highest sample (every 0.5 s) during the load phases.\n")
+        peak = {}
+        for name, sres in (("stock", st), ("ours", ou)):
+            pk: Dict[str, float] = {}
+            for ch in (sres.get("load") or {}).values():
+                for s in ch.values():
+                    for k, v in (s.get("peak_rss_mb") or {}).items():
+                        pk[k] = max(pk.get(k, 0), v)
+            peak[name] = pk
+        rows = [
+            ["start-up, s (each start)", _num(st.get("startup_s")), _num(ou.get("startup_s")), ""],
+            ["start-up, s (median)", _num(st.get("startup_median_s")), _num(ou.get("startup_median_s")),
+             _ratio(ou.get("startup_median_s"), st.get("startup_median_s"))],
+        ]
+        for k, label in (("rasa", "Rasa server"), ("actions", "action server")):
+            for fig, getter in (("idle after start", lambda s: _get(s, "rss_idle_mb", k)),
+                                ("peak under load", lambda s, n=None: None),
+                                ("after all load", lambda s: _get(s, "rss_after_mb", k))):
+                if fig == "peak under load":
+                    a, b = peak["stock"].get(k), peak["ours"].get(k)
+                else:
+                    a, b = getter(st), getter(ou)
+                rows.append([f"{label} RSS {fig}, MB", _num(a), _num(b), _ratio(b, a)])
+        L.append(_table(["figure", "stock", "ours", "ratio"], rows))
+
+    # scale-out
+    sc = r.get("scale") or {}
+    if sc:
+        L.append("\n## Scale-out (ours)\n")
+        if sc.get("error"):
+            L.append(f"Scale-out did not run: `{sc['error'][:500]}`\n")
+        else:
+            L.append("The same load against 1 and 2 Rasa server processes (ours) sharing a PostgreSQL "
+                     "tracker store and a Redis lock store (Debian's packages, throwaway instances "
+                     "started by the benchmark on 127.0.0.1), behind `bench/lb.py` (a TCP round-robin "
+                     "balancer; websockets stay on the process that accepted them). One action server. "
+                     "Everything — servers, PostgreSQL, Redis, the balancer and the load generator — "
+                     "shares the same 2 cores, so this shows the software's scaling, not a second "
+                     "machine's.\n")
+            procs = sc.get("processes") or {}
+            keys = sorted({(ch, int(c)) for p in procs.values() for ch, d in p.get("load", {}).items() for c in d})
+            rows = []
+            for ch, c in keys:
+                one = _get(procs, "1", "load", ch, str(c)) or {}
+                two = _get(procs, "2", "load", ch, str(c)) or {}
+                rows.append([f"{ch} ×{c}", _num(one.get("replies_per_s")), _num(two.get("replies_per_s")),
+                             _ratio(two.get("replies_per_s"), one.get("replies_per_s")),
+                             f"{_num(one.get('p95_ms'), 0)} / {_num(two.get('p95_ms'), 0)}",
+                             f"{_num(one.get('errors'))}+{_num(one.get('lost'))}+{_num(one.get('extra'))} / "
+                             f"{_num(two.get('errors'))}+{_num(two.get('lost'))}+{_num(two.get('extra'))}"])
+            L.append(_table(["load", "replies/s, 1 process", "replies/s, 2 processes", "scaling 2÷1",
+                             "p95 ms 1 / 2", "errors+lost+extra 1 / 2"], rows))
+            ups = {n: _get(p, "startup_s") for n, p in procs.items()}
+            L.append(f"\nStart-up of each process (s): {json.dumps(ups)}.")
+            if "scale" in made:
+                L.append(f"\n![scale-out]({made['scale']})\n")
+
+    # reference transcripts (abridged)
+    if _get(st, "reference", "transcripts") or _get(ou, "reference", "transcripts"):
+        L.append("\n## Appendix: what the customers heard (serial reference run, first reply message per turn, abridged)\n")
+        ts, to = _get(st, "reference", "transcripts") or {}, _get(ou, "reference", "transcripts") or {}
+        for name in list(dict.fromkeys(list(to) + list(ts)))[:6]:
+            L.append(f"\n<details><summary>{name}</summary>\n")
+            rows = []
+            for i, (a, b) in enumerate(zip(ts.get(name, []) or [[]] * len(to.get(name, [])), to.get(name, []))):
+                rows.append([i + 1, (a[0] if a else "∅")[:90].replace("|", "/").replace("\n", " "),
+                             (b[0] if b else "∅")[:90].replace("|", "/").replace("\n", " ")])
+            L.append(_table(["turn", "stock", "ours"], rows))
+            L.append("\n</details>")
+    L.append("")
+    return "\n".join(L)
+
+
+def readme_summary(r: dict) -> str:
+    m = r.get("machine", {})
+    lr = r.get("last_run", {})
+    rows = [[t, s, o, ra, g, "met" if met else ("not met" if met is False else "–")]
+            for t, s, o, ra, g, met in targets(r)]
+    return "\n".join([
+        f"Latest benchmark ({lr.get('mode', '?')} run {lr.get('run', '?')}, {m.get('date', '?')}) on "
+        f"{_machine_line(m)}. Full report: [bench/report.md](bench/report.md).\n",
+        _table(["target", "stock Rasa", "Seba", "ratio", "goal", ""], rows),
+    ])
+
+
+def update_readme(r: dict) -> bool:
+    readme = ROOT / "README.md"
+    if not readme.exists():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    readme.write_text(head + README_START + "\n" + readme_summary(r) + "\n" + README_END + tail,
+                      encoding="utf-8")
+    return True
+
+
+def write() -> None:
+    if not RESULTS_JSON.exists():
+        print("no bench/results.json yet: run python -m bench first")
+        return
+    r = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+    made = plots(r)
+    REPORT.write_text(markdown(r, made), encoding="utf-8")
+    print(f"wrote {REPORT.relative_to(ROOT)} and {', '.join(made.values()) or 'no plots'}")
+    if update_readme(r):
+        print("updated the benchmark summary in README.md")
