@@ -17,6 +17,7 @@ from actions.base import (
     settings,
     utter,
 )
+from actions.handoff import rating_due_events
 from seba import i18n, shop
 from seba.db import session_scope
 
@@ -82,7 +83,7 @@ class ActionOrderStatus(SebaAction):
             order = load_verified_order(session, tracker)
             response, values = status_reply(order, lang)
         utter(dispatcher, response, **values)
-        return []
+        return rating_due_events(tracker)  # answered: ask for a rating at the next thanks
 
 
 class ActionCancelCheck(SebaAction):

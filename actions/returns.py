@@ -19,12 +19,15 @@ from actions.base import (
     settings,
     utter,
 )
+from actions.handoff import hand_over, rating_due_events
 from actions.orders import order_values
 from seba import i18n, shop
 from seba.db import session_scope
 from seba.db.models import RETURN_REASONS
 
 PREPAID_METHODS = ("bkash", "nagad", "card")
+# Answers without a reason the bot can understand before a person takes over the return.
+MAX_REASON_ATTEMPTS = 3
 
 # Free-text reasons, checked in this order (the most specific reason first: "pochondo
 # hoy nai, size choto" is a size problem). Bangla keywords match anywhere in a word
@@ -158,10 +161,24 @@ class ValidateReturnReasonForm(SebaFormValidationAction):
     a complaint or goodbye end it): a reason worded like a question or a "no" is still
     a reason ("size chart onujayi choto", "pochondo hoy nai"). Only a message with no
     reason in it and a digression intent is handed back to the rules.
+
+    After ``MAX_REASON_ATTEMPTS`` answers without a reason the form stops asking
+    (``return_failed``) and ``action_create_return`` hands the return to a person.
     """
 
     def name(self) -> Text:
         return "validate_return_reason_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if tracker.get_slot("return_failed"):
+            return []  # stop asking: action_create_return hands over to a person
+        return domain_slots
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -183,8 +200,22 @@ class ValidateReturnReasonForm(SebaFormValidationAction):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent in STEP_ASIDE_INTENTS:
             return [SlotSet("return_reason", None), ActionExecutionRejected(self.form_name())]
+        if _unclear_so_far(tracker) + 1 >= MAX_REASON_ATTEMPTS:
+            return [SlotSet("return_reason", None), SlotSet("return_failed", True)]
         dispatcher.utter_message(response="utter_return_reason_unclear")
         return [SlotSet("return_reason", None)]
+
+
+def _unclear_so_far(tracker: Tracker) -> int:
+    """How often the form said it did not understand the reason since it asked first."""
+    count = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "action" and event.get("name") == "action_return_check":
+            break
+        if event.get("event") == "bot":
+            if (event.get("metadata") or {}).get("utter_action") == "utter_return_reason_unclear":
+                count += 1
+    return count
 
 
 class ActionCreateReturn(SebaAction):
@@ -198,6 +229,12 @@ class ActionCreateReturn(SebaAction):
     ) -> List[EventType]:
         events: List[EventType] = [SlotSet("return_reason", None), SlotSet("return_details", None)]
         reason = tracker.get_slot("return_reason")
+        if reason not in RETURN_REASONS and tracker.get_slot("return_failed"):
+            # The reason was not understood MAX_REASON_ATTEMPTS times: a person takes over.
+            dispatcher.utter_message(response="utter_return_needs_person")
+            return events + [SlotSet("return_failed", None)] + hand_over(
+                dispatcher, tracker, reason="repeated_failure"
+            )
         if reason not in RETURN_REASONS:
             # The form ended without a reason: its validation apologised already.
             return events
@@ -227,4 +264,6 @@ class ActionCreateReturn(SebaAction):
                     response = "utter_return_created_cod"
         # Said only after the transaction committed.
         utter(dispatcher, response, **values)
+        if response in ("utter_return_created", "utter_return_created_cod"):
+            events += rating_due_events(tracker)  # solved: ask for a rating at the next thanks
         return events

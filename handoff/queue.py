@@ -452,10 +452,17 @@ def sweep_abandoned(
     url: Optional[str] = None,
 ) -> List[TicketView]:
     """Abandon waiting tickets whose customer has been quiet for ``after_minutes`` (default
-    ``HANDOFF_ABANDON_AFTER_MINUTES``, 30). Returns the tickets abandoned now; their Rasa
-    conversations are still paused - the console resumes them."""
+    ``HANDOFF_ABANDON_AFTER_MINUTES``, 30) of agent hours: nothing is abandoned outside agent
+    hours, nor in the first ``after_minutes`` after they begin. Returns the tickets abandoned
+    now; their Rasa conversations are still paused - the console resumes them."""
     now = as_local(now)
     cutoff = now - dt.timedelta(minutes=after_minutes or config.abandon_after_minutes())
+    # Only time within agent hours counts: a customer who asked at night was told that the
+    # team is back in the morning and that the message is kept, so the ticket must still be
+    # there when the agents come (and they get the usual time to pick it up).
+    hours = _agent_hours()
+    if not hours.is_open(now) or dt.datetime.combine(now.date(), hours.open) > cutoff:
+        return []
     quiet_since = func.coalesce(Ticket.last_customer_message_at, Ticket.created_at)
     abandoned: List[TicketView] = []
     with session_scope(url) as session:

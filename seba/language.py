@@ -110,14 +110,31 @@ def reply_language(variety: Optional[str], default: str = BN) -> str:
     return default
 
 
+# Rasa's text and metadata for an intent triggered through the HTTP API (trigger_intent,
+# reminders): "EXTERNAL: EXTERNAL_handback", {"is_external": true}. Not the customer's words.
+EXTERNAL_PREFIX = "EXTERNAL: "
+
+
+def _is_external(text: Any, metadata: Any) -> bool:
+    return (isinstance(metadata, dict) and bool(metadata.get("is_external"))) or (
+        isinstance(text, str) and text.startswith(EXTERNAL_PREFIX)
+    )
+
+
 def _user_events(events: Iterable[Any]):
-    """(text, metadata) of user messages, newest first, for Rasa or rasa-sdk events."""
+    """(text, metadata) of the customer's messages, newest first, for Rasa or rasa-sdk
+    events (external events such as the agent console's hand back are skipped)."""
     for event in reversed(list(events)):
         if isinstance(event, dict):
-            if event.get("event") == "user":
-                yield event.get("text"), event.get("metadata") or {}
+            if event.get("event") != "user":
+                continue
+            text, metadata = event.get("text"), event.get("metadata") or {}
         elif getattr(event, "type_name", None) == "user":
-            yield getattr(event, "text", None), getattr(event, "metadata", None) or {}
+            text, metadata = getattr(event, "text", None), getattr(event, "metadata", None) or {}
+        else:
+            continue
+        if not _is_external(text, metadata):
+            yield text, metadata
 
 
 def _metadata_language(metadata: Any) -> Optional[str]:

@@ -19,7 +19,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.base import SebaAction
-from actions.handoff import ActionHandoff
 from actions.orders import (
     ActionCancelCheck,
     ActionCancelOrder,
@@ -265,7 +264,7 @@ def test_check_verification_outcomes():
 
 def test_status_shipped_in_bangla(shop_db, demo_today):
     messages, events = run(ActionOrderStatus(), make_tracker(verified("10456")))
-    assert events == []
+    assert slot_events(events) == {"rating_due": True}  # answered: a rating at the thanks
     [message] = messages
     assert message["response"] == "utter_order_status_shipped"
     assert message["order_number"] == "10456"
@@ -494,7 +493,8 @@ def test_return_request_is_recorded(shop_db):
     assert message["response"] == "utter_return_created_cod"  # 10457 was cash on delivery
     assert message["reference"] == "RT-10457-1"
     assert message["pickup_days"]  # from shop.yml delivery days for the order's area
-    assert slot_events(events) == {"return_reason": None, "return_details": None}
+    assert slot_events(events) == {"return_reason": None, "return_details": None,
+                                   "rating_due": True}
     with session_scope(shop_db) as session:
         request = session.execute(
             select(ReturnRequest).where(ReturnRequest.reference == "RT-10457-1")
@@ -593,12 +593,7 @@ def test_out_of_stock_product(shop_db):
     assert out and out[0]["product_name"] == name
 
 
-# -- handoff -----------------------------------------------------------------------------------
-
-def test_handoff_placeholder():
-    messages, events = run(ActionHandoff(), make_tracker(texts=["ekjon manush chai"]))
-    assert responses(messages) == ["utter_handoff_unavailable"]
-    assert events == []
+# -- handoff: tests/test_actions_handoff.py ------------------------------------------------------
 
 
 # -- the database is down: an apology, never a stack trace or silence ------------------------

@@ -429,6 +429,7 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
         if _wants_json(request):
             return web.json_response({"ok": False, "message": "Nobody is waiting."}, status=409)
         raise web.HTTPSeeOther("/")
+    await _keep_bot_quiet(request, ticket)
     if _wants_json(request):
         return web.json_response({"ok": True, "ticket": ticket.to_json()}, dumps=_dumps)
     raise web.HTTPSeeOther(f"/tickets/{ticket.id}?done=claimed")
@@ -553,12 +554,30 @@ async def _answer(
     return await _ticket_response(request, ticket, me, notice=None, error=message, status=status)
 
 
+async def _keep_bot_quiet(request: web.Request, ticket: TicketView) -> None:
+    """Make sure the bot is paused while the agent has the conversation.
+
+    ``action_handoff`` paused it when the customer was queued, but Rasa un-pauses a
+    conversation by itself when its session expires (a new session resets the tracker): a
+    customer who asked at night and writes again in the morning gets the bot back while the
+    ticket still waits. Without this the bot and the agent would both answer. Best effort:
+    the claim stands even when Rasa cannot be reached (replies need Rasa anyway)."""
+    rasa: RasaClient = request.app[RASA]
+    try:
+        state = await rasa.get_tracker(ticket.conversation_id, include_events="NONE")
+        if not (state or {}).get("paused"):
+            await rasa.pause(ticket.conversation_id)
+    except RasaError as exc:
+        logger.warning("claim of %s: could not pause the bot: %s", ticket.conversation_id, exc)
+
+
 async def claim(request: web.Request) -> web.StreamResponse:
     me = _me(request)
     await _checked_form(request)
     ticket = await _ticket_or_404(request)
     won = await _db(request, queue.claim, ticket.id, me.id)
     if won:
+        await _keep_bot_quiet(request, ticket)
         return await _answer(request, ticket.id, True, "claimed", DONE_MESSAGES["claimed"], 200, me)
     ticket = await _db(request, queue.get_ticket, ticket.id)
     return await _answer(request, ticket.id, False, "", _refusal(ticket, me), 409, me)
