@@ -93,7 +93,7 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str =
     path.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "nlg:\n  type: seba.nlg.SebaNLG\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker_db}\n{extra}",
+        f"tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n  dialect: sqlite\n  db: {tracker_db}\n{extra}",
         encoding="utf-8",
     )
     return path
