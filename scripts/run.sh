@@ -67,7 +67,7 @@ Seba is running.
   Shop page + bubble: http://localhost:${WEB_PORT}/
   Agent console:      http://localhost:${HANDOFF_PORT}/  (add agents: make agent AGENT=rina AGENT_NAME="Rina")
   Talk to it (REST):  curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"আমার অর্ডার কোথায়?"}'
-  In a terminal:      .venv/bin/rasa shell  (while this runs, in another terminal: see README)
+  In a terminal:      .venv/bin/python -m seba.server shell --port 5006 --endpoints endpoints.yml
   Rasa HTTP API:      http://localhost:${RASA_PORT}  (token in var/secrets.env)
   Action server:      http://localhost:${ACTION_PORT}/health
   Telegram webhook:   /webhooks/telegram/webhook   Messenger webhook: /webhooks/facebook/webhook
