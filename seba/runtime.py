@@ -34,7 +34,36 @@ MIN_EVENTS_FOR_VIEW = 80
 
 
 class SebaRemoteAction(rasa_action.RemoteAction):
-    """A custom action that apologises in the customer's language when it fails."""
+    """A custom action that apologises in the customer's language when it fails.
+
+    Two costs of Rasa's remote action are cut as well (measured with py-spy under
+    load): the action server's answer is checked with a JSON-schema validator built
+    once, not rebuilt (and the schema re-checked) on every call; and the request
+    carries the recent turns only, not every event of the conversation (slots,
+    the active form and the latest message are sent in full as always).
+    """
+
+    _validator: Any = None
+
+    def _validate_action_result(self, result: Dict[str, Any]) -> bool:
+        from jsonschema import ValidationError, validators
+
+        if SebaRemoteAction._validator is None:
+            schema = self.action_response_format_spec()
+            SebaRemoteAction._validator = validators.validator_for(schema)(schema)
+        try:
+            SebaRemoteAction._validator.validate(result)
+            return True
+        except ValidationError as e:
+            e.message += ". Failed to validate Action server response from API."
+            raise e
+
+    def _action_call_format(self, tracker: DialogueStateTracker, domain: Domain) -> Dict[str, Any]:
+        call = super()._action_call_format(_without_events(tracker), domain)
+        events = list(tracker.events)
+        start = _window_start(events, KEEP_USER_TURNS) if len(events) >= MIN_EVENTS_FOR_VIEW else 0
+        call["tracker"]["events"] = [e.as_dict() for e in events[start:]]
+        return call
 
     async def run(self, output_channel, nlg, tracker, domain) -> List[Event]:
         try:
@@ -58,6 +87,25 @@ def _resolve_by_type(type_name: str, default: Optional[Type[Event]] = None):
         if cls is not None and cls is not default:
             _EVENT_TYPES[type_name] = cls
     return cls
+
+
+class _NoEvents:
+    """A tracker proxy whose current_state() leaves the events out (they are added after)."""
+
+    def __init__(self, tracker: DialogueStateTracker) -> None:
+        self._tracker = tracker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tracker, name)
+
+    def current_state(self, event_verbosity: Any = None) -> Dict[str, Any]:
+        from rasa.shared.core.trackers import EventVerbosity
+
+        return self._tracker.current_state(EventVerbosity.NONE)
+
+
+def _without_events(tracker: DialogueStateTracker) -> Any:
+    return _NoEvents(tracker)
 
 
 def _window_start(events: List[Event], keep_user_turns: int) -> int:
