@@ -71,6 +71,10 @@ def targets(r: dict) -> List[Tuple[str, str, str, str, str, Optional[bool]]]:
             met = (orr / sr >= 5) if sr and orr else None
             rows.append((f"replies/s at 10 concurrent ({ch})", _num(sr), _num(orr), _ratio(orr, sr, 2),
                          "≥ 5×", met))
+            sc, oc = s.get("rasa_cpu_ms_per_reply"), o.get("rasa_cpu_ms_per_reply")
+            if sc and oc:
+                rows.append((f"  (context) Rasa CPU ms per reply at 10 concurrent ({ch})", _num(sc), _num(oc),
+                             _ratio(oc, sc, 2), "≤ 0.2× (what 5× on one core needs)", None))
             sp, op = s.get("p95_ms"), o.get("p95_ms")
             met = (op <= sp / 3) if sp and op else None
             rows.append((f"p95 at 10 concurrent ({ch}), ms", _num(sp, 0), _num(op, 0), _ratio(op, sp),
@@ -289,7 +293,7 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
              "the same scripted customers. Stock first, then ours — never at the same time.\n")
     for name, sres in (("stock", st), ("ours", ou)):
         cfg = sres.get("config") or {}
-        if cfg:
+        if cfg and not sres.get("model_info"):
             pipe = cfg.get("pipeline")
             pol = cfg.get("policies")
             L.append(f"`{name}` config (`{cfg.get('file')}`): pipeline "
@@ -307,7 +311,7 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
     L.append("")
 
     L.append("## Targets\n")
-    rows = [[t, s, o, ra, g, "✅ met" if met else ("❌ not met" if met is False else "–")]
+    rows = [[t, s, o, ra, g, "✅ met" if met else ("❌ not met" if met is False else "")]
             for t, s, o, ra, g, met in targets(r)]
     L.append(_table(["target", "stock", "ours", "ratio", "goal", ""], rows) if rows else "_no figures yet_")
     notes = BENCH / "notes.md"

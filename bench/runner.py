@@ -190,7 +190,10 @@ def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
     else:
         cfg = yaml.safe_load((ROOT / source).read_text(encoding="utf-8")) or {}
         ts = cfg.get("tracker_store") or {}
-        if str(ts.get("type", "")).lower() == "sql" and ts.get("dialect", "sqlite") == "sqlite":
+        # Rasa's SQL store or a subclass of it (type: module.Class) on SQLite: a fresh
+        # DB file under the run dir, never the project's var/tracker.db.
+        if ts and (str(ts.get("type", "")).lower() == "sql" or "." in str(ts.get("type", ""))) \
+                and ts.get("dialect", "sqlite") == "sqlite":
             ts["db"] = str(run_dir / f"tracker-{system}.db")
             cfg["tracker_store"] = ts
     if action_port:
@@ -614,7 +617,10 @@ def run(settings: Settings) -> dict:
                     (models / f"{system}.tar.gz").unlink(missing_ok=True)
                     continue
                 r.update(tag)
-                train_res[system] = r
+                if settings.quick and (train_res.get(system) or {}).get("mode") == "full":
+                    log(f"  (quick run: keeping the full run's training figures for {system})")
+                else:
+                    train_res[system] = r
                 log(f"  {system}: full {r['full']['wall_s']}s"
                     + (f", +1 example {r['plus_one_example']['wall_s']}s" if "plus_one_example" in r else ""))
             else:
