@@ -1,0 +1,71 @@
+"""seba.runtime.recent_history: the policies' view of a long conversation."""
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from seba.runtime import KEEP_USER_TURNS, _PrefixCache, _window_start, recent_history
+
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet, order_status, inform]
+slots:
+  verified_order:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+  verification_failures:
+    type: float
+    initial_value: 0
+    influence_conversation: false
+    mappings: [{type: custom}]
+forms:
+  order_verify_form:
+    required_slots: []
+""")
+
+
+def _turn(text, intent):
+    return [ActionExecuted("action_listen"), UserUttered(text, {"name": intent}),
+            BotUttered("..."), ]
+
+
+def _long_conversation(turns=40):
+    events = [ActionExecuted("action_session_start"), SlotSet("verified_order", "10456")]
+    for i in range(turns):
+        events += _turn(f"hi {i}", "greet")
+        if i == 20:
+            events += [SlotSet("verification_failures", 2.0), ActiveLoop("order_verify_form")]
+    return DialogueStateTracker.from_events("c1", events, slots=DOMAIN.slots)
+
+
+def test_view_keeps_the_state_and_the_recent_turns():
+    tracker = _long_conversation()
+    view = recent_history(tracker, DOMAIN)
+    assert len(view.events) < len(tracker.events)
+    assert view.current_slot_values() == tracker.current_slot_values()
+    assert view.active_loop_name == tracker.active_loop_name == "order_verify_form"
+    users = [e.text for e in view.events if e.type_name == "user"]
+    assert users == [f"hi {i}" for i in range(40 - KEEP_USER_TURNS, 40)]
+    assert view.latest_message.text == tracker.latest_message.text
+
+
+def test_short_conversations_are_left_alone():
+    tracker = _long_conversation(turns=5)
+    assert recent_history(tracker, DOMAIN) is tracker
+
+
+def test_prefix_cache_grows_with_the_conversation():
+    cache = _PrefixCache()
+    tracker = _long_conversation(turns=40)
+    first = recent_history(tracker, DOMAIN, cache)
+    # The next message: the same conversation from a new retrieve (new event objects).
+    longer = DialogueStateTracker.from_dict(
+        "c1", [e.as_dict() for e in tracker.events] + [e.as_dict() for e in _turn("more", "greet")],
+        DOMAIN.slots)
+    second = recent_history(longer, DOMAIN, cache)
+    assert second.current_slot_values() == longer.current_slot_values()
+    assert [e.text for e in second.events if e.type_name == "user"][-1] == "more"
+    assert first.current_slot_values() == tracker.current_slot_values()
+    events = list(longer.events)
+    assert _window_start(events, KEEP_USER_TURNS) > _window_start(list(tracker.events), KEEP_USER_TURNS)
