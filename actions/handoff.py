@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 ACTION_LISTEN = "action_listen"
 REASONS = ("customer_request", "low_confidence", "repeated_failure", "complaint",
-           "verification_failed")
+           "verification_failed", "verification_locked")
 # Bot actions whose question the customer answered with the handoff ("yes" / a button).
 LOW_CONFIDENCE_OFFERS = {"utter_offer_handoff_not_understood", "utter_please_rephrase"}
 COMPLAINT_OFFERS = {"utter_complaint"}

@@ -27,6 +27,7 @@ from handoff.db import local_now
 AGENT_STATUSES = ("online", "away")
 REASONS = (
     "customer_request", "low_confidence", "repeated_failure", "complaint", "verification_failed",
+    "verification_locked",
 )
 STATES = ("waiting", "assigned", "resolved", "abandoned")
 OPEN_STATES = ("waiting", "assigned")

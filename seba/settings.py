@@ -99,6 +99,31 @@ def _hours(raw: Dict[str, Any]) -> Hours:
     )
 
 
+@dataclass(frozen=True)
+class VerificationPolicy:
+    """shop.yml ``verification``: how order checks are limited (seba/verification.py)."""
+
+    window_minutes: int = 60  # failures count over this sliding window
+    max_failures_per_order: int = 5  # then the order is locked for self-service
+    lock_hours: int = 24  # until an agent lifts it or it expires
+    max_failures_per_phone: int = 10  # one phone number tried against many orders
+    max_failures_per_conversation: int = 3  # then a person takes over
+    slow_down_seconds: int = 5  # wait after the n-th failure: this x 2^(n-1)
+    idle_minutes: int = 30  # a verified order stays verified this long without use
+
+    @classmethod
+    def of(cls, raw: Dict[str, Any]) -> "VerificationPolicy":
+        defaults = cls()
+        values = {}
+        for name in cls.__dataclass_fields__:
+            try:
+                value = int(raw.get(name, getattr(defaults, name)))
+            except (TypeError, ValueError):
+                value = getattr(defaults, name)
+            values[name] = max(value, 1)
+        return cls(**values)
+
+
 class Settings:
     """Typed access to shop.yml; ``raw`` keeps the whole file."""
 
@@ -122,6 +147,7 @@ class Settings:
         self.timezone = hours.get("timezone", "Asia/Dhaka")
         self.business_hours = _hours(hours)
         self.agent_hours = _hours(hours.get("agents") or hours)
+        self.verification = VerificationPolicy.of(raw.get("verification") or {})
 
     def delivery_charge(self, area: str) -> int:
         return int(self.delivery[area]["charge"])

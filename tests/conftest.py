@@ -28,6 +28,16 @@ from seba.settings import load_settings
 
 DEMO_TODAY = local_today()
 
+# The installation's secrets (seba/secrets.py), fixed for the test run: servers started by
+# the tests inherit them, and nothing reads the developer's var/secrets.env.
+TEST_SECRETS = {
+    "RASA_JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789",
+    "SEBA_ACTION_SECRET": "test-action-secret-0123456789abcdef",
+    "SEBA_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+}
+for _name, _value in TEST_SECRETS.items():
+    os.environ[_name] = _value
+
 
 @pytest.fixture(scope="session")
 def demo_today():

@@ -219,3 +219,44 @@ class Refund(Base):
 
     def __repr__(self) -> str:
         return f"<Refund {self.id} {self.amount} {self.status}>"
+
+
+# --- order checks (seba/verification.py) --------------------------------------------------
+# Every order check (order number + phone) is recorded, so that limits hold across sessions,
+# conversations, channels and restarts. Phones are stored as a keyed hash (for counting) and
+# masked (for agents): a failed check may carry someone else's number.
+
+class VerificationGuard(Base):
+    """One row per order number checked: its row lock serialises racing checks of one order."""
+
+    __tablename__ = "verification_guards"
+
+    order_number = Column(String(32), primary_key=True)
+
+
+class VerificationAttempt(Base):
+    __tablename__ = "verification_attempts"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=local_now, index=True)
+    order_number = Column(String(32), nullable=False, index=True)
+    phone_key = Column(String(32), nullable=False, index=True)  # HMAC of the phone
+    phone_masked = Column(String(16), nullable=False)  # 017•••••001
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40))
+    succeeded = Column(Boolean, nullable=False)
+
+
+class VerificationLock(Base):
+    """An order locked for self-service after too many failed checks (agents can lift it)."""
+
+    __tablename__ = "verification_locks"
+
+    id = Column(Integer, primary_key=True)
+    order_number = Column(String(32), nullable=False, index=True)
+    locked_at = Column(DateTime, nullable=False, default=local_now)
+    expires_at = Column(DateTime, nullable=False)
+    failures = Column(Integer, nullable=False)
+    conversation_id = Column(String(255))  # the conversation whose failure locked it
+    lifted_at = Column(DateTime)
+    lifted_by = Column(String(120))
