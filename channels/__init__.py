@@ -17,7 +17,12 @@ Both connectors follow the same rules, so a conversation works the same way ever
 * what the bot cannot read (photos, stickers, voice, files, locations ...) gets the polite
   :data:`TEXT_ONLY_REPLY` instead of an error;
 * text the customer *types* is never read as a Rasa intent: a leading ``/`` is removed
-  (:func:`typed_text`); only button payloads may carry ``/intent{...}``.
+  (:func:`typed_text`); only button payloads may carry ``/intent{...}`` (and Rasa takes
+  them only if the bot offered that button: ``seba/controls.py``);
+* every conversation id carries its channel (:func:`conversation_id`): ``tg:<chat>``,
+  ``fb:<psid>``, ``web:<id>``, ``rest:<sender>``, derived from what the platform proved.
+  Rasa keys conversations by sender id alone, across channels: without the prefix, one
+  channel's customer could be addressed from another.
 """
 
 import asyncio
@@ -67,6 +72,30 @@ def setting(
         value = os.environ.get(env, "")
     value = str(value).strip()
     return value if value else default
+
+
+# --- one namespace per channel -----------------------------------------------------
+
+#: The conversation-id prefix of each of Seba's channels.
+PREFIXES = {"telegram": "tg", "facebook": "fb", "socketio": "web", "rest": "rest"}
+
+
+def conversation_id(channel: str, platform_id: Any) -> str:
+    """Rasa's sender id for a customer the platform identified: ``tg:12345``."""
+    return f"{PREFIXES[channel]}:{platform_id}"
+
+
+def platform_id(channel: str, sender_id: Any) -> str:
+    """The platform's own id back from a sender id of this channel.
+
+    Raises :class:`ChannelDeliveryError` for an id of another channel (or a bare one), so a
+    reply can never be pushed to a customer of one channel through another.
+    """
+    prefix = PREFIXES[channel] + ":"
+    text = str(sender_id or "")
+    if not text.startswith(prefix) or len(text) == len(prefix):
+        raise ChannelDeliveryError(f"{sender_id!r} is not a {channel} conversation")
+    return text[len(prefix):]
 
 
 # --- splitting long replies ------------------------------------------------------

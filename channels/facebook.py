@@ -19,6 +19,7 @@ What changes compared with ``rasa.core.channels.facebook`` (which this subclasse
   (HMAC of the raw body with the app secret, compared in constant time); anything else is
   refused with 403 (Rasa answered 200 "not validated"); a wrong verify token gets 403;
 * without tokens the channel still loads and answers 503;
+* the conversation id is ``fb:<PSID>``, the sender of an event behind a valid signature;
 * all events of a batch are handled (Rasa handled the first one only), in the background
   and in order per customer, so Meta gets its 200 at once;
 * echoes, delivery and read receipts are ignored; attachments (image, audio, video, file,
@@ -55,6 +56,8 @@ from channels import (
     ChannelDeliveryError,
     ConversationTasks,
     RateLimitedLog,
+    conversation_id,
+    platform_id,
     setting,
     shorten,
     split_message,
@@ -121,9 +124,10 @@ class SebaMessengerBot(MessengerBot):
     # -- transport ----------------------------------------------------------------
 
     async def _send_payload(self, recipient_id: Text, payload: Any) -> None:
+        psid = platform_id("facebook", recipient_id)  # refuses other channels' ids
         try:
             result = await asyncio.to_thread(
-                self.messenger_client.send, payload, recipient_id, "RESPONSE",
+                self.messenger_client.send, payload, psid, "RESPONSE",
                 timeout=GRAPH_TIMEOUT_SECONDS,
             )
             problem = _graph_error(result)
@@ -139,7 +143,7 @@ class SebaMessengerBot(MessengerBot):
         try:
             result = await asyncio.to_thread(
                 self.messenger_client.send_action,
-                SenderAction(sender_action).to_dict(), recipient_id,
+                SenderAction(sender_action).to_dict(), platform_id("facebook", recipient_id),
                 timeout=GRAPH_TIMEOUT_SECONDS,
             )
             problem = _graph_error(result)
@@ -222,13 +226,11 @@ class SebaMessengerBot(MessengerBot):
     async def send_custom_json(
         self, recipient_id: Text, json_message: Any, **kwargs: Any
     ) -> None:
-        if isinstance(json_message, dict) and "sender" in json_message:
-            recipient_id = json_message.pop("sender", {}).pop("id", recipient_id)
-        elif isinstance(json_message, list):
-            for message in json_message:
-                if isinstance(message, dict) and "sender" in message:
-                    recipient_id = message.pop("sender", {}).pop("id", recipient_id)
-                    break
+        # A custom payload goes to this conversation's customer only: a "sender" key in it
+        # (Rasa's own connector lets it pick another recipient) is dropped.
+        for message in json_message if isinstance(json_message, list) else [json_message]:
+            if isinstance(message, dict):
+                message.pop("sender", None)
         await self._send_payload(recipient_id, json_message)
 
     # -- limits ---------------------------------------------------------------------
@@ -353,6 +355,7 @@ class SebaMessenger(Messenger):
         if not sender_id:
             logger.warning("Messenger event without a sender ignored.")
             return
+        sender_id = conversation_id("facebook", sender_id)
         event_metadata = dict(metadata or {})
         event_metadata["facebook"] = {k: v for k, v in info.items() if v is not None}
         self.tasks.submit(

@@ -28,6 +28,7 @@ Behaviour (see docs/channels.md):
 * stickers, photos, voice, documents, locations, contacts ... → a polite
   "please write in text" reply in Bangla and English;
 * only private chats are served: a group could see a customer's order details;
+* the conversation id is ``tg:<chat id>``, the chat behind the verified secret header;
 * malformed JSON → 400; wrong or missing secret → 403; not configured → 503.
 """
 
@@ -54,6 +55,8 @@ from channels import (
     ChannelDeliveryError,
     ConversationTasks,
     RateLimitedLog,
+    conversation_id,
+    platform_id,
     setting,
     split_message,
     typed_text,
@@ -196,7 +199,8 @@ class CallbackPayloads:
 
 
 def _chat_id(recipient_id: Text) -> Any:
-    text = str(recipient_id)
+    """The Telegram chat of a ``tg:<chat>`` conversation (any other id is refused)."""
+    text = platform_id("telegram", recipient_id)
     return int(text) if text.lstrip("-").isdigit() else text
 
 
@@ -478,9 +482,9 @@ class TelegramInput(InputChannel):
                 logger.info("Telegram update from a %s chat %s ignored (private chats only).",
                             chat.type, chat.id)
             else:
+                sender = conversation_id("telegram", chat.id)
                 self.tasks.submit(
-                    str(chat.id),
-                    lambda: self._handle(update, str(chat.id), metadata, on_new_message),
+                    sender, lambda: self._handle(update, sender, metadata, on_new_message)
                 )
             return response.text("ok")
 
@@ -499,9 +503,9 @@ class TelegramInput(InputChannel):
         ):
             logger.warning("Telegram update %s not understood (%s); asked for text.",
                            data["update_id"], error)
-            chat_id = str(chat["id"])
+            sender = conversation_id("telegram", chat["id"])
             out = TelegramOutput(self.bots, self.payloads)
-            self.tasks.submit(chat_id, lambda: out.send_text_message(chat_id, TEXT_ONLY_REPLY))
+            self.tasks.submit(sender, lambda: out.send_text_message(sender, TEXT_ONLY_REPLY))
             return response.text("ok")
         logger.warning("Telegram webhook: malformed update refused (%s).", error)
         return response.text("malformed update", status=400)
@@ -515,7 +519,7 @@ class TelegramInput(InputChannel):
     async def _handle(
         self,
         update: Update,
-        chat_id: str,
+        sender: str,
         metadata: Optional[Dict[Text, Any]],
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
@@ -524,12 +528,12 @@ class TelegramInput(InputChannel):
         if update.callback_query is not None:
             text = await self._button_text(update, out)
         elif update.message is not None:
-            self._latest_message.put(chat_id, update.message.message_id)
+            self._latest_message.put(sender, update.message.message_id)
             text = self._message_text(update.message)
         elif update.edited_message is not None:
             edited = update.edited_message
-            if self._latest_message.get_recent(chat_id) != edited.message_id:
-                logger.info("Telegram: edit of an older message in chat %s ignored.", chat_id)
+            if self._latest_message.get_recent(sender) != edited.message_id:
+                logger.info("Telegram: edit of an older message in %s ignored.", sender)
                 return
             text = self._message_text(edited)
         else:
@@ -537,16 +541,16 @@ class TelegramInput(InputChannel):
             return
 
         if text is None:  # sticker, photo, voice, location ...
-            await out.send_text_message(chat_id, TEXT_ONLY_REPLY)
+            await out.send_text_message(sender, TEXT_ONLY_REPLY)
             return
         if not text:
             return
 
         message = UserMessage(
-            text, out, chat_id, input_channel=self.name(), metadata=metadata
+            text, out, sender, input_channel=self.name(), metadata=metadata
         )
-        await out.send_typing(chat_id)
-        typing = asyncio.get_running_loop().create_task(self._keep_typing(out, chat_id))
+        await out.send_typing(sender)
+        typing = asyncio.get_running_loop().create_task(self._keep_typing(out, sender))
         try:
             await on_new_message(message)
         finally:
@@ -594,13 +598,13 @@ class TelegramInput(InputChannel):
         return False
 
     @staticmethod
-    async def _keep_typing(out: TelegramOutput, chat_id: str) -> None:
+    async def _keep_typing(out: TelegramOutput, sender: str) -> None:
         """Show "typing…" while Rasa works (Telegram clears it after 5 s or a message)."""
         waited = 0.0
         try:
             while waited < TYPING_MAX_SECONDS:
                 await asyncio.sleep(TYPING_REFRESH_SECONDS)
                 waited += TYPING_REFRESH_SECONDS
-                await out.send_typing(chat_id)
+                await out.send_typing(sender)
         except asyncio.CancelledError:
             pass

@@ -8,17 +8,15 @@ the end). The channels' far sides are the fake Bot API and Graph API (``fakes.py
 background threads; the environment points the connectors at them.
 """
 
-import json
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Dict
 
 import pytest
 
 from tests.channels.fakes import FakeGraph, FakeTelegram
+from tests.servers import http  # noqa: F401 - re-exported for the channel tests
 
 CREDENTIALS = Path(__file__).with_name("credentials.test.yml")
 TELEGRAM_SECRET = "e2e_webhook-secret"
@@ -61,30 +59,13 @@ def channel_stack(shop_db_module, fake_telegram, fake_graph, tmp_path_factory):
         yield running
 
 
-def http(method: str, url: str, body: Optional[bytes] = None,
-         headers: Optional[Dict[str, str]] = None, timeout: float = 60) -> Any:
-    """(status, parsed JSON or text) without raising on HTTP errors."""
-    request = urllib.request.Request(url, data=body, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            status, raw = resp.status, resp.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    text = raw.decode("utf-8", "replace")
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
-
-
 def wait_for_turn(stack, sender_id: str, user_messages: int, timeout: float = 120) -> Dict:
     """Wait until Rasa has handled ``user_messages`` messages of this conversation."""
     deadline = time.monotonic() + timeout
     tracker: Dict = {}
     while time.monotonic() < deadline:
-        status, tracker = http("GET", stack.api(f"/conversations/{sender_id}/tracker"))
+        status, tracker = http("GET", stack.api(f"/conversations/{sender_id}/tracker"),
+                               headers=stack.auth)
         if status == 200 and isinstance(tracker, dict):
             users = [e for e in tracker.get("events", []) if e.get("event") == "user"]
             if len(users) >= user_messages and tracker.get("latest_action_name") == "action_listen":

@@ -101,3 +101,17 @@ def test_split_never_loses_or_exceeds(limit):
     assert all(len(p) <= limit for p in parts)
     squash = lambda s: "".join(s.split())  # noqa: E731 (whitespace at cuts may go)
     assert squash("".join(parts)) == squash(text)
+
+
+def test_every_channel_has_its_own_conversation_namespace():
+    from channels import ChannelDeliveryError, conversation_id, platform_id
+
+    assert conversation_id("telegram", 4242) == "tg:4242"
+    assert conversation_id("facebook", "PSID") == "fb:PSID"
+    assert conversation_id("socketio", "ab12") == "web:ab12"
+    assert conversation_id("rest", "app-7") == "rest:app-7"
+    assert platform_id("telegram", "tg:4242") == "4242"
+    for channel, stranger in [("telegram", "web:4242"), ("telegram", "4242"),
+                              ("facebook", "tg:PSID"), ("socketio", "rest:x")]:
+        with pytest.raises(ChannelDeliveryError):
+            platform_id(channel, stranger)

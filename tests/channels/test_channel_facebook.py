@@ -168,7 +168,7 @@ async def test_text_message_reaches_rasa_and_the_reply_reaches_the_graph_api():
 
         [message] = h.collector.messages
         assert message.text == "Where is my order 10456? আমার ফোন 01711000001"
-        assert message.sender_id == "PSID42" and message.input_channel == "facebook"
+        assert message.sender_id == "fb:PSID42" and message.input_channel == "facebook"
         assert message.metadata["facebook"] == {
             "page_id": "PAGE1", "timestamp": message.metadata["facebook"]["timestamp"],
             "mid": "m_1", "kind": "text"}
@@ -279,7 +279,7 @@ def _templates(messages):
 async def test_up_to_three_buttons_make_a_button_template_with_short_titles():
     async with messenger() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_with_buttons("P7", "ফেরতের কারণ কী?", [
+        await out.send_text_with_buttons("fb:P7", "ফেরতের কারণ কী?", [
             {"title": "সাইজ বা রং ভুল হয়েছে, বদলাতে চাই", "payload": "/return_reason{\"return_reason\":\"wrong_size_or_colour\"}"},
             {"title": "Damaged", "payload": "/return_reason{\"return_reason\":\"damaged\"}"},
             {"title": "Our website", "url": "https://shop.example.com.bd"},
@@ -299,7 +299,7 @@ async def test_up_to_three_buttons_make_a_button_template_with_short_titles():
 async def test_four_to_thirteen_buttons_become_quick_replies():
     async with messenger() as h:
         buttons = [{"title": f"অপশন {i}", "payload": f"/choose{{\"n\":{i}}}"} for i in range(13)]
-        await h.channel.get_output_channel().send_text_with_buttons("P8", "Choose one", buttons)
+        await h.channel.get_output_channel().send_text_with_buttons("fb:P8", "Choose one", buttons)
         [message] = h.api.messages("P8")
         assert message["text"] == "Choose one"
         assert len(message["quick_replies"]) == MAX_QUICK_REPLIES == 13
@@ -312,7 +312,7 @@ async def test_more_than_thirteen_choices_are_split_into_button_templates():
     async with messenger() as h:
         choices = [{"title": f"Size {i}", "payload": f"/size{i}"} for i in range(15)]
         out = h.channel.get_output_channel()
-        await out.send_quick_replies("P9", "Which size?", choices)
+        await out.send_quick_replies("fb:P9", "Which size?", choices)
         templates = _templates(h.api.messages("P9"))
         assert len(templates) == 5 and all(len(t["buttons"]) <= 3 for t in templates)
         assert templates[0]["text"] == "Which size?"
@@ -327,12 +327,12 @@ async def test_long_texts_are_split_within_2000_and_template_text_within_640():
     long_text = (sentence * 80).strip()
     async with messenger() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_message("P10", long_text)
+        await out.send_text_message("fb:P10", long_text)
         parts = h.api.texts("P10")
         assert len(parts) >= 3 and all(len(p) <= MAX_TEXT_LENGTH for p in parts)
         assert " ".join(parts) == long_text and all(p.endswith("।") for p in parts)
 
-        await out.send_text_with_buttons("P11", long_text, [{"title": "OK", "payload": "/affirm"}])
+        await out.send_text_with_buttons("fb:P11", long_text, [{"title": "OK", "payload": "/affirm"}])
         messages = h.api.messages("P11")
         template = _templates(messages)[-1]
         assert len(template["text"]) <= MAX_TEMPLATE_TEXT_LENGTH
@@ -343,7 +343,7 @@ async def test_long_texts_are_split_within_2000_and_template_text_within_640():
 @async_test
 async def test_blank_lines_make_separate_bubbles_like_every_rasa_channel():
     async with messenger() as h:
-        await h.channel.get_output_channel().send_text_message("P12", "প্রথম।\n\nSecond.\n\n\n")
+        await h.channel.get_output_channel().send_text_message("fb:P12", "প্রথম।\n\nSecond.\n\n\n")
         assert h.api.texts("P12") == ["প্রথম।", "Second."]
 
 
@@ -352,7 +352,7 @@ async def test_push_through_get_output_channel_reaches_any_customer():
     async with messenger() as h:
         out = h.channel.get_output_channel()
         assert isinstance(out, SebaMessengerBot) and out.name() == "facebook"
-        await out.send_response("P13", {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved.",
+        await out.send_response("fb:P13", {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved.",
                                         "image": "https://img.example/receipt.png"})
         messages = h.api.messages("P13")
         assert messages[0] == {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved."}
@@ -365,7 +365,7 @@ async def test_failed_push_raises_but_failed_webhook_reply_is_only_logged():
     async with messenger() as h:
         h.api.fail("me/messages", 400, "(#551) This person isn't available right now.", code=551)
         with pytest.raises(ChannelDeliveryError):
-            await h.channel.get_output_channel().send_text_message("P14", "hello")
+            await h.channel.get_output_channel().send_text_message("fb:P14", "hello")
 
         h.api.fail("me/messages", 400, "(#10) outside of allowed window", times=5)
         await h.send(fb_payload(fb_event("P14", message={"mid": "m", "text": "hi"})))
@@ -387,8 +387,28 @@ async def test_rasa_messages_with_every_key_are_sent_as_rasa_sends_them():
         with_buttons = BotUttered("Choose", data={"buttons": [{"title": "A", "payload": "/a"}],
                                                   "quick_replies": None})
         for event in (with_quick_replies, with_buttons):
-            await out.send_response("P20", event.message())
+            await out.send_response("fb:P20", event.message())
         first, second = h.api.messages("P20")
         assert [q["payload"] for q in first["quick_replies"]] == ["/affirm", "/deny"]
         assert _templates([second])[0]["buttons"] == [
             {"type": "postback", "title": "A", "payload": "/a"}]
+
+
+@async_test
+async def test_a_push_to_another_channels_conversation_is_refused():
+    async with messenger() as h:
+        out = h.channel.get_output_channel()
+        for stranger in ("tg:P30", "web:P30", "P30", "fb:"):
+            with pytest.raises(ChannelDeliveryError):
+                await out.send_text_message(stranger, "your order PTH123456")
+        assert h.api.messages("P30") == []
+
+
+@async_test
+async def test_a_custom_payload_cannot_pick_another_recipient():
+    """Rasa's own connector lets a custom payload's "sender" redirect the message."""
+    async with messenger() as h:
+        out = h.channel.get_output_channel()
+        await out.send_custom_json("fb:P31", {"sender": {"id": "P32"}, "text": "only for P31"})
+        assert h.api.messages("P32") == []
+        assert [m.get("text") for m in h.api.messages("P31")] == ["only for P31"]

@@ -66,7 +66,7 @@ async def test_text_message_reaches_rasa_and_the_reply_reaches_telegram():
 
         [message] = h.collector.messages
         assert message.text == "আমার অর্ডার ১০৪৫৬ কোথায়?"
-        assert message.sender_id == "4242" and message.input_channel == "telegram"
+        assert message.sender_id == "tg:4242" and message.input_channel == "telegram"
         meta = message.metadata["telegram"]
         assert meta["language_code"] == "bn" and meta["username"] == "rahim"
         assert meta["chat_type"] == "private" and meta["kind"] == "message"
@@ -262,7 +262,7 @@ async def test_button_press_answers_the_callback_and_passes_the_payload():
         assert resp.status == 200
         await h.settle()
         assert h.collector.texts == ["/order_status"]  # a payload may carry an intent
-        assert h.collector.messages[0].sender_id == "31"
+        assert h.collector.messages[0].sender_id == "tg:31"
         [answer] = h.api.of("answerCallbackQuery")
         assert answer.params["callback_query_id"]
         assert h.collector.messages[0].metadata["telegram"]["kind"] == "callback_query"
@@ -274,7 +274,7 @@ async def test_long_payloads_are_mapped_to_short_callback_data_and_back():
     assert len(long_payload.encode()) > MAX_CALLBACK_DATA
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_with_buttons("32", "কেন ফেরত দিতে চান?", [
+        await out.send_text_with_buttons("tg:32", "কেন ফেরত দিতে চান?", [
             {"title": "সাইজ/রং ভুল", "payload": long_payload},
             {"title": "Damaged", "payload": "/return_reason{\"return_reason\": \"damaged\"}"},
             {"title": "Website", "url": "https://shop.example.com.bd"},
@@ -315,9 +315,9 @@ async def test_callback_data_not_on_the_pressed_message_is_ignored():
 async def test_short_choices_share_a_row_long_ones_get_a_row_each():
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_with_buttons("35", "ঠিক আছে?", [
+        await out.send_text_with_buttons("tg:35", "ঠিক আছে?", [
             {"title": "হ্যাঁ", "payload": "/affirm"}, {"title": "না", "payload": "/deny"}])
-        await out.send_quick_replies("35", "Which one?", [
+        await out.send_quick_replies("tg:35", "Which one?", [
             {"title": "Where is my order?", "payload": "/order_status"},
             {"title": "Return an item", "payload": "/return_request"}])
         first, second = h.api.sent(35)
@@ -334,7 +334,7 @@ async def test_long_replies_are_split_within_4096_at_sentence_ends():
     emoji_paragraph = "📦" * 3000  # 2 UTF-16 units each
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_message("36", f"প্রথম অনুচ্ছেদ।\n\n{long_paragraph}\n\n{emoji_paragraph}")
+        await out.send_text_message("tg:36", f"প্রথম অনুচ্ছেদ।\n\n{long_paragraph}\n\n{emoji_paragraph}")
         texts = h.api.texts(36)
         assert texts[0] == "প্রথম অনুচ্ছেদ।"
         assert all(utf16_len(t) <= 4096 for t in texts)
@@ -351,9 +351,9 @@ async def test_push_through_get_output_channel_reaches_any_chat():
     async with telegram() as h:
         out = h.channel.get_output_channel()
         assert isinstance(out, TelegramOutput) and out.name() == "telegram"
-        await out.send_response("555", {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved."})
-        await out.send_response("556", {"text": "Hello again", "image": "https://img.example/p.png"})
-        await h.channel.get_output_channel().send_text_message("555", "দ্বিতীয় বার্তা")
+        await out.send_response("tg:555", {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved."})
+        await out.send_response("tg:556", {"text": "Hello again", "image": "https://img.example/p.png"})
+        await h.channel.get_output_channel().send_text_message("tg:555", "দ্বিতীয় বার্তা")
         assert h.api.texts(555) == ["আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved.",
                                     "দ্বিতীয় বার্তা"]
         assert h.api.texts(556) == ["Hello again"]
@@ -369,9 +369,9 @@ def test_output_channel_is_made_without_an_event_loop_and_survives_a_new_loop():
                                                api_base_url=api.url))
         out = channel.get_output_channel()  # plain sync call: no loop, no network
         assert api.calls == []
-        asyncio.run(asyncio.wait_for(out.send_text_message("1", "first loop"), 30))
+        asyncio.run(asyncio.wait_for(out.send_text_message("tg:1", "first loop"), 30))
         # Another loop (Rasa restarted in-process, another test) gets a fresh bot.
-        asyncio.run(asyncio.wait_for(out.send_text_message("1", "second loop"), 30))
+        asyncio.run(asyncio.wait_for(out.send_text_message("tg:1", "second loop"), 30))
         assert api.texts(1) == ["first loop", "second loop"]
     finally:
         api.stop_thread()
@@ -382,7 +382,7 @@ async def test_failed_push_raises_but_failed_webhook_reply_is_only_logged():
     async with telegram() as h:
         h.api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
         with pytest.raises(ChannelDeliveryError):
-            await h.channel.get_output_channel().send_text_message("41", "hello")
+            await h.channel.get_output_channel().send_text_message("tg:41", "hello")
 
         h.api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
         await h.send(tg_update(message=tg_message(41, "hi")))
@@ -394,7 +394,7 @@ async def test_failed_push_raises_but_failed_webhook_reply_is_only_logged():
 async def test_flood_control_waits_and_retries_once():
     async with telegram() as h:
         h.api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-        await h.channel.get_output_channel().send_text_message("42", "আবার চেষ্টা")
+        await h.channel.get_output_channel().send_text_message("tg:42", "আবার চেষ্টা")
         assert h.api.texts(42) == ["আবার চেষ্টা", "আবার চেষ্টা"]  # refused, then delivered
         assert len(h.api.of("sendMessage")) == 2
 
@@ -403,7 +403,7 @@ async def test_flood_control_waits_and_retries_once():
 async def test_unreachable_image_falls_back_to_its_link():
     async with telegram() as h:
         h.api.fail("sendPhoto", 400, "Bad Request: wrong file identifier/HTTP URL specified")
-        await h.channel.get_output_channel().send_image_url("43", "https://img.example/x.png")
+        await h.channel.get_output_channel().send_image_url("tg:43", "https://img.example/x.png")
         assert h.api.texts(43) == ["https://img.example/x.png"]
 
 
@@ -432,9 +432,21 @@ async def test_rasa_messages_with_every_key_are_sent_as_rasa_sends_them():
         with_buttons = BotUttered("Choose", data={"buttons": [{"title": "A", "payload": "/a"}],
                                                   "quick_replies": None})
         for event in (with_quick_replies, with_buttons):
-            await out.send_response("61", event.message())
+            await out.send_response("tg:61", event.message())
         first, second = h.api.sent(61)
         assert first["text"] == "সাহায্য হয়েছে?"
         assert [b["callback_data"] for b in first["reply_markup"]["inline_keyboard"][0]] == [
             "/affirm", "/deny"]
         assert second["reply_markup"]["inline_keyboard"] == [[{"text": "A", "callback_data": "/a"}]]
+
+
+@async_test
+async def test_a_push_to_another_channels_conversation_is_refused():
+    """A reply can reach a Telegram chat only through a ``tg:`` conversation: a web chat's,
+    a Messenger customer's or a bare id is never turned into a chat id."""
+    async with telegram() as h:
+        out = h.channel.get_output_channel()
+        for stranger in ("web:4242", "fb:4242", "rest:4242", "4242", "tg:", ""):
+            with pytest.raises(ChannelDeliveryError):
+                await out.send_text_message(stranger, "your order PTH123456")
+        assert h.api.texts(4242) == [] and not h.api.of("sendMessage")

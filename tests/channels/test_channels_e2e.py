@@ -24,7 +24,7 @@ def telegram_says(stack, chat_id: int, text: str, turn: int) -> None:
                                    ensure_ascii=False).encode(),
                         {SECRET_HEADER: TELEGRAM_SECRET})
     assert status == 200, body
-    wait_for_turn(stack, str(chat_id), turn)
+    wait_for_turn(stack, f"tg:{chat_id}", turn)
 
 
 def messenger_says(stack, psid: str, text: str, turn: int) -> None:
@@ -32,14 +32,14 @@ def messenger_says(stack, psid: str, text: str, turn: int) -> None:
     status, answer = http("POST", f"{stack.url}/webhooks/facebook/webhook", body,
                           fb_sign(FACEBOOK["secret"], body))
     assert status == 200, answer
-    wait_for_turn(stack, psid, turn)
+    wait_for_turn(stack, f"fb:{psid}", turn)
 
 
 def push_agent_message(stack, sender_id: str, text: str):
     event = {"event": "bot", "text": text, "metadata": {"agent": "rina"}}
     return http("POST", stack.api(f"/conversations/{sender_id}/tracker/events"
                                   "?execute_side_effects=true&output_channel=latest"),
-                json.dumps(event, ensure_ascii=False).encode())
+                event, stack.auth)
 
 
 def test_bangla_order_status_over_telegram_and_an_agent_push(channel_stack, fake_telegram):
@@ -53,7 +53,7 @@ def test_bangla_order_status_over_telegram_and_an_agent_push(channel_stack, fake
     replies = fake_telegram.texts(chat_id)
     assert any("PTH123456" in t for t in replies), f"{replies}\n{logs(channel_stack)}"
     assert fake_telegram.sent(chat_id, "sendChatAction")  # "typing…" was shown
-    tracker = wait_for_turn(channel_stack, str(chat_id), 3)
+    tracker = wait_for_turn(channel_stack, f"tg:{chat_id}", 3)
     assert tracker["latest_input_channel"] == "telegram"
     user = [e for e in tracker["events"] if e["event"] == "user"][-1]
     assert user["metadata"]["telegram"]["language_code"] == "bn"
@@ -61,7 +61,7 @@ def test_bangla_order_status_over_telegram_and_an_agent_push(channel_stack, fake
     # An agent's reply appended through the HTTP API reaches the customer's chat.
     before = len(fake_telegram.texts(chat_id))
     agent_text = "আমি রিনা, সাপোর্ট টিম থেকে। আপনার পার্সেল আজই পৌঁছাবে। — Rina"
-    status, body = push_agent_message(channel_stack, str(chat_id), agent_text)
+    status, body = push_agent_message(channel_stack, f"tg:{chat_id}", agent_text)
     assert status == 200, body
     assert fake_telegram.texts(chat_id)[before:] == [agent_text]
     assert not fake_telegram.of("setWebhook")  # nothing re-set the webhook
@@ -71,9 +71,9 @@ def test_failed_telegram_push_is_reported_and_not_recorded(channel_stack, fake_t
     chat_id = random.randint(10**8, 10**9)
     telegram_says(channel_stack, chat_id, "hello", 1)
     fake_telegram.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    status, body = push_agent_message(channel_stack, str(chat_id), "Are you still there?")
+    status, body = push_agent_message(channel_stack, f"tg:{chat_id}", "Are you still there?")
     assert status == 500, body  # the agent console learns it was not delivered
-    _, tracker = http("GET", channel_stack.api(f"/conversations/{chat_id}/tracker"))
+    tracker = channel_stack.tracker(f"tg:{chat_id}")
     assert "Are you still there?" not in [e.get("text") for e in tracker["events"]]
 
 
@@ -88,7 +88,7 @@ def test_english_order_status_over_messenger_and_an_agent_push(channel_stack, fa
     assert "typing_on" in fake_graph.actions(psid)
 
     before = len(fake_graph.texts(psid))
-    status, body = push_agent_message(channel_stack, psid, "Hi, this is Rina from support.")
+    status, body = push_agent_message(channel_stack, f"fb:{psid}", "Hi, this is Rina from support.")
     assert status == 200, body
     assert fake_graph.texts(psid)[before:] == ["Hi, this is Rina from support."]
 
@@ -112,10 +112,7 @@ CONVERSATION = ["হ্যালো", "আমার অর্ডারটা ক
 def rest_turns(stack, sender):
     turns = []
     for text in CONVERSATION:
-        status, replies = http("POST", f"{stack.url}/webhooks/rest/webhook",
-                               json.dumps({"sender": sender, "message": text},
-                                          ensure_ascii=False).encode())
-        assert status == 200, replies
+        replies = stack.say(sender, text)
         turns.append([(r["text"], len(r.get("buttons") or [])) for r in replies if r.get("text")])
     return turns
 

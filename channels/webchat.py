@@ -1,0 +1,159 @@
+"""The website chat bubble's channel: Rasa's socket.io connector with server-issued sessions.
+
+credentials.yml::
+
+    channels.webchat.WebChatInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      metadata_key: customData
+
+The socket is the one channel any visitor on the internet can reach, and the only thing
+that tells visitors apart is the session id they hold. So, unlike Rasa's ``socketio``
+channel (which takes whatever ``session_id`` the client sends), this one:
+
+* accepts only **session tokens it issued**: 128 random bits plus an HMAC of them
+  (``SEBA_SECRET_KEY``), 64 hex characters; anything else — a bare number, a Telegram chat
+  id, another channel's id, a forged token — gets a fresh token in ``session_confirm``
+  (rasa-webchat keeps the id it is confirmed with, so a reload or a dropped socket resumes
+  the same conversation);
+* binds the socket to the conversation at ``session_request`` and ignores the
+  ``session_id`` of later messages: a socket speaks for one conversation only;
+* names the conversation ``web:<random part>``: the token never appears in the tracker,
+  the console or the logs, and knowing a conversation id does not let anyone in;
+* refuses browsers from origins other than the shop's own (``seba.settings`` allowed
+  origins; clients that send no Origin, such as apps, are let in);
+* keeps only the page language from the client's metadata.
+
+Replies and pushes (``output_channel=latest``) go to the room named after the conversation,
+which every socket of that visitor joined. Like Rasa's channel, pushes work only on the Rasa
+process that holds the socket (sticky sessions when there are several; README).
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets as _random
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from channels import conversation_id
+from seba import secrets
+from seba.settings import allowed_origins
+
+logger = logging.getLogger(__name__)
+
+TOKEN_RANDOM_BYTES = 16
+PAGE_LANGUAGES = ("bn", "en")
+
+
+def _mac(random_hex: str) -> str:
+    key = secrets.derived_key("web-session")
+    return hmac.new(key, random_hex.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
+def issue_token() -> str:
+    """A new session token: 32 hex random + 32 hex HMAC."""
+    random_hex = _random.token_hex(TOKEN_RANDOM_BYTES)
+    return random_hex + _mac(random_hex)
+
+
+def conversation_of(token: Any) -> Optional[str]:
+    """``web:<random>`` for a token this installation issued; None for anything else."""
+    if not isinstance(token, str) or len(token) != 64:
+        return None
+    random_hex, mac = token[:32], token[32:]
+    try:
+        bytes.fromhex(token)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(mac.encode("ascii"), _mac(random_hex).encode("ascii")):
+        return None
+    return conversation_id("socketio", random_hex)
+
+
+def page_metadata(raw: Any) -> Dict[str, Any]:
+    """What the page may tell the bot: its language (bn/en), nothing else."""
+    if isinstance(raw, dict) and raw.get("language") in PAGE_LANGUAGES:
+        return {"language": raw["language"]}
+    return {}
+
+
+class WebChatInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"  # the output channel's name too: transcripts and the console use it
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            True,
+            credentials.get("socketio_path", "/socket.io"),
+            None,
+            "HS256",
+            credentials.get("metadata_key", "customData"),
+        )
+
+    def origins(self) -> List[str]:
+        return allowed_origins()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # CORS headers come from Rasa's --cors (seba.server sets the shop's origins); engineio
+        # must not add its own as well (browsers reject two). The origin check is in connect.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        blueprint = SocketBlueprint(sio, self.socketio_path, "seba_webchat", __name__)
+        self.sio = sio
+        namespace = self.namespace
+        origins = set(self.origins())
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            if origin and origin not in origins:
+                logger.warning("Web chat: connection from origin %s refused (not in the "
+                               "shop's allowed origins).", origin)
+                return False
+            return True
+
+        async def bind(sid: Text, token: Any) -> str:
+            conversation = conversation_of(token)
+            if conversation is None:
+                token = issue_token()
+                conversation = conversation_of(token)
+            await sio.save_session(sid, {"conversation": conversation}, namespace=namespace)
+            sio.enter_room(sid, conversation, namespace=namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=namespace)
+            return conversation
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            await bind(sid, data.get("session_id") if isinstance(data, dict) else None)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            session = await sio.get_session(sid, namespace=namespace)
+            conversation = session.get("conversation") or await bind(sid, None)
+            data = data if isinstance(data, dict) else {}
+            text = data.get("message")
+            if not isinstance(text, str):
+                return
+            message = UserMessage(
+                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                input_channel=self.name(), metadata=page_metadata(data.get(self.metadata_key)),
+            )
+            await on_new_message(message)
+
+        return blueprint
