@@ -1,4 +1,7 @@
-"""Three measured changes to how the Rasa server runs; ``install()`` applies them.
+"""Changes to how the Rasa server runs; ``install()`` applies them (Rasa 3.6.21 only).
+
+0. Customers cannot type the bot's controls: every message goes through
+   ``seba.controls.customer_text`` before the NLU (``SebaMessageProcessor``).
 
 1. A failed custom action gets an apology. Out of the box, when the action server
    is down or answers with an error, Rasa logs it and the customer hears nothing.
@@ -24,6 +27,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+
+from seba.controls import customer_text
 
 logger = logging.getLogger(__name__)
 
@@ -170,11 +175,17 @@ def recent_history(tracker: DialogueStateTracker, domain: Domain,
 
 
 class SebaMessageProcessor(MessageProcessor):
-    """Rasa's processor; its policies predict from the recent history."""
+    """Rasa's processor; customers cannot type the bot's controls (``seba.controls``), and
+    the policies predict from the recent history."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prefixes = _PrefixCache()
+
+    async def _handle_message_with_tracker(self, message: Any, tracker: DialogueStateTracker) -> None:
+        if not message.parse_data:
+            message.text = customer_text(message.text, tracker.events)
+        await super()._handle_message_with_tracker(message, tracker)
 
     def _predict_next_with_tracker(self, tracker: DialogueStateTracker):
         if tracker.followup_action:
@@ -183,7 +194,20 @@ class SebaMessageProcessor(MessageProcessor):
         return super()._predict_next_with_tracker(view)
 
 
+#: The Rasa release these changes were written and tested against: they reach into
+#: MessageProcessor, RemoteAction and Event, which other releases may have changed.
+RASA_VERSION = "3.6.21"
+
+
 def install() -> None:
+    import rasa
+
+    if rasa.__version__ != RASA_VERSION:
+        raise SystemExit(
+            f"seba.runtime was written for Rasa {RASA_VERSION} and changes its internals; this "
+            f"is Rasa {rasa.__version__}. Install the pinned version (make install) or review "
+            "seba/runtime.py against the new release before changing RASA_VERSION."
+        )
     rasa_action.RemoteAction = SebaRemoteAction  # used by action_for_name_or_text
     rasa_forms.RemoteAction = SebaRemoteAction  # used for form validation actions
     Event.resolve_by_type = staticmethod(_resolve_by_type)
