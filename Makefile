@@ -15,12 +15,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py)
 
-.PHONY: help setup install web db agent train run test test-fast validate review system-deps bench clean telegram-webhook
+.PHONY: help setup install secrets web db agent train run shell test test-fast validate review system-deps bench clean telegram-webhook
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make train | validate | db | web | bench | clean"
+	@echo "make shell  chat with the running assistant in a terminal"
+	@echo "make train | validate | db | web | secrets | bench | clean"
 	@echo "make review  export what the bot did not understand to review/inbox.yml"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
@@ -46,6 +47,10 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 
 web: $(WEB_STAMP)
 
+# --- The installation's shared secrets: var/secrets.env, mode 0600 --------------
+secrets: install
+	@$(PY) -m seba.secrets
+
 # --- Order database: migrations + demo data when empty ------------------------
 db: install
 	@$(PY) -m seba.db init
@@ -61,7 +66,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-setup: install db train web
+setup: install secrets db train web
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
@@ -75,6 +80,11 @@ system-deps:
 
 run: setup
 	@scripts/run.sh
+
+# Chat with the running assistant in this terminal (start `make run` first, elsewhere).
+shell: setup
+	@set -a; source var/secrets.env; set +a; \
+	  $(PY) -m seba.server shell --port 5006 --model $(MODEL) --endpoints endpoints.yml
 
 test: setup system-deps
 	$(PY) -m pytest

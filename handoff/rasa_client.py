@@ -11,8 +11,9 @@
   rule for it). ``trigger_intent`` runs no prediction while a conversation is paused, hence
   resume first.
 
-Server: ``RASA_URL`` (default http://localhost:5005); token: ``RASA_AUTH_TOKEN``, sent as
-``?token=`` (Rasa's ``--auth-token``).
+Server: ``RASA_URL`` (default http://localhost:5005). Every request carries a short-lived
+bearer token signed with ``RASA_JWT_SECRET`` (``seba.secrets.rasa_api_headers``; Rasa runs
+with ``--jwt-secret``): nothing secret travels in a URL.
 """
 
 import asyncio
@@ -58,12 +59,10 @@ class RasaClient:
     def __init__(
         self,
         base_url: Optional[str] = None,
-        token: Optional[str] = None,
         timeout: float = 15.0,
         session: Optional[aiohttp.ClientSession] = None,
     ) -> None:
         self.base_url = (base_url or rasa_url()).rstrip("/")
-        self.token = token if token is not None else os.environ.get("RASA_AUTH_TOKEN", "")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session = session
         self._own_session = session is None
@@ -88,15 +87,20 @@ class RasaClient:
         return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{suffix}"
 
     def _params(self, **params: str) -> Dict[str, str]:
-        if self.token:
-            params["token"] = self.token
         return params
 
     async def _request(
         self, method: str, url: str, params: Dict[str, str], json: Any = None
     ) -> Any:
+        from seba.secrets import MissingSecret, rasa_api_headers
+
         try:
-            async with self._http().request(method, url, params=params, json=json) as resp:
+            headers = rasa_api_headers()
+        except MissingSecret as exc:
+            raise RasaError(f"cannot authenticate to Rasa: {exc}") from exc
+        try:
+            async with self._http().request(method, url, params=params, json=json,
+                                            headers=headers) as resp:
                 body = await resp.text()
                 if resp.status >= 400:
                     raise RasaError(

@@ -85,7 +85,33 @@ def derived_key(purpose: str) -> bytes:
     return hmac.new(master, b"seba:" + purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
-def main() -> int:
+#: Lifetime of the bearer tokens this installation mints for Rasa's HTTP API.
+API_TOKEN_SECONDS = 300
+
+
+def rasa_api_token(seconds: int = API_TOKEN_SECONDS) -> str:
+    """A short-lived HS256 bearer token for Rasa's HTTP API (role admin), signed with
+    RASA_JWT_SECRET: what ``--jwt-secret`` makes Rasa accept (seba/server.py)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {"user": {"username": "seba", "role": "admin"}, "iat": now, "exp": now + seconds}
+    return jwt.encode(claims, get("RASA_JWT_SECRET"), algorithm="HS256")
+
+
+def rasa_api_headers() -> Dict[str, str]:
+    return {"Authorization": f"Bearer {rasa_api_token()}"}
+
+
+def main(argv: Optional[list] = None) -> int:
+    """``python -m seba.secrets``: create/complete the file; ``… token``: print a bearer token
+    for Rasa's HTTP API (``curl -H "Authorization: Bearer $(… token)" …``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["token"]:
+        print(rasa_api_token())
+        return 0
     path = ensure()
     print(f"secrets in {path} (mode 0600)", file=sys.stderr)
     return 0
