@@ -8,6 +8,7 @@ events that keep the dialogue rules on a safe branch (e.g. "cannot cancel").
 """
 
 import logging
+import time
 from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, List, Text
 
@@ -27,7 +28,8 @@ REQUESTED_SLOT = "requested_slot"
 
 
 class NotVerified(RuntimeError):
-    """A task action ran without a verified order (the rules should prevent this)."""
+    """A task action ran without a current verification (it went idle, or the order was
+    locked since): the customer is asked to verify again."""
 
 
 class Guarded:
@@ -49,6 +51,14 @@ class Guarded:
         already_sent = len(dispatcher.messages)
         try:
             return await work()
+        except NotVerified as reason:
+            logger.info("%s: %s", self.name(), reason)
+            del dispatcher.messages[already_sent:]
+            dispatcher.utter_message(response="utter_verification_expired")
+            return self.error_events(tracker) + [
+                SlotSet("verified_order", None), SlotSet("verified_phone", None),
+                SlotSet("verified_at", None),
+            ]
         except ShopUnavailable:
             logger.exception("%s: the shop database is unavailable", self.name())
         except Exception:  # noqa: BLE001 - the customer must get an answer, not silence
@@ -130,12 +140,24 @@ def utter(dispatcher: CollectingDispatcher, response: str, **values: Any) -> Non
 
 
 def load_verified_order(session, tracker: Tracker):
-    """The order verified earlier in this conversation, re-read with its number and phone."""
-    from seba import shop
+    """The order verified in this conversation, re-read with its number and phone.
+
+    NotVerified when there is none, when it went idle (``idle_minutes``) or when the order
+    was locked since: a lock holds even for a conversation that verified before it."""
+    from seba import shop, verification
 
     number = tracker.get_slot("verified_order")
     phone = tracker.get_slot("verified_phone")
-    order = shop.verify_order(session, number, phone) if number and phone else None
+    if not verification.still_verified(number, tracker.get_slot("verified_at")):
+        raise NotVerified(f"no current verification in conversation {tracker.sender_id}")
+    if verification.is_locked(session, number):
+        raise NotVerified(f"order {number} is locked")
+    order = shop.verify_order(session, number, phone) if phone else None
     if order is None:
-        raise NotVerified(f"no verified order in conversation {tracker.sender_id}")
+        raise NotVerified(f"the verified pair no longer matches in {tracker.sender_id}")
     return order
+
+
+def verification_used() -> List[EventType]:
+    """Returned by actions that used the verified order: its idle time starts again."""
+    return [SlotSet("verified_at", time.time())]

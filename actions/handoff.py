@@ -30,8 +30,14 @@ import logging
 import re
 from typing import Any, Dict, Iterable, List, Optional, Text
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -108,8 +114,12 @@ def handoff_reason(tracker: Tracker) -> str:
     events = list(tracker.events or [])
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     this_turn = _this_turn_actions(events)
-    if "action_check_verification" in this_turn and tracker.get_slot("verification") == "failed":
-        return "verification_failed"
+    if "action_check_verification" in this_turn:
+        outcome = tracker.get_slot("verification")
+        if outcome == "locked":
+            return "verification_locked"
+        if outcome == "failed":
+            return "verification_failed"
     answered = _action_before_latest_message(events)
     if intent == "nlu_fallback" or answered in LOW_CONFIDENCE_OFFERS:
         return "low_confidence"
@@ -151,6 +161,9 @@ def handoff_summary(tracker: Tracker, reason: str) -> Optional[str]:
     verified = tracker.get_slot("verified_order")
     if reason == "verification_failed":
         parts.append(f"Order check failed 3 times ({task or 'order question'}); nothing shown")
+    elif reason == "verification_locked":
+        parts.append(f"Order locked after failed checks ({task or 'order question'}); nothing "
+                     "shown. Verify the customer another way before lifting the lock")
     elif reason == "repeated_failure":
         parts.append(f"Bot could not finish {task or 'the task'}")
     elif task:
@@ -207,6 +220,22 @@ def rating_already_asked(tracker: Tracker) -> bool:
             "action_handoff", "action_record_rating",
         ):
             return True  # a person helped (the hand back asks), or a rating was given
+    return False
+
+
+def rating_question_pending(tracker: Tracker) -> bool:
+    """The bot's last words before the customer's latest message asked for a rating.
+
+    Ratings are taken only then: a rating "button" typed anywhere else writes nothing."""
+    seen_user = False
+    for event in reversed(list(tracker.events or [])):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action") in RATING_QUESTIONS
     return False
 
 
@@ -320,6 +349,10 @@ class ActionRecordRating(SebaAction):
     ) -> List[EventType]:
         from handoff import queue
 
+        if not rating_question_pending(tracker):
+            logger.info("rating from %s refused: no rating question pending", tracker.sender_id)
+            dispatcher.utter_message(response="utter_please_rephrase")
+            return [SlotSet("rating_due", False)]
         entities = [
             e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
             if e.get("entity") == "rating"
@@ -339,3 +372,26 @@ class ActionRecordRating(SebaAction):
         response = "utter_rating_thanks_low" if rating <= LOW_RATING else "utter_rating_thanks"
         dispatcher.utter_message(response=response)
         return [SlotSet("rating_due", False), SlotSet("rating_asked", True)]
+
+
+class ActionSessionStart(Action):
+    """A new session (the old one expired): like Rasa's, but a conversation that is with the
+    agents stays paused. Rasa's own session start un-pauses it, which would let the bot
+    answer over the agent; only the console (hand back, resolve) or the abandon sweep
+    releases a handed-over conversation."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        from handoff import queue
+
+        try:
+            paused = queue.open_ticket(tracker.sender_id) is not None
+        except Exception:  # noqa: BLE001 - the queue cannot be read: keep it as it was
+            logger.exception("session start of %s: the queue is unavailable", tracker.sender_id)
+            paused = tracker.is_paused()
+        pause: List[EventType] = [ConversationPaused()] if paused else []
+        return [SessionStarted()] + pause + [ActionExecuted(ACTION_LISTEN)]

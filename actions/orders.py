@@ -16,6 +16,7 @@ from actions.base import (
     load_verified_order,
     settings,
     utter,
+    verification_used,
 )
 from actions.handoff import rating_due_events
 from seba import i18n, shop
@@ -83,7 +84,8 @@ class ActionOrderStatus(SebaAction):
             order = load_verified_order(session, tracker)
             response, values = status_reply(order, lang)
         utter(dispatcher, response, **values)
-        return rating_due_events(tracker)  # answered: ask for a rating at the next thanks
+        # Answered: ask for a rating at the next thanks.
+        return rating_due_events(tracker) + verification_used()
 
 
 class ActionCancelCheck(SebaAction):
@@ -99,10 +101,11 @@ class ActionCancelCheck(SebaAction):
         with session_scope() as session:
             order = load_verified_order(session, tracker)
             if shop.can_cancel(order, settings()):
-                return [SlotSet("cancel_allowed", True), SlotSet("cancel_confirmed", None)]
+                return [SlotSet("cancel_allowed", True), SlotSet("cancel_confirmed", None)] + \
+                    verification_used()
             response, values = cannot_cancel_reply(order, lang)
         utter(dispatcher, response, **values)
-        return [SlotSet("cancel_allowed", False)]
+        return [SlotSet("cancel_allowed", False)] + verification_used()
 
     def error_events(self, tracker: Tracker) -> List[EventType]:
         return [SlotSet("cancel_allowed", False)]
@@ -140,7 +143,7 @@ class ActionCancelOrder(SebaAction):
                     }
         # Said only after the transaction committed.
         utter(dispatcher, response, **values, **(refund or {}))
-        return events
+        return events + verification_used()
 
 
 class ActionRefundStatus(SebaAction):
@@ -172,7 +175,7 @@ class ActionRefundStatus(SebaAction):
                 else:
                     response = "utter_refund_status_no_date"
         utter(dispatcher, response, **values)
-        return []
+        return verification_used()
 
 
 # A cancellation is written only on a clear yes: the button, or words that say yes or

@@ -16,6 +16,7 @@ from actions.base import (
     latest_entity_values,
     latest_text,
     load_verified_order,
+    verification_used,
     settings,
     utter,
 )
@@ -141,7 +142,7 @@ class ActionReturnCheck(SebaAction):
             else:
                 response, values = not_returnable_reply(order, check, lang)
         utter(dispatcher, response, **values)
-        return [SlotSet("return_eligible", check.eligible)]
+        return [SlotSet("return_eligible", check.eligible)] + verification_used()
 
     def error_events(self, tracker: Tracker) -> List[EventType]:
         return [SlotSet("return_eligible", False)]
@@ -266,4 +267,4 @@ class ActionCreateReturn(SebaAction):
         utter(dispatcher, response, **values)
         if response in ("utter_return_created", "utter_return_created_cod"):
             events += rating_due_events(tracker)  # solved: ask for a rating at the next thanks
-        return events
+        return events + verification_used()

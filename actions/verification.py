@@ -1,13 +1,24 @@
 """Order verification: ``order_verify_form`` (order number + phone) and its outcome.
 
-An order is shown only to someone who gives its number and the phone number on it.
-A mismatch reveals nothing about which part was wrong; after
-``MAX_VERIFICATION_ATTEMPTS`` mismatches the form stops asking and the rules offer a
-person. Once verified, the order number is kept in ``verified_order`` so a second task
-about the same order does not ask again; a different order number verifies afresh.
+An order is shown only to someone who gives its number and the phone number on it. Each
+attempt is decided and recorded by ``seba.verification.check`` in the shop database — per
+order, per phone and per conversation, so a new session, a new chat or a restart resets
+nothing — and a mismatch reveals nothing about which part was wrong:
+
+* a mismatch: "that does not match", and the form asks again (attempts from one
+  conversation are slowed down: "please wait N seconds");
+* ``max_failures_per_conversation`` mismatches (shop.yml ``verification``): the form stops,
+  ``verification`` = failed, and the rules offer a person;
+* the order is locked (too many failures on it from anywhere, or a phone tried against many
+  orders): the form stops, ``verification`` = locked, the customer is told politely and a
+  person takes over (reason ``verification_locked``); even the right phone reveals nothing.
+
+A verified order stays verified in this conversation for ``idle_minutes`` after its last use
+(``verified_at``); a different order number verifies afresh.
 """
 
 import logging
+import time
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -15,18 +26,31 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import SebaAction, SebaFormValidationAction, slot_int
-from seba import shop
-from seba.db import session_scope
+from actions.base import SebaAction, SebaFormValidationAction, language, slot_int
+from seba import i18n, verification
 from seba.text import normalize_order_number, normalize_phone
 
 logger = logging.getLogger(__name__)
 
-MAX_VERIFICATION_ATTEMPTS = 3
-
 
 def _order_number(value: Any) -> Optional[str]:
     return normalize_order_number(str(value)) if value else None
+
+
+def max_attempts() -> int:
+    return verification.policy().max_failures_per_conversation
+
+
+def verified_now(tracker: Tracker) -> bool:
+    """The conversation holds a verification that has not gone idle."""
+    return bool(tracker.get_slot("verified_phone")) and verification.still_verified(
+        tracker.get_slot("verified_order"), tracker.get_slot("verified_at")
+    )
+
+
+def forget_verification() -> List[EventType]:
+    return [SlotSet("verified_order", None), SlotSet("verified_phone", None),
+            SlotSet("verified_at", None)]
 
 
 class ValidateOrderVerifyForm(SebaFormValidationAction):
@@ -40,11 +64,13 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[Text]:
-        if slot_int(tracker, "verification_failures") >= MAX_VERIFICATION_ATTEMPTS:
+        if tracker.get_slot("verification_locked"):
             return []  # stop asking: the rules hand over to a person
+        if slot_int(tracker, "verification_failures") >= max_attempts():
+            return []
         verified = tracker.get_slot("verified_order")
         number = tracker.get_slot("order_number")
-        if verified and (not number or _order_number(number) == verified):
+        if verified_now(tracker) and (not number or _order_number(number) == verified):
             return []  # this order was verified earlier in the conversation
         return domain_slots
 
@@ -79,36 +105,37 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         phone = tracker.slots.get("phone")
         verified = tracker.slots.get("verified_order")
         events: List[EventType] = []
-        if verified and number and number != verified:
-            # A different order: nothing is shown until it is verified too.
-            events += [SlotSet("verified_order", None), SlotSet("verified_phone", None)]
+        if verified and (number and number != verified or not verified_now(tracker)):
+            # Another order, or the verification went idle: nothing is shown until it is
+            # verified (again).
+            events += forget_verification()
             verified = None
         if verified or not (number and phone):
             return events
 
-        failures = slot_int(tracker, "verification_failures")
-        if failures >= MAX_VERIFICATION_ATTEMPTS:
-            return events
-        with session_scope() as session:
-            matched = shop.verify_order(session, number, phone) is not None
-
-        # Either way the pair is consumed: a new order number starts a new check.
-        events += [SlotSet("order_number", None), SlotSet("phone", None)]
-        if matched:
-            logger.info("order %s verified in conversation %s", number, tracker.sender_id)
+        outcome = verification.check(number, phone, tracker.sender_id,
+                                     tracker.get_latest_input_channel())
+        failures = [SlotSet("verification_failures", float(outcome.conversation_failures))]
+        if outcome.status == verification.WAIT:
+            # Not checked: keep the order number, ask for the phone again after the wait.
+            dispatcher.utter_message(response="utter_verification_wait",
+                                     seconds=i18n.number(outcome.wait_seconds, language(tracker)))
+            return events + [SlotSet("phone", None)] + failures
+        # Checked (or refused): the pair is consumed; a new order number starts afresh.
+        events += [SlotSet("order_number", None), SlotSet("phone", None)] + failures
+        logger.info("order check in %s: %s (%d failed here)", tracker.sender_id, outcome.status,
+                    outcome.conversation_failures)
+        if outcome.status == verification.VERIFIED:
             return events + [
-                SlotSet("verified_order", number),
-                SlotSet("verified_phone", phone),
-                SlotSet("verification_failures", 0.0),
+                SlotSet("verified_order", outcome.order_number),
+                SlotSet("verified_phone", outcome.phone),
+                SlotSet("verified_at", time.time()),
             ]
-        failures += 1
-        logger.info(
-            "order/phone mismatch %d/%d in conversation %s",
-            failures, MAX_VERIFICATION_ATTEMPTS, tracker.sender_id,
-        )
-        if failures < MAX_VERIFICATION_ATTEMPTS:
+        if outcome.status == verification.LOCKED:
+            return events + [SlotSet("verification_locked", True)]
+        if outcome.status == verification.MISMATCH and outcome.conversation_failures < max_attempts():
             dispatcher.utter_message(response="utter_verification_mismatch")
-        return events + [SlotSet("verification_failures", float(failures))]
+        return events
 
 
 class ActionCheckVerification(SebaAction):
@@ -120,15 +147,17 @@ class ActionCheckVerification(SebaAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        if tracker.get_slot("verified_order") and tracker.get_slot("verified_phone"):
+        if tracker.get_slot("verification_locked"):
+            outcome = "locked"
+        elif verified_now(tracker):
             outcome = "verified"
-        elif slot_int(tracker, "verification_failures") >= MAX_VERIFICATION_ATTEMPTS:
+        elif slot_int(tracker, "verification_failures") >= max_attempts():
             outcome = "failed"
         else:
             # The form ended without a verdict: validation apologised for a database
             # problem already.
             outcome = "unavailable"
-        return [SlotSet("verification", outcome)]
+        return [SlotSet("verification", outcome), SlotSet("verification_locked", None)]
 
     def error_events(self, tracker: Tracker) -> List[EventType]:
-        return [SlotSet("verification", "unavailable")]
+        return [SlotSet("verification", "unavailable"), SlotSet("verification_locked", None)]

@@ -120,7 +120,7 @@ class VerificationPolicy:
                 value = int(raw.get(name, getattr(defaults, name)))
             except (TypeError, ValueError):
                 value = getattr(defaults, name)
-            values[name] = max(value, 1)
+            values[name] = max(value, 0 if name == "slow_down_seconds" else 1)
         return cls(**values)
 
 
@@ -228,3 +228,22 @@ def load_settings(path: Optional[Path] = None) -> Settings:
     """The settings, re-read when the file changes (keyed on its mtime)."""
     p = Path(path) if path else settings_path()
     return _load(str(p), p.stat().st_mtime)
+
+
+def allowed_origins() -> List[str]:
+    """The web origins whose pages may open the chat bubble and call Rasa from a browser.
+
+    shop.yml ``web.allowed_origins`` plus ``SEBA_ALLOWED_ORIGINS`` (comma-separated; run.sh
+    adds the demo page's). Browsers from anywhere else are refused.
+    """
+    try:
+        raw = (load_settings().raw.get("web") or {}).get("allowed_origins") or []
+    except (OSError, yaml.YAMLError):
+        raw = []
+    extra = os.environ.get("SEBA_ALLOWED_ORIGINS", "").split(",")
+    origins = []
+    for origin in [str(o) for o in raw] + extra:
+        origin = origin.strip().rstrip("/")
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins

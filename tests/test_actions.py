@@ -9,7 +9,9 @@ ago, 10458/01911000003 delivered 40 days ago, 10459/01611000004 confirmed (bKash
 """
 
 import asyncio
+import dataclasses
 import logging
+import time
 from typing import Any, Dict, Iterable, List, Optional
 
 import pytest
@@ -33,12 +35,8 @@ from actions.returns import (
     ValidateReturnReasonForm,
     reason_from_text,
 )
-from actions.verification import (
-    MAX_VERIFICATION_ATTEMPTS,
-    ActionCheckVerification,
-    ValidateOrderVerifyForm,
-)
-from seba import PROJECT_ROOT, shop
+from actions.verification import ActionCheckVerification, ValidateOrderVerifyForm
+from seba import PROJECT_ROOT, shop, verification
 from seba.db import dispose_engines, session_scope
 from seba.db.models import Order, ReturnRequest
 
@@ -93,7 +91,9 @@ def make_tracker(
 
 
 def verified(number: str, **slots: Any) -> Dict[str, Any]:
-    return {"verified_order": number, "verified_phone": DEMO[number], **slots}
+    """Slots of a conversation that verified ``number`` a moment ago."""
+    return {"verified_order": number, "verified_phone": DEMO[number],
+            "verified_at": time.time() - 5, **slots}
 
 
 def run(action, tracker: Tracker, domain: Optional[dict] = None):
@@ -106,8 +106,10 @@ def responses(messages: List[dict]) -> List[str]:
     return [m["response"] for m in messages]
 
 
-def slot_events(events: List[dict]) -> Dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+def slot_events(events: List[dict], with_time: bool = False) -> Dict[str, Any]:
+    """Slots set by the events; ``verified_at`` (a clock reading) only if asked for."""
+    return {e["name"]: e["value"] for e in events
+            if e.get("event") == "slot" and (with_time or e["name"] != "verified_at")}
 
 
 def form_tracker(slots: Dict[str, Any], candidates: Dict[str, Any], text: str,
@@ -125,6 +127,17 @@ def get_order(db_url: str, number: str) -> Order:
         order = session.execute(select(Order).where(Order.number == number)).scalar_one()
         session.expunge(order)
         return order
+
+
+MAX_VERIFICATION_ATTEMPTS = 3  # shop.yml verification.max_failures_per_conversation
+
+
+@pytest.fixture(autouse=True)
+def no_slow_down(monkeypatch):
+    """The tests retry at once: no wait between attempts (tested in test_verification.py)."""
+    rules = dataclasses.replace(verification.policy(), slow_down_seconds=0)
+    monkeypatch.setattr(verification, "policy", lambda: rules)
+    assert rules.max_failures_per_conversation == MAX_VERIFICATION_ATTEMPTS
 
 
 @pytest.fixture
@@ -208,14 +221,15 @@ def test_wrong_phone_three_times_stops_the_form(shop_db):
     assert messages == [] and "verified_order" not in slot_events(events)
     assert slot_events(events)["requested_slot"] is None
     _, events = run(ActionCheckVerification(), make_tracker(slots))
-    assert slot_events(events) == {"verification": "failed"}
+    assert slot_events(events)["verification"] == "failed"
 
 
 def test_mismatch_reveals_nothing_about_which_part_was_wrong(shop_db):
     replies = []
-    for number, phone in [("10456", "01811000002"), ("99999", "01711000001"),
-                          ("10457", "01711000001")]:
-        tracker = form_tracker({}, {"order_number": number, "phone": phone}, phone)
+    for n, (number, phone) in enumerate([("10456", "01811000002"), ("99999", "01711000001"),
+                                         ("10457", "01711000001")]):
+        tracker = form_tracker({}, {"order_number": number, "phone": phone}, phone,
+                               sender_id=f"customer-{n}")
         messages, _ = run(ValidateOrderVerifyForm(), tracker)
         replies.append(messages)
     assert all(m == replies[0] for m in replies)
@@ -252,12 +266,17 @@ def test_a_new_order_number_is_verified_afresh(shop_db):
 
 def test_check_verification_outcomes():
     check = ActionCheckVerification()
-    assert slot_events(run(check, make_tracker(verified("10456")))[1]) == {
-        "verification": "verified"}
-    assert slot_events(run(check, make_tracker({"verification_failures": 3.0}))[1]) == {
-        "verification": "failed"}
-    assert slot_events(run(check, make_tracker({"order_number": "10456"}))[1]) == {
-        "verification": "unavailable"}
+
+    def outcome(slots):
+        return slot_events(run(check, make_tracker(slots))[1])
+
+    assert outcome(verified("10456")) == {"verification": "verified", "verification_locked": None}
+    assert outcome({"verification_failures": 3.0})["verification"] == "failed"
+    assert outcome({"order_number": "10456"})["verification"] == "unavailable"
+    assert outcome({**verified("10456"), "verification_locked": True})["verification"] == "locked"
+    # A verification that went idle (30 minutes without use) is not one any more.
+    assert outcome(verified("10456", verified_at=time.time() - 31 * 60))["verification"] == \
+        "unavailable"
 
 
 # -- order status ------------------------------------------------------------------------------
@@ -301,11 +320,31 @@ def test_status_of_every_demo_order(shop_db, number, response):
     assert responses(messages) == [response]
 
 
-def test_status_without_a_verified_order_apologises(shop_db, caplog):
-    with caplog.at_level(logging.ERROR):
-        messages, _ = run(ActionOrderStatus(), make_tracker({"order_number": "10456"}))
-    assert responses(messages) == ["utter_technical_problem"]
-    assert "action_order_status failed" in caplog.text
+@pytest.mark.parametrize("slots", [
+    {"order_number": "10456"},                                        # never verified
+    {"verified_order": "10456", "verified_phone": "01711000001"},     # forged slots, no time
+    verified("10456", verified_at=time.time() - 31 * 60),             # went idle
+    {**verified("10456"), "verified_phone": "01700000000"},           # a pair that never matched
+])
+def test_status_without_a_current_verification_reveals_nothing(shop_db, slots):
+    messages, events = run(ActionOrderStatus(), make_tracker(slots))
+    assert responses(messages) == ["utter_verification_expired"]  # "please verify again"
+    assert slot_events(events, with_time=True) == {
+        "verified_order": None, "verified_phone": None, "verified_at": None}
+
+
+def test_a_lock_placed_after_the_verification_holds(shop_db):
+    for n in range(5):  # five strangers' failures lock the order
+        verification.check("10456", f"0170000000{n}", f"web:stranger{n}", url=shop_db)
+    messages, _ = run(ActionOrderStatus(), make_tracker(verified("10456")))
+    assert responses(messages) == ["utter_verification_expired"]
+    assert "PTH123456" not in str(messages)
+
+
+def test_using_the_verified_order_restarts_its_idle_time(shop_db):
+    before = time.time()
+    _, events = run(ActionOrderStatus(), make_tracker(verified("10456")))
+    assert slot_events(events, with_time=True)["verified_at"] >= before
 
 
 # -- cancellation ------------------------------------------------------------------------------
@@ -637,7 +676,7 @@ def test_verification_database_down_ends_the_form_politely(db_down):
     assert slot_events(events) == {"requested_slot": None}
     # The rules then stop quietly (the customer has been told).
     _, events = run(ActionCheckVerification(), make_tracker({"order_number": "10456"}))
-    assert slot_events(events) == {"verification": "unavailable"}
+    assert slot_events(events)["verification"] == "unavailable"
 
 
 def test_unexpected_error_is_logged_and_apologised_for(shop_db, monkeypatch, caplog):

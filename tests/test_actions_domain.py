@@ -34,6 +34,8 @@ ACTION_VALUES = {
     "return_status", "days_left", "items", "pickup_days", "product_name", "price", "sizes",
     # actions/handoff.py (handoff.queue.customer_values, the agent's name)
     "queue_position", "wait_minutes", "agents_back", "agent_name",
+    # actions/verification.py (how long to wait before the next order check)
+    "seconds",
 }
 # Digits a response may contain: examples of the formats we ask for and list numbering.
 ALLOWED_NUMBERS = {"10456", "১০৪৫৬", "017", "০১৭", "11", "১১", "1", "2", "3", "১", "২", "৩",

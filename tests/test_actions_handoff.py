@@ -364,10 +364,28 @@ def test_parse_rating(value, expected):
     assert parse_rating(value) == expected
 
 
-def rating_tracker(text: str, entities: Iterable[dict] = (), earlier: Iterable[dict] = (),
+ASKED_FOR_A_RATING = (action("action_ask_rating"), bot("utter_ask_rating"))
+
+
+def rating_tracker(text: str, entities: Iterable[dict] = (),
+                   earlier: Iterable[dict] = ASKED_FOR_A_RATING,
                    sender_id: str = "customer-1") -> Tracker:
     return tracker_of(list(earlier) + [action("action_listen"), user(text, "rate", entities)],
                       sender_id=sender_id)
+
+
+@pytest.mark.parametrize("earlier", [
+    (),                                                             # out of the blue
+    (action("utter_greet"), bot("utter_greet")),                    # after something else
+    ASKED_FOR_A_RATING + (action("action_listen"), user("ok", "affirm"),
+                          action("utter_how_can_i_help"), bot("utter_how_can_i_help")),
+])
+def test_a_rating_without_a_pending_question_writes_nothing(handoff_db, earlier):
+    """A stranger's `/rate{"rating": "1"}` anywhere must not add or overwrite ratings."""
+    messages, _ = run(ActionRecordRating(), rating_tracker(
+        '/rate{"rating": "1"}', [{"entity": "rating", "value": "1"}], earlier=earlier))
+    assert responses(messages) == ["utter_please_rephrase"]
+    assert bot_ratings(handoff_db) == [] and tickets(handoff_db) == []
 
 
 def test_rating_after_a_hand_back_is_stored_on_the_agents_ticket(handoff_db, online, clock):
