@@ -82,3 +82,24 @@ def iter_entities(text: str) -> Iterator[dict]:
 def mask_phone(phone: str) -> str:
     """01711000001 -> 017•••••001 (for showing a number back without revealing it)."""
     return phone[:3] + "•" * (len(phone) - 6) + phone[-3:] if len(phone) > 6 else phone
+
+
+# Any mobile number inside free text, Bengali digits included (for masking what is shown
+# or logged; the digits are converted only inside each match).
+_ANY_DIGIT = "[0-9\u09e6-\u09ef]"
+_PHONE_IN_TEXT = re.compile(
+    "(?<![0-9\u09e6-\u09ef])(?:\\+?[8\u09ee][8\u09ee]" + _SEP + ")?[0\u09e6]" + _SEP
+    + "[1\u09e7][3-9\u09e9-\u09ef](?:" + _SEP + _ANY_DIGIT + "){8}(?![0-9\u09e6-\u09ef])"
+)
+
+
+def mask_phones(text: str) -> str:
+    """``text`` with every Bangladeshi mobile number masked (``017•••••001``)."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+
+    def masked(match: "re.Match[str]") -> str:
+        digits = re.sub(r"\D", "", to_ascii_digits(match.group(0)))
+        return mask_phone(digits[-11:])
+
+    return _PHONE_IN_TEXT.sub(masked, text)

@@ -26,6 +26,8 @@ _Entry = Tuple[DialogueStateTracker, int, int]
 class CachingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int = 1000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # SQL errors must not log the bound values (customers' messages).
+        self.engine.hide_parameters = True
         self._cache_size = int(cache_size)
         self._cache: "OrderedDict[str, _Entry]" = OrderedDict()
 

@@ -60,6 +60,13 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _create_engine(url: str) -> Engine:
+    # hide_parameters: SQL errors would otherwise log the bound values (order number + phone).
+    engine = _new_engine(url)
+    engine.hide_parameters = True
+    return engine
+
+
+def _new_engine(url: str) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
