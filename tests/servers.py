@@ -4,16 +4,18 @@ Every process logs to a file under the test's temp dir; when a server does not
 come up, the error shows its log tail.
 """
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -24,6 +26,51 @@ QUIET_ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONUNBUFFERED": "1",
 }
+
+
+#: The REST channel's secret in every test stack (the channel is off without one).
+REST_SECRET = "test-rest-secret"
+REST_HEADERS = {"Authorization": f"Bearer {REST_SECRET}"}
+
+
+def api_headers() -> Dict[str, str]:
+    """A bearer token for Rasa's HTTP API (RASA_JWT_SECRET is set by tests/conftest.py)."""
+    from seba.secrets import rasa_api_headers
+
+    return rasa_api_headers()
+
+
+def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
+         timeout: float = 60) -> Any:
+    """(status, parsed JSON or text), without raising on HTTP errors. ``body``: JSON-able or
+    bytes (sent as they are)."""
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(
+        body, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json",
+                                              **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            status, raw = resp.status, resp.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def action_server_cmd(port: int) -> List[str]:
+    return [str(VENV_BIN / "python"), "-m", "seba.action_server", "--port", str(port),
+            "--actions", "actions"]
+
+
+def rasa_server_cmd(port: int, endpoints: Path, credentials: Path, *extra: str) -> List[str]:
+    """``python -m seba.server run`` as scripts/run.sh starts it (loopback, JWT API)."""
+    return [str(VENV_BIN / "python"), "-m", "seba.server", "run", "--enable-api",
+            "--port", str(port), "--model", str(MODEL), "--endpoints", str(endpoints),
+            "--credentials", str(credentials), *extra]
 
 
 def free_port() -> int:
@@ -38,17 +85,36 @@ class Server:
     def __init__(self, name: str, cmd: List[str], log: Path, env: Optional[Dict] = None,
                  cwd: Path = ROOT) -> None:
         self.name, self.log = name, log
+        self._cmd, self._cwd = cmd, cwd
+        self._env = {**os.environ, **QUIET_ENV, **(env or {})}
         self._log_file = open(log, "wb")
+        self.health_url: Optional[str] = None
+        self._start()
+
+    def _start(self) -> None:
         self.proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=self._log_file, stderr=subprocess.STDOUT,
-            env={**os.environ, **QUIET_ENV, **(env or {})}, start_new_session=True,
+            self._cmd, cwd=self._cwd, stdout=self._log_file, stderr=subprocess.STDOUT,
+            env=self._env, start_new_session=True,
         )
+
+    def restart(self, kill: bool = False, timeout: float = 240) -> "Server":
+        """Stop (SIGTERM, or SIGKILL with ``kill``) and start the same command again."""
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self._log_file.close()
+        self._log_file = open(self.log, "ab")
+        self._start()
+        return self.wait_ready(self.health_url, timeout) if self.health_url else self
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
     def wait_ready(self, health_url: str, timeout: float = 240) -> "Server":
+        self.health_url = health_url
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -80,18 +146,35 @@ class RasaStack:
 
     url: str
     action_url: str
-    token: str
     endpoints: Path
     servers: List[Server] = field(default_factory=list)
 
     def api(self, path: str) -> str:
-        sep = "&" if "?" in path else "?"
-        return f"{self.url}{path}{sep}token={self.token}"
+        """The URL of an HTTP-API path; send it with ``auth`` headers."""
+        return f"{self.url}{path}"
+
+    @property
+    def auth(self) -> Dict[str, str]:
+        return api_headers()
+
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        status, body = http("GET", self.api(f"/conversations/{conversation_id}/tracker"),
+                            headers=self.auth)
+        assert status == 200, body
+        return body
+
+    def say(self, sender: str, text: str, timeout: float = 60) -> List[Dict[str, Any]]:
+        """One message over the REST channel (conversation ``rest:<sender>``)."""
+        status, body = http("POST", f"{self.url}/webhooks/rest/webhook",
+                            {"sender": sender, "message": text}, REST_HEADERS, timeout)
+        assert status == 200, body
+        return body
 
 
 def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str = "") -> Path:
     path.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "  headers:\n    X-Seba-Action-Secret: ${SEBA_ACTION_SECRET}\n"
         "nlg:\n  type: seba.nlg.SebaNLG\n"
         f"tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n  dialect: sqlite\n  db: {tracker_db}\n{extra}",
         encoding="utf-8",
@@ -101,31 +184,23 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str =
 
 def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
                      credentials: Path = ROOT / "credentials.yml",
-                     token: str = "test-token", with_actions: bool = True) -> RasaStack:
+                     with_actions: bool = True, **_ignored: Any) -> RasaStack:
     """Start the servers; ``stack`` stops them. ``env`` must carry DATABASE_URL."""
     if not MODEL.exists():
         raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
     workdir.mkdir(parents=True, exist_ok=True)
+    env = {"SEBA_REST_SECRET": REST_SECRET, **env}
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
     servers = []
     if with_actions:
-        actions = Server(
-            "action server",
-            [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(action_port),
-             "--actions", "actions"],
-            workdir / "actions.log", env,
-        )
+        actions = Server("action server", action_server_cmd(action_port),
+                         workdir / "actions.log", env)
         stack.callback(actions.stop)
         servers.append(actions.wait_ready(f"http://127.0.0.1:{action_port}/health"))
-    rasa = Server(
-        "rasa server",
-        [str(VENV_BIN / "python"), "-m", "seba.server", "run", "--enable-api",
-         "--auth-token", token, "--port", str(rasa_port), "--model", str(MODEL),
-         "--endpoints", str(endpoints), "--credentials", str(credentials)],
-        workdir / "rasa.log", env,
-    )
+    rasa = Server("rasa server", rasa_server_cmd(rasa_port, endpoints, credentials),
+                  workdir / "rasa.log", env)
     stack.callback(rasa.stop)
-    servers.append(rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/status?token={token}"))
+    servers.append(rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/"))
     return RasaStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                     token, endpoints, servers)
+                     endpoints, servers)

@@ -1,14 +1,15 @@
 """The whole handoff path as real processes, for the end-to-end handoff tests.
 
 ``start_handoff_stack`` starts the action server, ``python -m seba.server run`` (REST,
-socket.io and Telegram channels; HTTP API with a token) and the agent console
+web chat and Telegram channels; HTTP API with JWT) and the agent console
 (``python -m handoff serve``) over one migrated SQLite handoff database, with two agents
 (rina "রিনা", karim "Karim") and a copy of shop.yml whose agent hours cover the whole day,
 every day, so the "in the queue" branch does not depend on the wall clock. Only the far side
 of Telegram's Bot API is a fake (tests/channels/fakes.py).
 
 ``WebCustomer`` is a customer on the website chat bubble: python-socketio's AsyncClient
-against Rasa's socket.io channel (``session_request``, ``user_uttered`` with ``customData``,
+against the web chat channel (``session_request`` with the token it holds, if any — the
+server confirms it or issues a new one —, ``user_uttered`` with ``customData``,
 ``bot_uttered``), on its own event loop in a background thread so that tests stay plain
 functions.
 """
@@ -19,7 +20,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,17 +30,15 @@ import yaml
 from handoff import agents, migrate
 from handoff.db import dispose
 from tests.handoff.helpers import PASSWORD, AgentClient, Console, start_console
-from tests.servers import ROOT, RasaStack, start_rasa_stack
+from tests.servers import ROOT, RasaStack, http, start_rasa_stack  # noqa: F401 - http re-exported
 
 TELEGRAM_SECRET = "handoff-e2e-secret"
-TOKEN = "handoff-e2e-token"
 
 CREDENTIALS = """\
-rest:
-socketio:
+channels.rest.RestInput:
+channels.webchat.WebChatInput:
   user_message_evt: user_uttered
   bot_message_evt: bot_uttered
-  session_persistence: true
   metadata_key: customData
 channels.telegram.TelegramInput:
 """
@@ -59,18 +57,21 @@ class HandoffStack:
         return client
 
 
-def all_day_settings(path: Path) -> Path:
-    """shop.yml with agent hours 00:00-23:59:59 on every day."""
+def all_day_settings(path: Path, overrides: Optional[Dict[str, Any]] = None) -> Path:
+    """shop.yml with agent hours 00:00-23:59:59 on every day (and ``overrides`` per section)."""
     raw = yaml.safe_load((ROOT / "shop.yml").read_text(encoding="utf-8"))
     raw["hours"]["agents"] = {"open": "00:00", "close": "23:59:59", "closed_days": []}
+    for section, values in (overrides or {}).items():
+        raw.setdefault(section, {}).update(values)
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
-                        fake_telegram: Any = None) -> HandoffStack:
+                        fake_telegram: Any = None,
+                        settings_overrides: Optional[Dict[str, Any]] = None) -> HandoffStack:
     workdir.mkdir(parents=True, exist_ok=True)
-    settings = all_day_settings(workdir / "shop.yml")
+    settings = all_day_settings(workdir / "shop.yml", settings_overrides)
     db_url = f"sqlite:///{workdir / 'handoff.db'}"
     migrate.upgrade(db_url)
     agents.create_agent("rina", "রিনা", PASSWORD, url=db_url)
@@ -90,11 +91,9 @@ def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
             "TELEGRAM_BOT_NAME": fake_telegram.username,
             "TELEGRAM_API_BASE_URL": fake_telegram.url,
         })
-    rasa = start_rasa_stack(stack, workdir / "rasa", env=env, credentials=credentials,
-                            token=TOKEN)
+    rasa = start_rasa_stack(stack, workdir / "rasa", env=env, credentials=credentials)
     server = start_console(workdir, db_url, {
-        **env, "RASA_URL": rasa.url, "RASA_AUTH_TOKEN": rasa.token,
-        "HANDOFF_SYNC_SECONDS": "1",
+        **env, "RASA_URL": rasa.url, "HANDOFF_SYNC_SECONDS": "1",
     })
     stack.callback(server.stop)
     return HandoffStack(rasa, Console(f"http://127.0.0.1:{server.port}", db_url, server),
@@ -104,29 +103,8 @@ def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
 # --- HTTP helpers ------------------------------------------------------------------------------
 
 
-def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
-         timeout: float = 60) -> Any:
-    """(status, parsed JSON or text), without raising on HTTP errors."""
-    data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            status, raw = resp.status, resp.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    text = raw.decode("utf-8", "replace")
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
-
-
 def tracker(rasa: RasaStack, sender_id: str) -> Dict[str, Any]:
-    status, body = http("GET", rasa.api(f"/conversations/{sender_id}/tracker"))
-    assert status == 200, body
-    return body
+    return rasa.tracker(sender_id)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 60, message: str = "",
@@ -158,7 +136,8 @@ class WebCustomer:
 
         self.url = rasa_url
         self.language = language
-        self.session_id = session_id or f"web-{uuid.uuid4().hex[:12]}"
+        self.asked_for = session_id  # what the page holds (None: a first visit)
+        self.session_id: Optional[str] = None  # the token the server confirmed
         self.received: List[Dict[str, Any]] = []
         self._confirmed = threading.Event()
         self._loop = asyncio.new_event_loop()
@@ -173,14 +152,21 @@ class WebCustomer:
         self.received.append(data)
 
     async def _on_session_confirm(self, data: Any) -> None:
+        self.session_id = data.get("session_id") if isinstance(data, dict) else data
         self._confirmed.set()
+
+    @property
+    def conversation_id(self) -> str:
+        """Rasa's sender id for this visitor: ``web:`` + the token's random half."""
+        assert self.session_id, "not connected"
+        return f"web:{self.session_id[:32]}"
 
     def _run(self, coroutine, timeout: float = 60) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def connect(self) -> "WebCustomer":
         self._run(self.sio.connect(self.url, socketio_path="/socket.io"))
-        self._run(self.sio.emit("session_request", {"session_id": self.session_id}))
+        self._run(self.sio.emit("session_request", {"session_id": self.asked_for}))
         if not self._confirmed.wait(30):
             raise AssertionError("Rasa did not confirm the socket.io session")
         return self

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from handoff import queue
-from tests.e2e.handoff_stack import PASSWORD, http, start_handoff_stack, tracker, wait_for
+from tests.e2e.handoff_stack import PASSWORD, start_handoff_stack, tracker, wait_for
 from tests.servers import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -104,14 +104,12 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     shot("queue-empty")
 
     # --- a customer asks the bot for a person: the row appears without a reload ----------------------
-    sender = f"browser-{uuid.uuid4().hex[:8]}"
+    app_user = f"browser-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:{app_user}"
     complaint = "এটা কেমন সার্ভিস? ১০ দিনেও পার্সেল আসেনি, কেউ ফোনও ধরে না!"
 
     def say(text):
-        status, replies = http("POST", f"{stack.rasa.url}/webhooks/rest/webhook",
-                               {"sender": sender, "message": text})
-        assert status == 200, replies
-        return [r.get("text", "") for r in replies]
+        return [r.get("text", "") for r in stack.rasa.say(app_user, text)]
 
     marker = driver.execute_script("window.__sameDocument = true; return 1;")
     assert say(complaint)  # apology + offer of a person

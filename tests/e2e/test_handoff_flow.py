@@ -8,6 +8,7 @@ hand back; the bot answers again, and the customers' ratings are stored on the t
 """
 
 import random
+import time
 import re
 from contextlib import ExitStack
 
@@ -79,13 +80,13 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     rina, karim = stack.login("rina"), stack.login("karim")  # logging in sets them online
     web = web_customer
     chat_id = random.randint(10**8, 10**9)
-    telegram = str(chat_id)
+    telegram = f"tg:{chat_id}"
 
     # --- both customers ask for a person ----------------------------------------------------------
     since = web.say("আমি একজন মানুষের সাথে কথা বলতে চাই")
     queued = web.wait_for_text(lambda t: "পরের জন" in t, since)  # first in line, in Bangla
     assert "মিনিট" in queued["text"]
-    assert wait_for(lambda: tracker(stack.rasa, web.session_id)["paused"], 30, "web not paused")
+    assert wait_for(lambda: tracker(stack.rasa, web.conversation_id)["paused"], 30, "web not paused")
 
     telegram_says(stack, chat_id, "I want to talk to a real person please")
     told = fake_telegram.wait_for(lambda api: [t for t in api.texts(chat_id) if "in line" in t],
@@ -97,7 +98,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     waiting = queue_api(rina)["waiting"]
     assert [(t["conversation_id"], t["channel"], t["language"], t["reason"], t["position"])
             for t in waiting] == [
-        (web.session_id, "socketio", "bn", "customer_request", 1),
+        (web.conversation_id, "socketio", "bn", "customer_request", 1),
         (telegram, "telegram", "en", "customer_request", 2),
     ], waiting
     web_ticket, tg_ticket = waiting[0]["id"], waiting[1]["id"]
@@ -141,7 +142,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
         i for i in items if i["kind"] == "agent").items()
     waited = [i["text"] for i in items if i["kind"] == "customer" and i["while_waiting"]]
     assert waited == ["আমার পার্সেল ১০ দিনেও আসেনি"]
-    agent_events = [e for e in tracker(stack.rasa, web.session_id)["events"]
+    agent_events = [e for e in tracker(stack.rasa, web.conversation_id)["events"]
                     if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")]
     assert [(e["text"], e["metadata"]["agent"]) for e in agent_events] == [(reply, "রিনা")]
 
@@ -158,7 +159,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     welcome = web.wait_for_text(lambda t: "রেটিং" in t, since)
     assert [q["payload"] for q in welcome["quick_replies"]] == [
         f'/rate{{"rating": "{n}"}}' for n in range(1, 6)]
-    state = tracker(stack.rasa, web.session_id)
+    state = tracker(stack.rasa, web.conversation_id)
     assert not state["paused"]
     closed = queue.get_ticket(web_ticket, url=stack.db_url)
     assert (closed.state, closed.resolution) == ("resolved", "handed_back")
@@ -203,30 +204,32 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     assert snapshot["resolved_today"] >= 2
 
 
-def test_asking_again_while_waiting_keeps_one_ticket(handoff_stack):
-    """The bot is silent while the customer waits; Rasa's session expiry gives the bot back,
-    and asking again then finds the same ticket (no duplicate)."""
+def test_a_new_session_keeps_the_conversation_with_the_agents(handoff_stack):
+    """The bot is silent while the customer waits. When the session expires (60 quiet
+    minutes) Rasa starts a new one, which would un-pause the bot; action_session_start keeps
+    it paused, and asking again finds the same ticket (no duplicate)."""
     stack = handoff_stack
     stack.login("rina")
-    sender = f"rest-{random.randint(10**6, 10**7)}"
+    sender = f"app-user-{random.randint(10**6, 10**7)}"
+    conversation = f"rest:{sender}"
 
     def say(text):
-        status, replies = http("POST", f"{stack.rasa.url}/webhooks/rest/webhook",
-                               {"sender": sender, "message": text})
-        assert status == 200, replies
-        return [r.get("text", "") for r in replies]
+        return [r.get("text", "") for r in stack.rasa.say(sender, text)]
 
     first = say("I need to speak to a human agent")
     assert any("in line" in t for t in first), first
     assert say("hello? anyone?") == []  # paused: logged, no answer
-    ticket = queue.open_ticket(sender, url=stack.db_url)
-    # A new session (as after 60 quiet minutes) resets the tracker and un-pauses the bot.
-    status, body = http("POST", stack.rasa.api(f"/conversations/{sender}/tracker/events"),
-                        [{"event": "session_started"}, {"event": "action", "name": "action_listen"}])
+    ticket = queue.open_ticket(conversation, url=stack.db_url)
+    # The customer's last message was two hours ago: the next one starts a new session.
+    status, body = http("POST", stack.rasa.api(f"/conversations/{conversation}/tracker/events"),
+                        [{"event": "user", "text": "hello?", "timestamp": time.time() - 7200,
+                          "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}}],
+                        stack.rasa.auth)
     assert status == 200, body
-    again = say("can I talk to a person?")
-    assert any("already have your request" in t for t in again), again
-    assert queue.open_ticket(sender, url=stack.db_url).id == ticket.id
-    assert tracker(stack.rasa, sender)["paused"]
+    assert say("can I talk to a person?") == []  # still with the agents: the bot stays quiet
+    events = tracker(stack.rasa, conversation)["events"]
+    assert [e["event"] for e in events].count("session_started") >= 1
+    assert tracker(stack.rasa, conversation)["paused"]
+    assert queue.open_ticket(conversation, url=stack.db_url).id == ticket.id
     assert [t["conversation_id"] for t in queue.queue_snapshot(url=stack.db_url).to_json()
-            ["waiting"]].count(sender) == 1
+            ["waiting"]].count(conversation) == 1

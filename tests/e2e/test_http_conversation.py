@@ -4,7 +4,6 @@ import datetime as dt
 import uuid
 
 import pytest
-import requests
 
 from seba import i18n
 
@@ -12,16 +11,11 @@ pytestmark = pytest.mark.slow
 
 
 def say(stack, sender, text):
-    r = requests.post(f"{stack.url}/webhooks/rest/webhook",
-                      json={"sender": sender, "message": text}, timeout=60)
-    r.raise_for_status()
-    return " ".join(m.get("text", "") for m in r.json())
+    return " ".join(m.get("text", "") for m in stack.say(sender, text))
 
 
 def slots(stack, sender):
-    r = requests.get(stack.api(f"/conversations/{sender}/tracker"), timeout=30)
-    r.raise_for_status()
-    return r.json()["slots"]
+    return stack.tracker(f"rest:{sender}")["slots"]
 
 
 def test_order_status_in_bangla_with_bengali_digits(rasa_stack):

@@ -15,7 +15,18 @@ from contextlib import ExitStack
 import pytest
 import requests
 
-from tests.servers import MODEL, ROOT, VENV_BIN, Server, free_port
+from tests.servers import (
+    MODEL,
+    REST_HEADERS,
+    REST_SECRET,
+    ROOT,
+    VENV_BIN,
+    Server,
+    action_server_cmd,
+    api_headers,
+    free_port,
+    rasa_server_cmd,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -61,32 +72,27 @@ def test_two_rasa_processes_share_one_conversation(postgres_shop, redis_port, tm
         "TRACKER_DB_HOST": pg.hostname, "TRACKER_DB_PORT": str(pg.port),
         "TRACKER_DB_NAME": pg.path.lstrip("/"), "TRACKER_DB_USER": pg.username,
         "TRACKER_DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
-        "REDIS_DB": "1",
+        "REDIS_DB": "1", "SEBA_REST_SECRET": REST_SECRET,
     }
     with ExitStack() as stack:
-        actions = Server("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--port",
-                                     str(action_port), "--actions", "actions"],
-                         tmp_path / "actions.log", env)
+        actions = Server("actions", action_server_cmd(action_port), tmp_path / "actions.log", env)
         stack.callback(actions.stop)
         actions.wait_ready(f"http://127.0.0.1:{action_port}/health")
         urls = []
         for name in ("rasa-a", "rasa-b"):
             port = free_port()
-            rasa = Server(name, [str(VENV_BIN / "python"), "-m", "seba.server", "run",
-                                 "--enable-api", "--auth-token", "t", "--port", str(port),
-                                 "--model", str(MODEL), "--credentials",
-                                 str(ROOT / "credentials.yml"), "--endpoints",
-                                 str(ROOT / "deploy" / "endpoints.postgres.yml")],
+            rasa = Server(name, rasa_server_cmd(port, ROOT / "deploy" / "endpoints.postgres.yml",
+                                                ROOT / "credentials.yml"),
                           tmp_path / f"{name}.log", env)
             stack.callback(rasa.stop)
-            rasa.wait_ready(f"http://127.0.0.1:{port}/status?token=t")
+            rasa.wait_ready(f"http://127.0.0.1:{port}/")
             urls.append(f"http://127.0.0.1:{port}")
 
         sender = f"scale-{uuid.uuid4().hex[:8]}"
         turns = ["আমার অর্ডারটা কোথায় আছে?", "১০৪৫৬", "০১৭১১০০০০০১"]
         replies = []
         for i, text in enumerate(turns):  # a, b, a
-            r = requests.post(f"{urls[i % 2]}/webhooks/rest/webhook",
+            r = requests.post(f"{urls[i % 2]}/webhooks/rest/webhook", headers=REST_HEADERS,
                               json={"sender": sender, "message": text}, timeout=60)
             r.raise_for_status()
             replies.append(" ".join(m.get("text", "") for m in r.json()))
@@ -94,6 +100,6 @@ def test_two_rasa_processes_share_one_conversation(postgres_shop, redis_port, tm
 
         # Both processes see the whole conversation in the shared tracker store.
         for url in urls:
-            events = requests.get(f"{url}/conversations/{sender}/tracker?token=t",
-                                  timeout=30).json()["events"]
+            events = requests.get(f"{url}/conversations/rest:{sender}/tracker",
+                                  headers=api_headers(), timeout=30).json()["events"]
             assert [e["text"] for e in events if e["event"] == "user"] == turns

@@ -1,7 +1,7 @@
 """Servers and a browser for the web-bubble tests.
 
-- ``web_stack`` (module): action server + Rasa server (socket.io channel from
-  ``credentials.yml``, ``--cors "*"`` as in scripts/run.sh) over a fresh demo
+- ``web_stack`` (module): action server + Rasa server (the web chat channel from
+  ``credentials.yml``, the page's origin allowed as scripts/run.sh does) over a fresh demo
   database, a TCP proxy in front of Rasa that can drop every connection (a
   customer's flaky mobile network), and ``web/serve.py`` pointing the page at
   the proxy.
@@ -25,7 +25,17 @@ from typing import Dict, List
 
 import pytest
 
-from tests.servers import MODEL, ROOT, VENV_BIN, Server, free_port, write_endpoints
+from tests.servers import (
+    MODEL,
+    ROOT,
+    VENV_BIN,
+    Server,
+    action_server_cmd,
+    api_headers,
+    free_port,
+    rasa_server_cmd,
+    write_endpoints,
+)
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
 WIDGET_BUNDLE = ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
@@ -36,7 +46,6 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-first-run", "--window-size=1280,900",
 ]
-TOKEN = "web-test-token"
 
 _servers: List[Server] = []  # running servers, for their logs in a failure report
 _console: Dict[str, List[str]] = {}  # test nodeid -> browser console lines
@@ -133,13 +142,15 @@ class DroppingProxy:
 @dataclass
 class WebStack:
     page_url: str  # the demo shop page
-    rasa_url: str  # Rasa itself (HTTP API with token)
-    token: str
+    rasa_url: str  # Rasa itself (HTTP API: send ``auth`` headers)
     proxy: DroppingProxy  # what the browser talks to instead of Rasa
 
     def api(self, path: str) -> str:
-        sep = "&" if "?" in path else "?"
-        return f"{self.rasa_url}{path}{sep}token={self.token}"
+        return f"{self.rasa_url}{path}"
+
+    @property
+    def auth(self) -> Dict[str, str]:
+        return api_headers()
 
 
 def _start(stack: ExitStack, server: Server, health_url: str, timeout: float = 240) -> Server:
@@ -156,24 +167,18 @@ def web_stack(shop_db_module, tmp_path_factory):
     if not WIDGET_BUNDLE.exists():
         pytest.skip("the chat widget is not installed: run `npm ci --prefix web`")
     workdir = tmp_path_factory.mktemp("web-stack")
-    env = {"DATABASE_URL": shop_db_module}
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    env = {"DATABASE_URL": shop_db_module,
+           "SEBA_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}"}
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
     with ExitStack() as stack:
-        _start(stack, Server(
-            "action server",
-            [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(action_port),
-             "--actions", "actions"],
-            workdir / "actions.log", env,
-        ), f"http://127.0.0.1:{action_port}/health")
-        _start(stack, Server(
-            "rasa server",
-            [str(VENV_BIN / "python"), "-m", "seba.server", "run", "--enable-api",
-             "--auth-token", TOKEN, "--cors", "*", "--port", str(rasa_port),
-             "--model", str(MODEL), "--endpoints", str(endpoints),
-             "--credentials", str(ROOT / "credentials.yml")],
-            workdir / "rasa.log", env,
-        ), f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}")
+        _start(stack, Server("action server", action_server_cmd(action_port),
+                             workdir / "actions.log", env),
+               f"http://127.0.0.1:{action_port}/health")
+        _start(stack, Server("rasa server",
+                             rasa_server_cmd(rasa_port, endpoints, ROOT / "credentials.yml"),
+                             workdir / "rasa.log", env),
+               f"http://127.0.0.1:{rasa_port}/")
         proxy = DroppingProxy(rasa_port)
         stack.callback(proxy.close)
         _start(stack, Server(
@@ -182,8 +187,7 @@ def web_stack(shop_db_module, tmp_path_factory):
              "--rasa-url", f"http://127.0.0.1:{proxy.port}"],
             workdir / "web.log", env,
         ), f"http://127.0.0.1:{web_port}/healthz", timeout=30)
-        yield WebStack(f"http://127.0.0.1:{web_port}/", f"http://127.0.0.1:{rasa_port}",
-                       TOKEN, proxy)
+        yield WebStack(f"http://127.0.0.1:{web_port}/", f"http://127.0.0.1:{rasa_port}", proxy)
 
 
 @pytest.fixture

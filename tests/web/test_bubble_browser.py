@@ -103,11 +103,19 @@ class Bubble:
         return self.wait_bot_reply(before)
 
     def session_id(self) -> str:
+        """The session token the server issued (kept by the page)."""
         return self.driver.execute_script("return localStorage.getItem('seba.sessionId')")
+
+    def conversation_id(self) -> str:
+        """Rasa's sender id for this visitor: ``web:`` + the token's random half."""
+        token = self.session_id()
+        assert token and len(token) == 64, f"no server-issued token on the page: {token!r}"
+        return f"web:{token[:32]}"
 
 
 def tracker(stack, sender: str) -> dict:
-    r = requests.get(stack.api(f"/conversations/{sender}/tracker"), timeout=30)
+    r = requests.get(stack.api(f"/conversations/{sender}/tracker"), headers=stack.auth,
+                     timeout=30)
     r.raise_for_status()
     return r.json()
 
@@ -138,7 +146,7 @@ def test_order_status_in_bangla_survives_a_reload(web_stack, browser, shot):
     bubble.wait_connected()
     shot("page")
 
-    # Opening the bubble greets the customer (initPayload /greet) with buttons.
+    # Opening the bubble greets the customer (initPayload: a hello) with buttons.
     bubble.open()
     greeting = bubble.wait_bot_reply(0)
     buttons = bubble.buttons()
@@ -151,9 +159,8 @@ def test_order_status_in_bangla_survives_a_reload(web_stack, browser, shot):
     assert TRACKING in answer, f"no tracking code in the answer: {answer}"
     assert has_bengali(answer), f"a Bangla question got a non-Bangla answer: {answer}"
 
-    # Rasa saw one conversation under the page's own id, with the page language.
-    sender = bubble.session_id()
-    assert sender and len(sender) >= 16
+    # Rasa saw one conversation under the id the server issued, with the page language.
+    token, sender = bubble.session_id(), bubble.conversation_id()
     events = user_events(web_stack, sender)
     texts = [e.get("text") for e in events]
     assert QUESTION in texts, texts
@@ -169,7 +176,7 @@ def test_order_status_in_bangla_survives_a_reload(web_stack, browser, shot):
     bubble.wait_connected()
     bubble.wait(lambda d: TRACKING in bubble.transcript() and QUESTION in bubble.transcript(),
                 message="the conversation was not restored after a reload")
-    assert bubble.session_id() == sender
+    assert bubble.session_id() == token
     shot("after-reload")
     bubble.open()
     replies = bubble.send("ধন্যবাদ")
@@ -191,7 +198,7 @@ def test_dropped_connection_resumes_the_same_conversation(web_stack, browser, sh
     bubble.wait_connected()
     bubble.open()
     bubble.wait_bot_reply(0)
-    sender = bubble.session_id()
+    token, sender = bubble.session_id(), bubble.conversation_id()
 
     replies = bubble.send(QUESTION)
     shot("asked")
@@ -205,7 +212,7 @@ def test_dropped_connection_resumes_the_same_conversation(web_stack, browser, sh
                 "the socket did not notice the dropped connection")
     shot("dropped")
     bubble.wait_connected()
-    assert bubble.session_id() == sender
+    assert bubble.session_id() == token
 
     replies = bubble.send(PHONE)
     shot("answer-after-reconnect")
@@ -234,7 +241,7 @@ def test_english_switch_changes_page_and_metadata(web_stack, browser, shot):
     shot("english-answer")
     assert replies and not has_bengali(" ".join(replies)), replies
 
-    sender = bubble.session_id()
+    sender = bubble.conversation_id()
     events = user_events(web_stack, sender)
     mine = [e for e in events if e.get("text") == question]
     assert mine and (mine[0].get("metadata") or {}).get("language") == "en", (
