@@ -5,13 +5,13 @@
  *           data-rasa-url="https://<rasa-host>" async></script>
  *
  * It loads the widget (rasa-webchat 1.0.1, served by the same host as this file,
- * no CDN), keeps a stable conversation id in localStorage, sends the page's
- * language with every message (customData: {language: "bn" | "en"}) and follows
- * <html lang="..."> when the page switches language.
+ * no CDN), keeps the session token the server issued in localStorage, sends the
+ * page's language with every message (customData: {language: "bn" | "en"}) and
+ * follows <html lang="..."> when the page switches language.
  *
  * Optional attributes: data-language="bn|en" (else <html lang>), data-socket-path
- * (default /socket.io/), data-init-payload (intent sent when the chat first
- * opens, default /greet).
+ * (default /socket.io/), data-init-payload (what is sent when the chat first
+ * opens, default a hello in the page's language).
  * Without data-rasa-url the loader asks its own host (seba-config.json).
  *
  * Page API: window.SebaBubble.open(), .ask(text), .setLanguage("bn"|"en"),
@@ -27,6 +27,7 @@
   var WIDGET_KEY = 'chat_session'; // rasa-webchat's storage (session id + transcript)
   var CONTAINER_ID = 'seba-bubble';
 
+  var HELLO = { bn: 'হ্যালো', en: 'Hello' };
   var TEXTS = {
     bn: {
       title: 'সেবা',
@@ -78,43 +79,28 @@
     try { return JSON.parse(getItem(key) || 'null'); } catch (e) { return null; }
   }
 
-  // --- the conversation id (rasa-webchat#166) ---------------------------------
-  // rasa-webchat asks Rasa for a session with whatever id its own storage holds;
-  // with none, Rasa invents a new one and the conversation starts over. The page
-  // therefore owns the id: made once, kept in localStorage, written into the
-  // widget's storage before the widget starts and again before every
-  // (re)connect, so a dropped socket or a reload always resumes the same
-  // conversation (Rasa's sender_id, with session_persistence: true).
-  var ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-
-  function newSessionId() {
-    var bytes = new Uint8Array(16);
-    (window.crypto || window.msCrypto).getRandomValues(bytes);
-    var hex = '';
-    for (var i = 0; i < bytes.length; i += 1) hex += (bytes[i] + 256).toString(16).slice(1);
-    return hex;
-  }
+  // --- the session token (rasa-webchat#166) ---------------------------------
+  // Only the server issues session tokens (channels/webchat.py): the page sends
+  // the one it holds with session_request, and the server confirms it or issues
+  // a new one. rasa-webchat asks with whatever id its own storage holds, and
+  // forgets it when its storage is cleared (a widget upgrade), so the page keeps
+  // the confirmed token itself and writes it into the widget's storage before
+  // the widget starts and again before every (re)connect: a dropped socket or a
+  // reload resumes the same conversation.
+  var TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 
   function sessionId() {
     var id = getItem(SESSION_KEY);
-    if (!ID_PATTERN.test(id || '')) {
-      var widget = readJSON(WIDGET_KEY);
-      id = widget && ID_PATTERN.test(widget.session_id || '') ? widget.session_id : newSessionId();
-      setItem(SESSION_KEY, id);
-    }
-    return id;
+    return TOKEN_PATTERN.test(id || '') ? id : null;
   }
 
   function syncWidgetSession() {
     var id = sessionId();
     var widget = readJSON(WIDGET_KEY);
-    if (widget && widget.session_id === id) return id;
-    if (!widget || typeof widget !== 'object') {
-      widget = { session_id: id };
-    } else {
-      if (widget.session_id) widget.conversation = []; // another conversation's transcript
-      widget.session_id = id;
-    }
+    if (!widget || typeof widget !== 'object') widget = {};
+    if ((widget.session_id || null) === id) return id;
+    if (widget.session_id) widget.conversation = []; // another conversation's transcript
+    if (id) widget.session_id = id; else delete widget.session_id;
     setItem(WIDGET_KEY, JSON.stringify(widget));
     return id;
   }
@@ -208,8 +194,8 @@
         disconnect: function () { connected = false; },
         session_confirm: function (confirmed) {
           var id = confirmed && confirmed.session_id ? confirmed.session_id : confirmed;
-          if (id && id !== getItem(SESSION_KEY) && ID_PATTERN.test(id)) {
-            setItem(SESSION_KEY, id); // Rasa chose (only when we sent none)
+          if (TOKEN_PATTERN.test(id || '') && id !== getItem(SESSION_KEY)) {
+            setItem(SESSION_KEY, id); // a new session: the server issued this token
           }
           document.dispatchEvent(new CustomEvent('seba:session', { detail: { sessionId: id } }));
         }
@@ -217,8 +203,9 @@
       innerRef: function (el) { if (el) widgetRef = el; }
     };
     // rasa-webchat sends initPayload the first time the chat opens, and sends an
-    // EMPTY user message when there is none: always give it a real intent.
-    props.initPayload = data.initPayload || cfg.initPayload || '/greet';
+    // EMPTY user message when there is none. Customers cannot send intents
+    // ("/greet"), so it is a hello in the page's language: the bot greets back.
+    props.initPayload = data.initPayload || cfg.initPayload || HELLO[language];
     render();
   }
 

@@ -163,9 +163,9 @@ def main(argv: Optional[list] = None) -> None:
                         help="Rasa's port when --rasa-url is not given [RASA_PORT or 5005]")
     parser.add_argument("--socket-path", default="/socket.io/",
                         help="socketio_path of credentials.yml [/socket.io/]")
-    parser.add_argument("--init-payload", default="/greet",
-                        help="intent sent when a customer first opens the bubble, so the bot "
-                             "greets them [/greet]")
+    parser.add_argument("--init-payload", default=None,
+                        help="text sent when a customer first opens the bubble, so the bot "
+                             "greets them [a hello in the page's language]")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s")
