@@ -23,7 +23,7 @@ def _set_reasons(reasons) -> None:
     quoted = ", ".join(f"'{r}'" for r in reasons)
     # Batch mode: SQLite cannot alter a CHECK constraint in place (the table is copied).
     with op.batch_alter_table("handoff_tickets") as batch:
-        batch.drop_constraint("ck_handoff_tickets_reason", type_="check")
+        batch.drop_constraint(op.f("ck_handoff_tickets_reason"), type_="check")
         batch.create_check_constraint("reason", f"reason IN ({quoted})")
 
 
