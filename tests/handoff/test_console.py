@@ -279,6 +279,26 @@ def test_create_agent_command(handoff_url):
     assert agents.authenticate("sumi", "a long secret") is None
 
 
+def test_roles_on_the_command_line(handoff_url):
+    def run(*args, stdin=""):
+        return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    made = run("create-agent", "mita", "--name", "মিতা", "--role", "content", "--password-stdin",
+               stdin="a long secret\n")
+    assert made.returncode == 0, made.stderr
+    assert "created content mita (মিতা)" in made.stdout
+    assert run("create-agent", "rina", "--password-stdin", stdin="a long secret\n").returncode == 0
+    wrong = run("create-agent", "x", "--role", "boss", "--password-stdin", stdin="a long secret\n")
+    assert wrong.returncode == 2 and "invalid choice: 'boss'" in wrong.stderr
+    listed = {line.split()[0]: line.split()[2] for line in run("list-agents").stdout.splitlines()}
+    assert listed == {"mita": "content", "rina": "agent"}
+    promoted = run("set-role", "mita", "owner")
+    assert promoted.returncode == 0 and "mita is now owner" in promoted.stdout
+    assert [a.role for a in agents.list_agents() if a.username == "mita"] == ["owner"]
+    assert run("set-role", "nobody", "agent").returncode == 1
+
+
 # --- with the real Rasa server (slow) -----------------------------------------------------------
 
 
