@@ -36,8 +36,8 @@ ROLE_DESCRIPTIONS = {
 }
 #: Pages a role will have that are not built yet (shown on its home page).
 COMING = {
-    CONTENT: "Review: what customers said that the bot did not understand (until then, "
-             "`make review` exports it to review/inbox.yml).",
+    CONTENT: "Review: what customers said that the bot did not understand. Until then, "
+             "make review on the server writes it to review/inbox.yml.",
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
