@@ -57,7 +57,7 @@ db: install
 	@$(PY) -m handoff upgrade
 
 agent: db
-	@$(PY) -m handoff create-agent $(AGENT) --name "$(AGENT_NAME)"
+	@$(PY) -m handoff create-agent $(AGENT) --name "$(AGENT_NAME)" --role "$(or $(ROLE),agent)"
 
 # --- Model: retrained only when training inputs changed -----------------------
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)

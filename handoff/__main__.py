@@ -1,7 +1,9 @@
 """``python -m handoff COMMAND``: the handoff queue's command line.
 
   upgrade                         create/upgrade the handoff tables (Alembic, own version table)
-  create-agent USERNAME --name "Display Name" [--password-stdin]
+  create-agent USERNAME --name "Display Name" [--role agent|content|owner] [--password-stdin]
+  set-role USERNAME ROLE          agent (queue, conversations, order locks), content (the
+                                  content pages) or owner (everything)
   set-password USERNAME [--password-stdin]
   deactivate-agent USERNAME       / activate-agent USERNAME
   list-agents
@@ -55,11 +57,27 @@ def _cmd_create_agent(args: argparse.Namespace) -> int:
 
     password = _password(args)
     try:
-        agent = create_agent(args.username, args.name or args.username, password, url=args.url)
+        agent = create_agent(args.username, args.name or args.username, password, url=args.url,
+                             role=args.role)
     except AgentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"created agent {agent.username} ({agent.display_name})")
+    print(f"created {agent.role} {agent.username} ({agent.display_name})")
+    return 0
+
+
+def _cmd_set_role(args: argparse.Namespace) -> int:
+    from handoff.agents import AgentError, set_role
+
+    try:
+        changed = set_role(args.username, args.role, url=args.url)
+    except AgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not changed:
+        print(f"error: no account named {args.username}", file=sys.stderr)
+        return 1
+    print(f"{args.username} is now {args.role} (from their next page on)")
     return 0
 
 
@@ -98,7 +116,8 @@ def _cmd_list_agents(args: argparse.Namespace) -> int:
     for agent in agents:
         seen = agent.last_seen.isoformat(sep=" ", timespec="minutes") if agent.last_seen else "-"
         state = agent.status if agent.is_active else "inactive"
-        print(f"{agent.username:20} {agent.display_name:30} {state:8} last seen {seen}")
+        print(f"{agent.username:20} {agent.display_name:30} {agent.role:8} {state:8} "
+              f"last seen {seen}")
     return 0
 
 
@@ -122,6 +141,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from handoff.models import ROLES
+
     p = argparse.ArgumentParser(prog="python -m handoff", description=__doc__.split("\n")[0])
     p.add_argument("--url", help="database URL (default: HANDOFF_DATABASE_URL / DATABASE_URL)")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -130,7 +151,12 @@ def parser() -> argparse.ArgumentParser:
     create = sub.add_parser("create-agent", help="add an agent account")
     create.add_argument("username")
     create.add_argument("--name", help="display name shown to customers (e.g. 'Rina')")
+    create.add_argument("--role", choices=ROLES, default="agent",
+                        help="agent (default), content or owner")
     create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    role = sub.add_parser("set-role", help="change what an account may do")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
     password = sub.add_parser("set-password", help="change an agent's password")
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
@@ -153,6 +179,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     commands = {
         "upgrade": _cmd_upgrade,
         "create-agent": _cmd_create_agent,
+        "set-role": _cmd_set_role,
         "set-password": _cmd_set_password,
         "activate-agent": lambda a: _cmd_active(a, True),
         "deactivate-agent": lambda a: _cmd_active(a, False),

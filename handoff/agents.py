@@ -1,13 +1,16 @@
-"""Agents (accounts, online/away) and their console sessions."""
+"""Console accounts (agents, content staff, the owner; online/away) and their sessions.
+
+A session ends at the first of: logout, ``SESSION_HOURS`` after login (one shift), or
+``SESSION_IDLE_MINUTES`` without a request. Expired sessions are refused and deleted."""
 
 import datetime as dt
 from typing import List, Optional, Tuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from handoff.db import as_local, session_scope
-from handoff.models import AGENT_STATUSES, Agent, AgentSession
+from handoff.models import AGENT_STATUSES, ROLES, Agent, AgentSession
 from handoff.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -18,6 +21,11 @@ from handoff.security import (
 from handoff.views import AgentView
 
 SESSION_HOURS = 12  # one long shift; then log in again
+SESSION_IDLE_MINUTES = 120  # a console left alone this long logs out
+#: A request refreshes the session's last_seen_at at most this often (not a write per request).
+SEEN_EVERY_SECONDS = 60
+#: Roles whose accounts take customers' chats (count as online agents).
+QUEUE_ROLES = ("agent", "owner")
 
 
 class AgentError(ValueError):
@@ -36,19 +44,27 @@ def _check_password(password: str) -> None:
         raise AgentError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
 
 
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AgentError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    return role
+
+
 def create_agent(
-    username: str, display_name: str, password: str, url: Optional[str] = None
+    username: str, display_name: str, password: str, url: Optional[str] = None,
+    role: str = "agent",
 ) -> AgentView:
     name = _clean_username(username)
     display = (display_name or "").strip() or name
     if len(display) > 120:
         raise AgentError("display name: at most 120 characters")
     _check_password(password)
+    _check_role(role)
     try:
         with session_scope(url) as session:
             agent = Agent(
                 username=name, display_name=display, password_hash=hash_password(password),
-                status="away", is_active=True,
+                status="away", is_active=True, role=role,
             )
             session.add(agent)
             session.flush()
@@ -72,6 +88,22 @@ def set_password(username: str, password: str, url: Optional[str] = None) -> boo
                 select(Agent.id).where(Agent.username == _clean_username(username))
             ).scalar_one()
             session.execute(delete(AgentSession).where(AgentSession.agent_id == agent_id))
+        return bool(result.rowcount)
+
+
+def set_role(username: str, role: str, url: Optional[str] = None) -> bool:
+    """Change an account's role; it takes effect on the account's next request."""
+    _check_role(role)
+    values = {"role": role}
+    if role not in QUEUE_ROLES:
+        values["status"] = "away"  # content staff never count as an agent customers wait for
+    with session_scope(url) as session:
+        result = session.execute(
+            update(Agent)
+            .where(Agent.username == _clean_username(username))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
         return bool(result.rowcount)
 
 
@@ -143,6 +175,25 @@ def touch(agent_id: int, now: Optional[dt.datetime] = None, url: Optional[str] =
 
 # --- console sessions -------------------------------------------------------------------
 
+def _expired(now: dt.datetime):
+    """SQL condition: the session is past its absolute end or idle too long."""
+    idle_since = now - dt.timedelta(minutes=SESSION_IDLE_MINUTES)
+    return or_(
+        AgentSession.expires_at <= now,
+        func.coalesce(AgentSession.last_seen_at, AgentSession.created_at) < idle_since,
+    )
+
+
+def purge_sessions(now: Optional[dt.datetime] = None, url: Optional[str] = None) -> int:
+    """Delete expired (absolute or idle) sessions; returns how many."""
+    with session_scope(url) as session:
+        result = session.execute(
+            delete(AgentSession).where(_expired(as_local(now)))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)
+
+
 def create_session(
     agent_id: int, now: Optional[dt.datetime] = None, url: Optional[str] = None
 ) -> Tuple[str, str]:
@@ -150,10 +201,12 @@ def create_session(
     now = as_local(now)
     token, csrf = new_token(), new_token()
     with session_scope(url) as session:
-        session.execute(delete(AgentSession).where(AgentSession.expires_at < now))
+        session.execute(
+            delete(AgentSession).where(_expired(now)).execution_options(synchronize_session=False)
+        )
         session.add(AgentSession(
             token_hash=token_hash(token), agent_id=agent_id, csrf_token=csrf, created_at=now,
-            expires_at=now + dt.timedelta(hours=SESSION_HOURS),
+            expires_at=now + dt.timedelta(hours=SESSION_HOURS), last_seen_at=now,
         ))
     return token, csrf
 
@@ -161,7 +214,10 @@ def create_session(
 def load_session(
     token: Optional[str], now: Optional[dt.datetime] = None, url: Optional[str] = None
 ) -> Optional[Tuple[AgentView, str]]:
-    """(agent, CSRF token) for a valid, unexpired session of an active agent."""
+    """(account, CSRF token) for a live session of an active account, else None.
+
+    Each call is a request: it keeps the session from going idle. A session past its end
+    or idle too long is deleted here."""
     if not token or len(token) > 200:
         return None
     now = as_local(now)
@@ -169,8 +225,17 @@ def load_session(
         row = session.execute(
             select(AgentSession).where(AgentSession.token_hash == token_hash(token))
         ).scalar_one_or_none()
-        if row is None or row.expires_at <= now or not row.agent.is_active:
+        if row is None:
             return None
+        last = row.last_seen_at or row.created_at
+        idle = now - last > dt.timedelta(minutes=SESSION_IDLE_MINUTES)
+        if row.expires_at <= now or idle:
+            session.delete(row)
+            return None
+        if not row.agent.is_active:
+            return None
+        if (now - last).total_seconds() >= SEEN_EVERY_SECONDS:
+            row.last_seen_at = now
         return AgentView.of(row.agent), row.csrf_token
 
 

@@ -28,15 +28,45 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-def upgrade(url: Optional[str] = None, revision: str = "head") -> Optional[str]:
-    """Migrate the handoff tables at ``url`` up to ``revision``; returns the revision reached."""
+def _migrate(url: Optional[str], step) -> None:
+    """Run an Alembic command on one connection, in one transaction.
+
+    SQLite: batch mode rebuilds a table (copy, drop the old one, rename). With foreign keys
+    on, that DROP deletes through ``ON DELETE CASCADE`` / ``SET NULL`` (every login of the
+    agents gone, every conversation unassigned), so they are off while migrating, which
+    SQLite only allows outside a transaction, and checked before the commit."""
     from handoff.db import get_engine
 
     url = url or database_url()
     config = alembic_config(url)
-    with get_engine(url).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with get_engine(url).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def upgrade(url: Optional[str] = None, revision: str = "head") -> Optional[str]:
+    """Migrate the handoff tables at ``url`` up to ``revision``; returns the revision reached."""
+    _migrate(url, lambda config: command.upgrade(config, revision))
+    return current_revision(url)
+
+
+def downgrade(url: Optional[str] = None, revision: str = "-1") -> Optional[str]:
+    """Migrate the handoff tables at ``url`` down to ``revision``; returns the revision reached."""
+    _migrate(url, lambda config: command.downgrade(config, revision))
     return current_revision(url)
 
 

@@ -25,6 +25,9 @@ from sqlalchemy.orm import declarative_base, relationship
 from handoff.db import local_now
 
 AGENT_STATUSES = ("online", "away")
+#: What a console account may do (handoff/console/roles.py): agents help customers (queue,
+#: conversations, order locks), content staff edit what the bot says, the owner does all.
+ROLES = ("agent", "content", "owner")
 REASONS = (
     "customer_request", "low_confidence", "repeated_failure", "complaint", "verification_failed",
     "verification_locked",
@@ -52,7 +55,7 @@ def one_of(column: str, values) -> CheckConstraint:
 
 class Agent(Base):
     __tablename__ = "handoff_agents"
-    __table_args__ = (one_of("status", AGENT_STATUSES),)
+    __table_args__ = (one_of("status", AGENT_STATUSES), one_of("role", ROLES))
 
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)  # stored lower-case
@@ -62,9 +65,10 @@ class Agent(Base):
     last_seen = Column(DateTime)  # last console activity; online = status online + seen < 2 min
     is_active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=local_now)
+    role = Column(String(10), nullable=False, default="agent", server_default="agent")
 
     def __repr__(self) -> str:
-        return f"<Agent {self.id} {self.username}>"
+        return f"<Agent {self.id} {self.username} {self.role}>"
 
 
 class Ticket(Base):
@@ -124,9 +128,25 @@ class AgentSession(Base):
     )
     csrf_token = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False, default=local_now)
-    expires_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)  # absolute end (one shift after login)
+    last_seen_at = Column(DateTime)  # last request (idle timeout); None: not since login
 
     agent = relationship(Agent, lazy="joined")
+
+
+class LoginFailure(Base):
+    """A failed console login, counted per throttle key (handoff/console/throttle.py).
+
+    One row per key and failure: ``account:<username>``, ``address:<client address>`` or
+    ``device:<username>:<device id>``. In the database, so the count survives restarts and
+    holds across several console processes; rows older than the window are deleted."""
+
+    __tablename__ = "handoff_login_failures"
+    __table_args__ = (Index("ix_handoff_login_failures_key_created", "throttle_key", "created_at"),)
+
+    id = Column(Integer, primary_key=True)
+    throttle_key = Column(String(200), nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
 
 
 class BotRating(Base):

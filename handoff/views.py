@@ -19,12 +19,13 @@ class AgentView:
     status: str
     last_seen: Optional[dt.datetime]
     is_active: bool
+    role: str = "agent"  # agent / content / owner (handoff/console/roles.py)
 
     @classmethod
     def of(cls, agent: Agent) -> "AgentView":
         return cls(
             agent.id, agent.username, agent.display_name, agent.status, agent.last_seen,
-            bool(agent.is_active),
+            bool(agent.is_active), agent.role or "agent",
         )
 
     def is_online(self, now: dt.datetime, window_seconds: int) -> bool:

@@ -15,7 +15,7 @@ import yaml
 
 from handoff import agents, migrate
 from handoff.db import dispose
-from tests.handoff.helpers import PASSWORD, Console, start_console
+from tests.handoff.helpers import PASSWORD, Console, FakeClock, InProcessConsole, start_console
 from tests.servers import MODEL, ROOT, free_port, start_rasa_stack
 
 
@@ -49,6 +49,30 @@ def handoff_url(tmp_path, monkeypatch, shop_settings) -> str:
 
 
 @pytest.fixture
+def pg_handoff_url(request, shop_settings, monkeypatch):
+    """A fresh database on the throwaway PostgreSQL server (tests/conftest.py)."""
+    import time
+
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    server_url = request.getfixturevalue("postgres_url")
+    name = f"handoff_{int(time.time() * 1000) % 10**9}"
+    server = make_url(server_url)
+    conn = psycopg2.connect(host=server.host, port=server.port, user=server.username,
+                            dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    conn.close()
+    url = server.set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", url)
+    yield url
+    dispose(url)
+
+
+@pytest.fixture
 def two_agents(handoff_url):
     rina = agents.create_agent("rina", "রিনা", PASSWORD, url=handoff_url)
     karim = agents.create_agent("karim", "Karim", PASSWORD, url=handoff_url)
@@ -67,6 +91,36 @@ def console(tmp_path, handoff_url, two_agents, shop_settings):
         yield Console(f"http://127.0.0.1:{server.port}", handoff_url, server)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_console(handoff_url, db_url, clock, shop_settings, monkeypatch):
+    """``make_console(**create_app options)``: the console app in this process, on the
+    handoff database and a demo shop database (``db_url``), with the test's clock; Rasa
+    deliberately unreachable."""
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.delenv("HANDOFF_TRUSTED_PROXIES", raising=False)
+    monkeypatch.delenv("HANDOFF_COOKIE_SECURE", raising=False)
+    started = []
+
+    def make(**options) -> InProcessConsole:
+        shop_url = options.pop("shop_url", db_url)
+        started.append(InProcessConsole(handoff_url, shop_url, clock, **options).start())
+        return started[-1]
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def app_console(make_console, two_agents) -> InProcessConsole:
+    return make_console()
 
 
 # --- the real Rasa server + the console (slow tests) -----------------------------------------

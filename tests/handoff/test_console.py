@@ -54,14 +54,27 @@ def test_wrong_password_and_missing_login_csrf_are_refused(console):
     assert fresh.status_code == 403 and "seba_console" not in fresh.headers.get("Set-Cookie", "")
 
 
-def test_failed_logins_are_rate_limited(console):
+def test_failed_logins_are_slowed_down(console):
+    """The real process: free mistakes, then growing delays (exact delays, with an injected
+    clock: test_console_login.py)."""
     client = AgentClient(console.url)
-    for _ in range(5):
+    for _ in range(3):  # the first three mistakes cost nothing
         assert client.login("karim", "guess guess").status_code == 401
+    wait = 0
+    for _ in range(8):  # 1 s, 2 s, 4 s …: keep guessing until the wait is long
+        response = client.login("karim", "guess guess")
+        if response.status_code == 429:
+            wait = int(response.headers["Retry-After"])
+            if wait >= 3:
+                break
+            time.sleep(wait)
+        else:
+            assert response.status_code == 401
+    assert wait >= 3
     blocked = client.login("karim", PASSWORD)  # even the right password, for a while
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
     assert "Too many failed logins" in blocked.text
-    # Another agent is not locked out by Karim's attacker.
+    # Another agent is not slowed down by Karim's attacker.
     assert AgentClient(console.url).login("rina", PASSWORD).status_code == 303
 
 
@@ -264,6 +277,26 @@ def test_create_agent_command(handoff_url):
     assert changed.returncode == 0
     assert agents.authenticate("sumi", "brand new secret") is not None
     assert agents.authenticate("sumi", "a long secret") is None
+
+
+def test_roles_on_the_command_line(handoff_url):
+    def run(*args, stdin=""):
+        return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    made = run("create-agent", "mita", "--name", "মিতা", "--role", "content", "--password-stdin",
+               stdin="a long secret\n")
+    assert made.returncode == 0, made.stderr
+    assert "created content mita (মিতা)" in made.stdout
+    assert run("create-agent", "rina", "--password-stdin", stdin="a long secret\n").returncode == 0
+    wrong = run("create-agent", "x", "--role", "boss", "--password-stdin", stdin="a long secret\n")
+    assert wrong.returncode == 2 and "invalid choice: 'boss'" in wrong.stderr
+    listed = {line.split()[0]: line.split()[2] for line in run("list-agents").stdout.splitlines()}
+    assert listed == {"mita": "content", "rina": "agent"}
+    promoted = run("set-role", "mita", "owner")
+    assert promoted.returncode == 0 and "mita is now owner" in promoted.stdout
+    assert [a.role for a in agents.list_agents() if a.username == "mita"] == ["owner"]
+    assert run("set-role", "nobody", "agent").returncode == 1
 
 
 # --- with the real Rasa server (slow) -----------------------------------------------------------

@@ -406,28 +406,6 @@ def test_snapshot_shows_agents_and_counts(handoff_url, two_agents):
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pg_handoff_url(request, shop_settings, monkeypatch):
-    """A fresh database on the throwaway PostgreSQL server (tests/conftest.py)."""
-    import psycopg2
-    from sqlalchemy.engine import make_url
-
-    server_url = request.getfixturevalue("postgres_url")
-    name = f"handoff_{int(time.time() * 1000) % 10**9}"
-    server = make_url(server_url)
-    conn = psycopg2.connect(host=server.host, port=server.port, user=server.username,
-                            dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    conn.close()
-    url = server.set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    monkeypatch.setenv("HANDOFF_DATABASE_URL", url)
-    yield url
-    dispose(url)
-
-
 def test_postgres_claims_are_atomic_with_skip_locked(pg_handoff_url):
     url = pg_handoff_url
     with get_engine(url).connect() as connection:

@@ -82,6 +82,14 @@
     });
   });
 
+  /* lifting an order lock: only after the customer was verified another way */
+  document.querySelectorAll("form[data-lift-form]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var order = form.querySelector("input[name='order_number']").value;
+      if (!window.confirm("Lift the lock on order " + order + "? Do it only after you have verified the customer another way.")) event.preventDefault();
+    });
+  });
+
   /* --- queue ------------------------------------------------------------------------- */
   function queuePage() {
     var initial = document.getElementById("initial-queue");

@@ -1,0 +1,99 @@
+"""Rendering pages: the jinja2 environment, the labels shown for stored codes, and what
+every page's frame (base.html) needs: the account, its role and its menu."""
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import jinja2
+from aiohttp import web
+
+from handoff.console import roles
+from handoff.console.helpers import JINJA, NAV
+from handoff.db import to_epoch
+from seba.text import mask_phone
+
+HERE = Path(__file__).resolve().parent
+
+CHANNEL_LABELS = {
+    "telegram": "Telegram",
+    "facebook": "Messenger",
+    "socketio": "Web chat",
+    "rest": "REST",
+    "cmdline": "Shell",
+}
+LANGUAGE_LABELS = {"bn": "বাংলা", "en": "English"}
+REASON_LABELS = {
+    "customer_request": "Asked for a person",
+    "low_confidence": "Bot did not understand",
+    "repeated_failure": "Bot failed repeatedly",
+    "complaint": "Complaint",
+    "verification_failed": "Order check failed",
+    "verification_locked": "Order locked after failed checks",
+}
+
+
+def labels() -> Dict[str, Dict[str, str]]:
+    return {"channels": CHANNEL_LABELS, "languages": LANGUAGE_LABELS, "reasons": REASON_LABELS}
+
+
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
+def masked(text: Optional[str]) -> str:
+    """``text`` with every phone-length run of digits masked (a conversation id may be the
+    customer's phone number on some channels)."""
+    return _LONG_DIGITS.sub(lambda m: mask_phone(m.group(0)), text or "")
+
+
+def jinja_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def hhmm(moment: Optional[dt.datetime]) -> str:
+        return moment.strftime("%H:%M") if moment else ""
+
+    def day_time(moment: Optional[dt.datetime]) -> str:
+        return moment.strftime("%d %b %H:%M") if moment else ""
+
+    def epoch(moment: Optional[dt.datetime]) -> str:
+        value = to_epoch(moment)
+        return "" if value is None else f"{value:.0f}"
+
+    env.filters.update(hhmm=hhmm, day_time=day_time, epoch=epoch, masked=masked)
+    # Cache busting: browsers fetch console.css/js again after an update.
+    env.globals["static_version"] = str(int(max(
+        p.stat().st_mtime for p in (HERE / "static").iterdir() if p.is_file()
+    )))
+    return env
+
+
+def frame(request: web.Request) -> Dict[str, Any]:
+    """What base.html needs: the account, its role, its menu, where "home" is."""
+    me = request.get("agent")
+    nav = request.app[NAV]
+    if me is None:
+        return {"me": None, "nav": [], "home": "/login", "role_label": None,
+                "takes_chats": False, "path": request.path}
+    return {
+        "me": me,
+        "nav": roles.nav_for(nav, me.role),
+        "home": roles.home_for(nav, me.role),
+        "role_label": roles.ROLE_LABELS.get(me.role, me.role),
+        "takes_chats": me.role in roles.SUPPORT,
+        "path": request.path,
+    }
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    env: jinja2.Environment = request.app[JINJA]
+    for key, value in frame(request).items():
+        context.setdefault(key, value)
+    context.setdefault("csrf_token", request.get("csrf"))
+    html = env.get_template(template).render(**context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
