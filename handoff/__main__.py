@@ -124,6 +124,9 @@ def _cmd_list_agents(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from handoff import migrate
     from handoff.console.app import serve
+    from seba import logmask
+
+    logmask.install()  # phone numbers masked in every log line
 
     migrate.upgrade(args.url)
     serve(host=args.host, port=args.port, url=args.url)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite and benchmarks use, when missing:
-# PostgreSQL and Redis (scale-out tests), Chromium + ChromeDriver + fonts (browser tests).
+# PostgreSQL and Redis (scale-out tests), Chromium + ChromeDriver + fonts (browser tests),
+# nginx (the documented reverse proxy).
 # Needs root (or sudo) and apt; elsewhere it prints what to install and exits 0,
 # and the tests that need a missing program skip with a message saying so.
 set -u
@@ -9,6 +10,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# nginx: the documented reverse proxy, tested (tests/e2e/test_reverse_proxy.py).
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 # Bangla and emoji glyphs for the browser tests' screenshots.
 [ -d /usr/share/fonts/truetype/noto ] || need+=(fonts-noto-core fonts-noto-color-emoji)
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -26,4 +29,5 @@ $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
 # Debian starts the services on install; the tests start their own throwaway servers.
 $SUDO service postgresql stop >/dev/null 2>&1 || true
 $SUDO service redis-server stop >/dev/null 2>&1 || true
+$SUDO service nginx stop >/dev/null 2>&1 || true
 exit 0

@@ -84,7 +84,7 @@ def console(tmp_path, handoff_url, two_agents, shop_settings):
     """The console on a free port over a fresh database; Rasa deliberately unreachable."""
     dead_rasa = f"http://127.0.0.1:{free_port()}"
     server = start_console(tmp_path, handoff_url, {
-        "RASA_URL": dead_rasa, "RASA_AUTH_TOKEN": "unused",
+        "RASA_URL": dead_rasa,
         "SEBA_SHOP_SETTINGS": str(shop_settings),
     })
     try:
@@ -152,11 +152,11 @@ def rasa_console(tmp_path_factory, shop_db_module):
         mp.setenv("HANDOFF_DATABASE_URL", db_url)
         mp.setattr(tests.servers, "MODEL", model)
         rasa = start_rasa_stack(
-            stack, workdir / "rasa", env=env, token="handoff-test-token",
+            stack, workdir / "rasa", env=env,
             with_actions=os.environ.get("HANDOFF_TEST_WITH_ACTIONS", "1") != "0",
         )
         server = start_console(workdir, db_url, {
-            **env, "RASA_URL": rasa.url, "RASA_AUTH_TOKEN": rasa.token,
+            **env, "RASA_URL": rasa.url,
             "HANDOFF_SYNC_SECONDS": "1",
         })
         stack.callback(server.stop)

@@ -303,16 +303,12 @@ def test_roles_on_the_command_line(handoff_url):
 
 
 def say(stack, sender, text):
-    response = requests.post(f"{stack.rasa.url}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=60)
-    response.raise_for_status()
-    return response.json()
+    """``sender`` is the conversation id ``rest:<the app's user>``."""
+    return stack.rasa.say(sender.split(":", 1)[1], text)
 
 
 def tracker(stack, sender):
-    response = requests.get(stack.rasa.api(f"/conversations/{sender}/tracker"), timeout=30)
-    response.raise_for_status()
-    return response.json()
+    return stack.rasa.tracker(sender)
 
 
 def hand_to_queue(stack, sender):
@@ -324,7 +320,8 @@ def hand_to_queue(stack, sender):
         queue.enqueue(sender, "rest", "bn", "customer_request", "আমি একজন মানুষের সাথে কথা বলতে চাই",
                       url=stack.db_url)
         requests.post(stack.rasa.api(f"/conversations/{sender}/tracker/events"),
-                      json=[{"event": "pause"}], timeout=30).raise_for_status()
+                      json=[{"event": "pause"}], headers=stack.rasa.auth,
+                      timeout=30).raise_for_status()
         ticket = queue.open_ticket(sender, url=stack.db_url)
     assert tracker(stack, sender)["paused"]
     return ticket
@@ -333,7 +330,7 @@ def hand_to_queue(stack, sender):
 @pytest.mark.slow
 def test_agent_reply_reaches_the_customers_conversation(rasa_console):
     stack = rasa_console
-    sender = f"handoff-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:handoff-{uuid.uuid4().hex[:8]}"
     ticket = hand_to_queue(stack, sender)
 
     # While waiting, the customer writes again: logged, no bot answer.
@@ -371,7 +368,7 @@ def test_agent_reply_reaches_the_customers_conversation(rasa_console):
 @pytest.mark.slow
 def test_hand_back_resumes_the_bot(rasa_console):
     stack = rasa_console
-    sender = f"handback-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:handback-{uuid.uuid4().hex[:8]}"
     ticket = hand_to_queue(stack, sender)
     karim = stack.console.login("karim")
     assert karim.post(f"/tickets/{ticket.id}/claim").status_code == 303
@@ -385,7 +382,8 @@ def test_hand_back_resumes_the_bot(rasa_console):
     closed = queue.get_ticket(ticket.id, url=stack.db_url)
     assert (closed.state, closed.resolution) == ("resolved", "handed_back")
 
-    domain = requests.get(stack.rasa.api("/domain"), headers={"Accept": "application/json"},
+    domain = requests.get(stack.rasa.api("/domain"),
+                          headers={"Accept": "application/json", **stack.rasa.auth},
                           timeout=30).json()
     if HANDBACK_INTENT in domain.get("intents", []):
         # The bot's welcome-back ran after the resume.
