@@ -21,7 +21,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -70,17 +70,21 @@ def _selector_key(parse: dict) -> str:
     return ""
 
 
-def evaluate_server(base_url: str, token: str, data: Dict[str, List[Tuple[str, str]]],
+def evaluate_server(base_url: str, token: Optional[str], data: Dict[str, List[Tuple[str, str]]],
                     timeout: float = 30) -> Dict[str, object]:
-    """Parse every held-out message; return per-example predictions + parse times."""
-    url = f"{base_url}/model/parse?token={token}"
+    """Parse every held-out message; return per-example predictions + parse times.
+    ``token``: stock Rasa's ``?token=``; None: ours, with a bearer token."""
+    from bench.procs import api_headers
+
+    url = f"{base_url}/model/parse" + (f"?token={token}" if token else "")
+    headers = None if token else api_headers()
     preds: Dict[str, List[dict]] = {}
     times: List[float] = []
     for variety, items in data.items():
         rows = []
         for text, gold in items:
             t = time.perf_counter()
-            parse = post_json(url, {"text": text}, timeout=timeout)
+            parse = post_json(url, {"text": text}, timeout=timeout, headers=headers)
             times.append(time.perf_counter() - t)
             intent = (parse.get("intent") or {}).get("name") or ""
             rows.append({"text": text, "gold": gold, "intent": intent, "key": _selector_key(parse),

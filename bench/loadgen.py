@@ -94,7 +94,8 @@ async def _rest_customer(cid: int, spec: Dict[str, Any], rec: Recorder, deadline
                 expected = _expected(conv, ti, "rest")
                 t = _now()
                 try:
-                    async with session.post(url, json={"sender": sender, "message": text}) as resp:
+                    async with session.post(url, json={"sender": sender, "message": text},
+                                            headers=spec.get("rest_headers")) as resp:
                         body = await resp.text()
                         lat = _now() - t
                         if resp.status != 200:
@@ -165,13 +166,16 @@ async def _socketio_customer(cid: int, spec: Dict[str, Any], rec: Recorder, dead
             ci = k % len(convs)
             k += spec.get("stride", 1)
             conv = convs[ci]
-            session_id = f"{spec['sender_prefix']}-{cid}-{uuid.uuid4().hex[:10]}"
             if not sio.connected and not await connect():
                 rec.turn(ci, -1, _now(), None, None, 0, None, "connect_failed", cid)
                 break
-            await sio.emit("session_request", {"session_id": session_id})
+            # A new conversation: no id asked for, the server issues one (ours only accepts
+            # ids it issued; stock Rasa makes one up too).
+            await sio.emit("session_request", {"session_id": None})
             try:
-                await asyncio.wait_for(confirmed.get(), timeout=turn_timeout)
+                session_id = await asyncio.wait_for(confirmed.get(), timeout=turn_timeout)
+                if isinstance(session_id, dict):
+                    session_id = session_id.get("session_id")
             except asyncio.TimeoutError:
                 rec.turn(ci, -1, _now(), None, None, 0, None, "session_timeout", cid)
                 rec.error("no session_confirm")

@@ -4,6 +4,7 @@ and is stopped by process group when its phase ends (also on Ctrl-C / errors).""
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -17,12 +18,30 @@ from typing import Dict, List, Optional, Sequence
 
 from bench.paths import ROOT, VENV_BIN
 
+# The secrets of the benchmark's own installation (seba/secrets.py), made per run: the
+# project's var/secrets.env is never read. The REST channel needs its bearer secret
+# (stock Rasa ignores the header).
+_BENCH_SECRETS = {name: secrets.token_urlsafe(32) for name in (
+    "RASA_JWT_SECRET", "SEBA_ACTION_SECRET", "SEBA_SECRET_KEY", "SEBA_REST_SECRET")}
 BASE_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONUNBUFFERED": "1",
+    "SEBA_SECRETS_FILE": "/dev/null",
+    **_BENCH_SECRETS,
 }
+REST_HEADERS = {"Authorization": f"Bearer {_BENCH_SECRETS['SEBA_REST_SECRET']}"}
+
+
+def api_headers() -> Dict[str, str]:
+    """A bearer token for the Rasa HTTP API of ours (signed with the bench's JWT secret)."""
+    import jwt
+
+    now = int(time.time())
+    claims = {"user": {"username": "bench", "role": "admin"}, "iat": now, "exp": now + 3600}
+    return {"Authorization": "Bearer " + jwt.encode(
+        claims, _BENCH_SECRETS["RASA_JWT_SECRET"], algorithm="HS256")}
 
 _started: List["Proc"] = []
 
@@ -204,9 +223,11 @@ class MemorySampler:
 
 
 # --- HTTP helpers -------------------------------------------------------------
-def post_json(url: str, payload: dict, timeout: float = 30) -> object:
+def post_json(url: str, payload: dict, timeout: float = 30,
+              headers: Optional[Dict[str, str]] = None) -> object:
     data = json.dumps(payload).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json",
+                                                          **(headers or {})})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read().decode())
 
@@ -228,7 +249,7 @@ def wait_first_reply(port: int, proc: Proc, timeout: float, message: str = "hell
         i += 1
         try:
             msgs = post_json(url, {"sender": f"bench-startup-{proc.pid}-{i}", "message": message},
-                             timeout=30)
+                             timeout=30, headers=REST_HEADERS)
             if isinstance(msgs, list) and msgs:
                 return time.perf_counter() - proc.t_start
         except (urllib.error.URLError, ConnectionError, OSError, ValueError):

@@ -28,7 +28,8 @@ import yaml
 
 from bench import accuracy, scripts, training
 from bench.paths import RESULTS_JSON, ROOT, RUNS, VENV_BIN
-from bench.procs import (MemorySampler, Proc, cpu_seconds, env, free_port, start_postgres,
+from bench.procs import (REST_HEADERS, MemorySampler, Proc, cpu_seconds, env, free_port,
+                         start_postgres,
                          start_redis, stop_all, wait_first_reply, wait_port)
 
 PARTS = ("train", "accuracy", "load", "long", "startup", "scale")
@@ -171,8 +172,10 @@ def start_action_server(run_dir: Path, shop_url: str, name: str,
         log("no actions/ package: running without an action server")
         return None
     port = free_port()
-    proc = Proc(f"actions-{name}", [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(port),
-                                   "--actions", "actions"],
+    # Stock Rasa calls rasa-sdk's own server; ours calls Seba's, which needs the secret.
+    cmd = ([str(VENV_BIN / "rasa"), "run", "actions"] if name == "stock" else
+           [str(VENV_BIN / "python"), "-m", "seba.action_server"])
+    proc = Proc(f"actions-{name}", cmd + ["--port", str(port), "--actions", "actions"],
                 run_dir / f"actions-{name}.log", environ=env(DATABASE_URL=shop_url))
     if not wait_port(port, 180, proc):
         raise RuntimeError(f"action server did not start:\n{proc.tail()}")
@@ -198,6 +201,8 @@ def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
             cfg["tracker_store"] = ts
     if action_port:
         cfg["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
+        if system != "stock":
+            cfg["action_endpoint"]["headers"] = {"X-Seba-Action-Secret": "${SEBA_ACTION_SECRET}"}
     else:
         cfg.pop("action_endpoint", None)
     if tracker is not None:
@@ -210,13 +215,16 @@ def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
 
 
 def rasa_server_args(system: str, model: Path, port: int, endpoints: Path) -> List[str]:
-    common = ["run", "--enable-api", "--auth-token", TOKEN, "--cors", "*", "-i", "127.0.0.1",
-              "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
-              "--credentials", str(ROOT / "credentials.yml")]
+    common = ["run", "--enable-api", "--port", str(port), "--model", str(model),
+              "--endpoints", str(endpoints)]
     if system == "stock":
-        return [str(VENV_BIN / "rasa")] + common
-    # As scripts/run.sh starts it.
-    return [str(VENV_BIN / "python"), "-m", "seba.server"] + common
+        # Rasa's own REST and socket.io channels, its token auth, open CORS.
+        return [str(VENV_BIN / "rasa")] + common + [
+            "--auth-token", TOKEN, "--cors", "*", "-i", "127.0.0.1",
+            "--credentials", str(ROOT / "bench" / "credentials.stock.yml")]
+    # As scripts/run.sh starts it (loopback, JWT for the API, the shop's origins).
+    return [str(VENV_BIN / "python"), "-m", "seba.server"] + common + [
+        "--credentials", str(ROOT / "credentials.yml")]
 
 
 def start_rasa(system: str, model: Path, endpoints: Path, run_dir: Path, tag: str,
@@ -248,6 +256,7 @@ def socketio_count(msg: dict) -> int:
 
 
 def run_loadgen(spec: dict, run_dir: Path, tag: str, watch: Dict[str, Proc]) -> dict:
+    spec = {**spec, "rest_headers": REST_HEADERS}  # ours' REST channel needs its secret
     spec_path = run_dir / f"load-{tag}.spec.json"
     out_path = run_dir / f"load-{tag}.json"
     spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
@@ -468,7 +477,7 @@ def run_system(system: str, model: Path, run_dir: Path, settings: Settings) -> d
             data = accuracy.load_heldout()
             if data:
                 log(f"{system}: held-out accuracy ({sum(len(v) for v in data.values())} messages)")
-                ev = accuracy.evaluate_server(base, TOKEN, data)
+                ev = accuracy.evaluate_server(base, TOKEN if system == "stock" else None, data)
                 res["accuracy"] = accuracy.summarise(ev)
                 (run_dir / f"accuracy-{system}.json").write_text(
                     json.dumps(ev, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -13,6 +13,7 @@ the next ``make run`` trains the model on it.
 import argparse
 import datetime as dt
 import json
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from seba import PROJECT_ROOT
 from seba.language import detect_variety
+from seba.text import mask_phones
 
 NOT_UNDERSTOOD = {"nlu_fallback", "out_of_scope"}
 LOW_CONFIDENCE = 0.6
@@ -45,7 +47,8 @@ def unclear_messages(rows: Iterable[Tuple[str, str]],
         if type_name != "user":
             continue
         event = json.loads(data)
-        text = (event.get("text") or "").strip()
+        # Phone numbers never leave the tracker store unmasked (SECURITY.md).
+        text = mask_phones((event.get("text") or "").strip())
         if not text or text.startswith("/"):
             continue  # button payloads are not the customer's words
         parse = event.get("parse_data") or {}
@@ -97,7 +100,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     grouped = unclear_messages(read_events(args.tracker_db, since), args.threshold)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_yaml(grouped, args.tracker_db), encoding="utf-8")
+    # Customers' words: readable by the shop's own user only.
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(to_yaml(grouped, args.tracker_db))
     total = sum(sum(c.values()) for c in grouped.values())
     print(f"{total} messages ({sum(len(c) for c in grouped.values())} different) -> {out}")
 

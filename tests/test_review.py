@@ -31,6 +31,7 @@ def test_unclear_messages_are_exported_by_best_guess(tmp_path):
         _user("ক্রিকেট খেলা কয়টায়", "out_of_scope", 0.9),
         _user("size ta ki thik hobe", "product_info", 0.41),                # low confidence
         _user("/affirm", "affirm", 0.2),                                     # a button
+        _user("amar number 01711000001, call den", "nlu_fallback", 0.2),    # a phone in it
     ]
     import asyncio
     asyncio.run(store.save(DialogueStateTracker.from_events("c1", events)))
@@ -41,6 +42,9 @@ def test_unclear_messages_are_exported_by_best_guess(tmp_path):
     assert "ক্রিকেট খেলা কয়টায়" in grouped["out_of_scope"]
     assert "size ta ki thik hobe" in grouped["product_info"]
     assert all("আমার অর্ডার কোথায়?" not in c and "/affirm" not in c for c in grouped.values())
+    exported = [text for c in grouped.values() for text in c]
+    assert "amar number 017•••••001, call den" in exported  # masked in the export
+    assert not any("01711000001" in text for text in exported)
 
     out = tmp_path / "inbox.yml"
     out.write_text(to_yaml(grouped, str(db)), encoding="utf-8")
