@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard seba/nlu/*.py)
+	$(wildcard seba/nlu/*.py) seba/policies.py
 
 .PHONY: help setup install secrets web db agent train run shell test test-fast validate review system-deps bench clean telegram-webhook
 

@@ -481,7 +481,8 @@ class MessengerInput(FacebookInput):
 
         @fb_webhook.listener("after_server_start")
         async def start(*_: Any) -> None:
-            self.intake.start(SebaMessenger(self.client(), on_new_message).handle_job)
+            if not self.problem:  # an unconfigured channel has nothing to handle
+                self.intake.start(SebaMessenger(self.client(), on_new_message).handle_job)
 
         @fb_webhook.listener("after_server_stop")
         async def close(*_: Any) -> None:

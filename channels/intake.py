@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 30
 POLL_SECONDS = 1.0  # how often other processes' rows and expired leases are looked for
+IDLE_POLL_SECONDS = 10.0  # ... when nothing came for a while (a new update wakes it at once)
 MAX_ATTEMPTS = 5  # an update that failed this often is given up (logged)
 KEEP_DONE = dt.timedelta(days=2)  # redeliveries come within hours
 CONCURRENCY = 32
@@ -151,9 +152,10 @@ class Intake:
             await asyncio.to_thread(self._recover)
         except Exception:  # noqa: BLE001 - the database may come back: leases expire anyway
             logger.exception("%s intake: could not recover unfinished updates", self.channel)
-        failing = False
+        failing, idle = False, 0
         while not self._stopping:
             self._wake.clear()
+            jobs: List[Job] = []
             try:
                 free = self.concurrency - len(self._running)
                 jobs = await asyncio.to_thread(self._claim, free) if free > 0 else []
@@ -169,8 +171,11 @@ class Intake:
                 if not failing:
                     logger.exception("%s intake: cannot read stored updates", self.channel)
                 failing = True
+            # Poll often while there is work, then rarely: stores on this process notify.
+            idle = 0 if (jobs or self._running) else idle + 1
+            wait = POLL_SECONDS if idle < 10 else IDLE_POLL_SECONDS
             try:
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), wait)
             except asyncio.TimeoutError:
                 pass
 

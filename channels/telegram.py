@@ -427,7 +427,8 @@ class TelegramInput(InputChannel):
         async def warm_up(*_: Any) -> None:
             if self.config.token:  # getMe in the background: token problems show at start
                 self._warm_up = asyncio.get_running_loop().create_task(self.bots.get())
-            self.intake.start(lambda payload: self._handle_stored(payload, on_new_message))
+            if not self.config.problem:  # an unconfigured channel has nothing to handle
+                self.intake.start(lambda payload: self._handle_stored(payload, on_new_message))
 
         @telegram_webhook.listener("after_server_stop")
         async def close(*_: Any) -> None:

@@ -27,7 +27,10 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 from rasa.core import agent as rasa_agent
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions import forms as rasa_forms
+from rasa.core import processor as rasa_processor
 from rasa.core.processor import MessageProcessor
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
@@ -56,30 +59,38 @@ KEEP_USER_TURNS = 8
 MIN_EVENTS_FOR_VIEW = 80
 
 
+class ActionServerAnswerError(RasaException):
+    """The action server answered something that is not an action result."""
+
+
 class SebaRemoteAction(rasa_action.RemoteAction):
     """A custom action that apologises in the customer's language when it fails.
 
     Two costs of Rasa's remote action are cut as well (measured with py-spy under
-    load): the action server's answer is checked with a JSON-schema validator built
-    once, not rebuilt (and the schema re-checked) on every call; and the request
-    carries the recent turns only, not every event of the conversation (slots,
-    the active form and the latest message are sent in full as always).
+    load): the action server's answer is checked structurally instead of with
+    jsonschema; and the request carries the recent turns only, not every event of the
+    conversation (slots, the active form and the latest message are sent in full as
+    always).
     """
 
-    _validator: Any = None
-
     def _validate_action_result(self, result: Dict[str, Any]) -> bool:
-        from jsonschema import ValidationError, validators
+        """The answer's shape, checked in a few lines instead of jsonschema.
 
-        if SebaRemoteAction._validator is None:
-            schema = self.action_response_format_spec()
-            SebaRemoteAction._validator = validators.validator_for(schema)(schema)
-        try:
-            SebaRemoteAction._validator.validate(result)
-            return True
-        except ValidationError as e:
-            e.message += ". Failed to validate Action server response from API."
-            raise e
+        Rasa validates every action-server answer against a JSON schema: one of the larger
+        costs of a message in the profiles, for answers from Seba's own action server
+        (which only Rasa can call). Events and responses are deserialised and checked by
+        Rasa afterwards as usual; this keeps its guarantee that they are lists of objects.
+        """
+        if not isinstance(result, dict):
+            raise ActionServerAnswerError("the action server's answer is not an object")
+        for key in ("events", "responses"):
+            value = result.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ActionServerAnswerError(f"'{key}' in the action server's answer is not "
+                                              "a list of objects")
+        if not all(isinstance(e.get("event"), str) for e in result.get("events") or []):
+            raise ActionServerAnswerError("an event in the action server's answer has no type")
+        return True
 
     def _action_call_format(self, tracker: DialogueStateTracker, domain: Domain) -> Dict[str, Any]:
         call = super()._action_call_format(_without_events(tracker), domain)
@@ -270,6 +281,53 @@ RECENT_EVENTS_FOR_DUPLICATES = 200
 RASA_VERSION = "3.6.21"
 
 
+class SequentialGraphRunner(DaskGraphRunner):
+    """Rasa's graph runner for serving, without dask: the nodes a target needs, in order.
+
+    Each message runs the NLU graph once and the policy graph once per prediction. Rasa's
+    DaskGraphRunner rebuilds the minimal schema and a dask graph every time, formats the
+    whole input (the tracker) and execution context into a debug string that is not
+    logged, and lets dask schedule a chain of a dozen nodes: together a sizeable share of
+    a message's CPU (profiles in bench/notes.md). The nodes, their inputs and outputs are
+    Rasa's own; only the schedule is computed once per target set.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._orders: Dict[Tuple[str, ...], List[str]] = {}
+
+    def _order(self, targets: Tuple[str, ...]) -> List[str]:
+        order = self._orders.get(targets)
+        if order is None:
+            nodes, order, seen = self._graph_schema.nodes, [], set()
+
+            def visit(name: str) -> None:
+                if name in seen or name not in nodes:
+                    return
+                seen.add(name)
+                for need in nodes[name].needs.values():
+                    visit(need)
+                order.append(name)
+
+            for target in targets:
+                visit(target)
+            order = self._orders[targets] = order
+        return order
+
+    def run(self, inputs: Optional[Dict[str, Any]] = None,
+            targets: Optional[List[str]] = None) -> Dict[str, Any]:
+        run_targets = tuple(targets or self._graph_schema.target_names)
+        results: Dict[str, Any] = {name: (name, value) for name, value in (inputs or {}).items()}
+        try:
+            for name in self._order(run_targets):
+                needs = self._graph_schema.nodes[name].needs.values()
+                results[name] = self._instantiated_nodes[name](
+                    *[results.get(need, need) for need in needs])
+        except RuntimeError as error:
+            raise GraphRunError("Error running runner.") from error
+        return dict(results[target] for target in run_targets)
+
+
 class SebaAgent(rasa_agent.Agent):
     """Rasa's agent; a message that fails anywhere — the lock store (Redis) or the tracker
     store is down, an unexpected error — gets an apology in the customer's language instead
@@ -306,3 +364,4 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     rasa_agent.MessageProcessor = SebaMessageProcessor
     rasa_agent.Agent = SebaAgent  # what rasa_agent.load_agent builds
+    rasa_processor.DaskGraphRunner = SequentialGraphRunner  # serving only; training keeps dask

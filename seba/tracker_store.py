@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Text
 
 import sqlalchemy as sa
+import sqlalchemy.orm.session
+import sqlalchemy.pool
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -56,19 +58,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class CachingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: int = 1000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens and closes an SQLite file connection per session (NullPool):
+            # each close of the last connection checkpoints the WAL. Keep connections open.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2,
+                                           max_overflow=8,
+                                           connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQL errors must not log the bound values (customers' messages).
         self.engine.hide_parameters = True
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.engine.dispose()  # connections made so far get the pragmas too
         self._cache_size = int(cache_size)
         self._cache: "OrderedDict[str, _Kept]" = OrderedDict()
 
+    # Plain SQL Core statements, compiled once: the ORM's query building was most of the
+    # store's remaining cost per message.
+    _NEWEST = sa.text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
+
     def _newest_event_id(self, sender_id: Text) -> Optional[int]:
-        with self.session_scope() as session:
-            return session.query(sa.func.max(self.SQLEvent.id)).filter(
-                self.SQLEvent.sender_id == sender_id
-            ).scalar()
+        with self.engine.connect() as connection:
+            return connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()
 
     def _keep(self, entry: _Kept) -> None:
         self._cache[entry.tracker.sender_id] = entry
@@ -111,17 +122,14 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         rows = []
         for event in events:
             data = event.as_dict()
-            rows.append(self.SQLEvent(
-                sender_id=sender_id,
-                type_name=event.type_name,
-                timestamp=data.get("timestamp"),
-                intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                action_name=data.get("name"),
-                data=json.dumps(data),
-            ))
-        with self.session_scope() as session:
-            session.add_all(rows)
-            session.flush()
-            newest = rows[-1].id
-            session.commit()
-        return newest
+            rows.append({
+                "sender_id": sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            })
+        with self.engine.begin() as connection:
+            connection.execute(self.SQLEvent.__table__.insert(), rows)  # one executemany
+            return connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()

@@ -29,7 +29,8 @@ from seba.db.models import (
 )
 
 SHOP_TABLES = {"customers", "products", "orders", "order_items", "return_requests", "refunds",
-               "verification_guards", "verification_attempts", "verification_locks"}
+               "verification_guards", "verification_attempts", "verification_locks",
+               "channel_updates"}
 TRACKING = {"Pathao": r"PTH\d{6}", "Steadfast": r"SF\d{8}", "RedX": r"RDX\d{8}",
             "Paperfly": r"PF\d{8}", "Sundarban": r"SCS\d{7}"}
 
@@ -120,13 +121,13 @@ def test_unreachable_database_is_shop_unavailable(tmp_path):
 def test_migrations_from_empty(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert current_revision(url) is None
-    assert upgrade(url) == head_revision() == "0002"
+    assert upgrade(url) == head_revision() == "0003"
     assert SHOP_TABLES | {"alembic_version"} <= set(inspect(get_engine(url)).get_table_names())
     assert schema_drift(url) == []
-    assert upgrade(url) == "0002"  # idempotent
+    assert upgrade(url) == "0003"  # idempotent
     assert downgrade(url) is None
     assert set(inspect(get_engine(url)).get_table_names()) == {"alembic_version"}
-    assert upgrade(url) == "0002"
+    assert upgrade(url) == "0003"
     drop_all(url)
     assert inspect(get_engine(url)).get_table_names() == []
 
@@ -286,7 +287,7 @@ def test_cli_init_and_reset(tmp_path):
         capture_output=True, text=True, timeout=120)
     first = run("init")
     assert first.returncode == 0, first.stderr
-    assert "at revision 0002" in first.stdout and "405 orders" in first.stdout
+    assert "at revision 0003" in first.stdout and "405 orders" in first.stdout
     again = run("init")
     assert "not loaded" in again.stdout
     with session_scope(url) as session:

@@ -1,5 +1,6 @@
 """seba.runtime.recent_history: the policies' view of a long conversation."""
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -69,3 +70,22 @@ def test_prefix_cache_grows_with_the_conversation():
     assert first.current_slot_values() == tracker.current_slot_values()
     events = list(longer.events)
     assert _window_start(events, KEEP_USER_TURNS) > _window_start(list(tracker.events), KEEP_USER_TURNS)
+
+
+@pytest.mark.parametrize("answer, ok", [
+    ({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": [{"response": "utter_x"}]}, True),
+    ({}, True),
+    ({"events": "nope"}, False),
+    ({"events": [{"name": "a"}]}, False),
+    ({"responses": [1, 2]}, False),
+    ([], False),
+])
+def test_action_server_answers_are_checked_for_their_shape(answer, ok):
+    from seba.runtime import ActionServerAnswerError, SebaRemoteAction
+
+    action = SebaRemoteAction.__new__(SebaRemoteAction)
+    if ok:
+        assert action._validate_action_result(answer)
+    else:
+        with pytest.raises(ActionServerAnswerError):
+            action._validate_action_result(answer)

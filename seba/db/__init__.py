@@ -6,6 +6,7 @@
 """
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -17,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from seba import PROJECT_ROOT
 
@@ -46,6 +47,11 @@ def database_url() -> str:
         if url.startswith("postgres://"):
             url = "postgresql://" + url[len("postgres://"):]
         return url
+    return _default_url()
+
+
+@functools.lru_cache(maxsize=1)
+def _default_url() -> str:
     var = PROJECT_ROOT / "var"
     var.mkdir(exist_ok=True)
     return f"sqlite:///{var / 'shop.db'}"
@@ -70,10 +76,13 @@ def _new_engine(url: str) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        kwargs = {"connect_args": {"check_same_thread": False}}
+        # A pool of open connections: SQLAlchemy 1.4's default for SQLite files opens and
+        # closes one per session (and each close of the last one checkpoints the WAL).
+        kwargs = {"connect_args": {"check_same_thread": False}, "poolclass": QueuePool,
+                  "pool_size": 2, "max_overflow": 8}
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, otherwise every connection sees its own empty DB.
-            kwargs["poolclass"] = StaticPool
+            kwargs = {"connect_args": {"check_same_thread": False}, "poolclass": StaticPool}
         engine = create_engine(url, future=True, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine

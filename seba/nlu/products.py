@@ -26,9 +26,36 @@ BANGLA_ENDINGS = r"(?:টার|টির|টাও|টা|টি|গুলো|�
 LATIN_ENDINGS = r"(?:tar|ta|ti|gula|gulo|er|r)?"
 
 
-def _pattern(entry: str) -> str:
-    ending = BANGLA_ENDINGS if re.search(r"[\u0980-\u09FF]$", entry) else LATIN_ENDINGS
-    return rf"(?<!{WORD})({re.escape(entry)}){ending}(?!{WORD})"
+def _trie(entries: List[str]) -> str:
+    """One regex for all ``entries``, shaped as a character trie: at each position the
+    engine follows one branch instead of trying every entry in turn (hundreds of them),
+    and a longer entry is tried before a shorter one it starts with."""
+    root: Dict[str, Any] = {}
+    for entry in entries:
+        node = root
+        for char in entry:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: Dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+def _regex(entries: List[str]) -> "re.Pattern[str]":
+    bangla = [e for e in entries if re.search(r"[\u0980-\u09FF]$", e)]
+    latin = [e for e in entries if e not in set(bangla)]
+    parts = []
+    if bangla:
+        parts.append(f"(?P<bn>{_trie(bangla)}){BANGLA_ENDINGS}")
+    if latin:
+        parts.append(f"(?P<latin>{_trie(latin)}){LATIN_ENDINGS}")
+    return re.compile(rf"(?<!{WORD})(?:{'|'.join(parts)})(?!{WORD})", re.IGNORECASE)
 
 
 @DefaultV1Recipe.register(
@@ -50,10 +77,7 @@ class ProductEntityExtractor(GraphComponent, EntityExtractorMixin):
         # Longest first: "jamdani saree" wins over "jamdani".
         self._entries = sorted({e.strip().lower() for e in entries if e.strip()},
                                key=lambda e: (-len(e), e))
-        self._regex = (
-            re.compile("|".join(_pattern(e) for e in self._entries), re.IGNORECASE)
-            if self._entries else None
-        )
+        self._regex = _regex(self._entries) if self._entries else None
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -88,10 +112,11 @@ class ProductEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT) or ""
             found = []
             for match in self._regex.finditer(text):
-                group = next(i for i, g in enumerate(match.groups(), 1) if g is not None)
+                value = match.group("bn") if "bn" in self._regex.groupindex and \
+                    match.group("bn") is not None else match.group("latin")
                 found.append({
                     "entity": self._config["entity"], "start": match.start(),
-                    "end": match.end(), "value": match.group(group).lower(),
+                    "end": match.end(), "value": value.lower(),
                 })
             if found:
                 entities = self.add_extractor_name(found)
