@@ -201,8 +201,9 @@ def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
             cfg["tracker_store"] = ts
     if action_port:
         cfg["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
-        if system != "stock":
+        if system != "stock":  # as in the project's endpoints.yml
             cfg["action_endpoint"]["headers"] = {"X-Seba-Action-Secret": "${SEBA_ACTION_SECRET}"}
+            cfg["action_endpoint"]["enable_selective_domain"] = True
     else:
         cfg.pop("action_endpoint", None)
     if tracker is not None:

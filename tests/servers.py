@@ -180,6 +180,7 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str =
     path.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n    X-Seba-Action-Secret: ${SEBA_ACTION_SECRET}\n"
+        "  enable_selective_domain: true\n"
         "nlg:\n  type: seba.nlg.SebaNLG\n" + tracker + extra,
         encoding="utf-8",
     )

@@ -80,10 +80,27 @@ def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, t
     assert len(names) == len(set(names)) and "faq/delivery_charge" not in names
     assert abs(sum(r["confidence"] for r in ask.get("intent_ranking")) - 1.0) < 1e-6
     assert hours.get("intent")["name"] == "faq"
-    # The fast probability path agrees with scikit-learn's own.
-    X = loaded._model.features(["delivery charge koto vai", "what are your opening hours"])
+    # The fast paths agree with scikit-learn's own.
+    texts = ["delivery charge koto vai", "what are your opening hours", "zzz", ""]
+    X = loaded._model.features(texts)
     assert np.allclose(loaded._predict_proba(loaded._model.sparse_clf, X),
                        loaded._model.sparse_clf.predict_proba(X))
+    for i, text in enumerate(texts):
+        indices, values = loaded._model.row(text)
+        assert np.allclose(X[i].toarray()[0][indices], values)
+        assert np.isclose(X[i].sum(), values.sum())
+    if e5_weight:
+        from seba.nlu import e5
+
+        full = loaded._with_e5(X, texts)
+        expected = loaded._model.full_clf.predict_proba(full)
+        coef = loaded._coef_t(loaded._model.full_clf)
+        for i, text in enumerate(texts):
+            indices, values = loaded._model.row(text)
+            dense = e5.embed(text) * e5_weight
+            scores = values @ coef[indices] + dense @ coef[-len(dense):] + \
+                loaded._model.full_clf.intercept_
+            assert np.allclose(loaded._normalised(scores), expected[i])
 
 
 def test_words_keep_bangla_vowel_signs_and_split_at_punctuation():

@@ -74,9 +74,35 @@ class _Model:
         self.sparse_clf, self.full_clf = sparse_clf, full_clf
 
     def features(self, texts: List[str]) -> scipy.sparse.csr_matrix:
+        """The TF-IDF rows as scikit-learn computes them (training; tests)."""
         counts = scipy.sparse.hstack([self.word_ngrams.transform(texts),
                                       self.char_ngrams.transform(texts)]).tocsr()
         return self.tfidf.transform(counts)
+
+    def row(self, text: str) -> Tuple[np.ndarray, np.ndarray]:
+        """One message's TF-IDF row as (feature indices, values) — the same numbers as
+        ``features``, without scipy's per-call overhead (most of the classifier's time
+        on a single message)."""
+        if not hasattr(self, "_lookup"):
+            self._lookup = (self.word_ngrams.build_analyzer(), self.word_ngrams.vocabulary_,
+                            self.char_ngrams.build_analyzer(), self.char_ngrams.vocabulary_,
+                            len(self.word_ngrams.vocabulary_), self.tfidf.idf_)
+        word_analyzer, word_vocab, char_analyzer, char_vocab, offset, idf = self._lookup
+        counts: Dict[int, int] = defaultdict(int)
+        for feature in word_analyzer(text):
+            index = word_vocab.get(feature)
+            if index is not None:
+                counts[index] += 1
+        for feature in char_analyzer(text):
+            index = char_vocab.get(feature)
+            if index is not None:
+                counts[index + offset] += 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64,
+                                           count=len(counts)))) * idf[indices]
+        return indices, values / np.sqrt(values @ values)
 
 
 @DefaultV1Recipe.register(
@@ -156,34 +182,37 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, model)
 
     @staticmethod
-    def _predict_proba(clf: SGDClassifier, X: scipy.sparse.csr_matrix) -> np.ndarray:
-        """``clf.predict_proba(X)`` (one-vs-rest: logistic per class, normalised) without its
-        per-call copy of the coefficients.
-
-        scikit-learn multiplies the sparse row by ``coef_.T``, and scipy copies that
-        Fortran-ordered view into a new array on every call: with ~100k n-gram
-        features that copy was the most expensive step of a message.
-        """
+    def _coef_t(clf: SGDClassifier) -> np.ndarray:
+        # scikit-learn's coef_ is (classes, features); rows of its transpose are gathered.
         if not hasattr(clf, "_seba_coef_t"):
             clf._seba_coef_t = np.ascontiguousarray(clf.coef_.T)
-        scores = np.asarray(X @ clf._seba_coef_t) + clf.intercept_
+        return clf._seba_coef_t
+
+    @classmethod
+    def _predict_proba(cls, clf: SGDClassifier, X: scipy.sparse.csr_matrix) -> np.ndarray:
+        """``clf.predict_proba(X)`` for a sparse matrix (one-vs-rest: logistic per class,
+        normalised), without its per-call copy of the coefficients."""
+        return cls._normalised(np.asarray(X @ cls._coef_t(clf)) + clf.intercept_)
+
+    @staticmethod
+    def _normalised(scores: np.ndarray) -> np.ndarray:
         probabilities = 1.0 / (1.0 + np.exp(-np.clip(scores, -500, 500)))
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
+        return probabilities / probabilities.sum(axis=-1, keepdims=True)
 
     def _probabilities(self, texts: List[str]) -> List[Tuple[np.ndarray, np.ndarray]]:
         """(classes, probabilities) per text, from the cheapest sure model."""
-        model = self._model
-        sparse = model.features(texts)
-        cheap = self._predict_proba(model.sparse_clf, sparse)
-        results = [(model.sparse_clf.classes_, row) for row in cheap]
-        if model.full_clf is None:
-            return results
-        unsure = [i for i, row in enumerate(cheap) if row.max() < self._config["cascade_threshold"]]
-        if unsure:
-            full = self._predict_proba(model.full_clf, self._with_e5(
-                sparse[unsure], [texts[i] for i in unsure]))
-            for i, row in zip(unsure, full):
-                results[i] = (model.full_clf.classes_, row)
+        model, results = self._model, []
+        for text in texts:
+            indices, values = model.row(text)
+            cheap = self._normalised(values @ self._coef_t(model.sparse_clf)[indices]
+                                     + model.sparse_clf.intercept_)
+            if model.full_clf is None or cheap.max() >= self._config["cascade_threshold"]:
+                results.append((model.sparse_clf.classes_, cheap))
+                continue
+            coef = self._coef_t(model.full_clf)
+            dense = e5.embed(text) * self._config["e5_weight"]
+            scores = values @ coef[indices] + dense @ coef[-len(dense):] + model.full_clf.intercept_
+            results.append((model.full_clf.classes_, self._normalised(scores)))
         return results
 
     def process(self, messages: List[Message]) -> List[Message]:
