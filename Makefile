@@ -78,7 +78,9 @@ review: install
 system-deps:
 	@scripts/system-deps.sh
 
+# Two Rasa workers by default: installs Redis (their shared lock store) when it can.
 run: setup
+	@scripts/system-deps.sh run
 	@scripts/run.sh
 
 # Chat with the running assistant in this terminal (start `make run` first, elsewhere).

@@ -26,6 +26,8 @@ def parse(argv):
     ap.add_argument("--ours-model", help="serve this model as ours instead of training one")
     ap.add_argument("--ours-endpoints", default="endpoints.yml",
                     help="endpoints file for ours (default: the project's endpoints.yml)")
+    ap.add_argument("--ours-workers", type=int, default=2,
+                    help="Rasa workers of ours (default 2, as make run starts them)")
     ap.add_argument("--stock-model", help="serve this model as stock instead of training one")
     ap.add_argument("--reuse-models", action="store_true",
                     help="do not retrain when bench/runs/models/*.tar.gz match the inputs")
@@ -61,6 +63,7 @@ def main(argv=None) -> int:
     if a.ours_model:
         s.ours_model = a.ours_model
     s.ours_endpoints = a.ours_endpoints
+    s.ours_workers = a.ours_workers
     if a.stock_model:
         s.stock_model = a.stock_model
     if a.reuse_models:

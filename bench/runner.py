@@ -63,6 +63,7 @@ class Settings:
     scratch: bool = False  # True: results only in the run dir, bench/results.json untouched
     ours_endpoints: str = "endpoints.yml"  # relative to the repo root (try variants with --ours-endpoints)
     actions: bool = True  # False: no action server (development only)
+    ours_workers: int = 2  # Rasa workers of ours, as `make run` starts them (RASA_WORKERS)
 
     @classmethod
     def quick_settings(cls) -> "Settings":
@@ -228,12 +229,37 @@ def rasa_server_args(system: str, model: Path, port: int, endpoints: Path) -> Li
         "--credentials", str(ROOT / "credentials.yml")]
 
 
+def for_workers(endpoints: Path, workers: int, redis_port: int) -> Tuple[Path, Dict[str, str]]:
+    """(endpoints, environment) for several Rasa workers, made as scripts/run.sh makes them
+    (seba/workers.py): Redis lock store, the web chat's emits through Redis."""
+    from seba import workers as seba_workers
+
+    url = f"redis://127.0.0.1:{redis_port}"
+    cfg = seba_workers.with_lock_store(yaml.safe_load(endpoints.read_text(encoding="utf-8")), url)
+    target = endpoints.with_name(endpoints.stem + "-workers.yml")
+    target.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return target, {"SANIC_WORKERS": str(workers),
+                    "SEBA_SOCKETIO_REDIS_URL": seba_workers.redis_db_url(url, seba_workers.SOCKETIO_DB)}
+
+
+READY_LINE = b"Rasa server is up and running"
+
+
 def start_rasa(system: str, model: Path, endpoints: Path, run_dir: Path, tag: str,
-               timeout: float) -> Tuple[Proc, int, float]:
+               timeout: float, environ: Optional[Dict[str, str]] = None,
+               workers: int = 1) -> Tuple[Proc, int, float]:
+    """A Rasa server; its start-up time is process start → first reply (with several
+    workers: → first reply once every worker has loaded the model)."""
     port = free_port()
     proc = Proc(f"rasa-{tag}", rasa_server_args(system, model, port, endpoints),
-                run_dir / f"rasa-{tag}.log")
-    startup = wait_first_reply(port, proc, timeout)
+                run_dir / f"rasa-{tag}.log", environ=env(**(environ or {})))
+    startup = None
+    deadline = time.monotonic() + timeout
+    while workers > 1 and proc.alive() and time.monotonic() < deadline:
+        if proc.log_path.read_bytes().count(READY_LINE) >= workers:
+            break
+        time.sleep(0.1)
+    startup = wait_first_reply(port, proc, max(1.0, deadline - time.monotonic()))
     if startup is None:
         tail = proc.tail(40)
         proc.stop()
@@ -423,7 +449,7 @@ def py_spy() -> Optional[str]:
 
 
 def make_profile_hook(proc: Proc, run_dir: Path, tag: str, when: Tuple[str, int]):
-    """A hook for load_matrix: records py-spy (raw collapsed stacks) of ``proc`` during
+    """A hook for load_matrix: records py-spy (raw collapsed stacks, on-CPU only) of ``proc`` during
     the phase ``when`` = (channel, concurrency), or ("long", 0) for the long conversation."""
     exe = py_spy()
     if exe is None:
@@ -436,7 +462,7 @@ def make_profile_hook(proc: Proc, run_dir: Path, tag: str, when: Tuple[str, int]
         out = run_dir / f"profile-{tag}-{channel}-{c}.txt"
         p = subprocess.Popen([exe, "record", "--pid", str(proc.pid), "--duration",
                               str(int(duration)), "--rate", "50", "--format", "raw",
-                              "--output", str(out), "--nonblocking", "--subprocesses", "--idle"],
+                              "--output", str(out), "--nonblocking", "--subprocesses"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def done() -> None:
@@ -459,15 +485,22 @@ def run_system(system: str, model: Path, run_dir: Path, settings: Settings) -> d
     act = start_action_server(run_dir, shop_url, system, settings.actions)
     action_port = act[1] if act else None
     endpoints = endpoints_for(system, run_dir, action_port, source=settings.ours_endpoints)
-    res["endpoints"] = yaml.safe_load(endpoints.read_text())
     watch: Dict[str, Proc] = {}
     if act:
         watch["actions"] = act[0]
+    workers, rasa_env, redis = 1, {}, None
+    if system == "ours" and settings.ours_workers > 1:
+        workers = settings.ours_workers
+        redis, redis_port = start_redis(run_dir / "redis-ours", run_dir / "redis-ours.log")
+        watch["redis"] = redis
+        endpoints, rasa_env = for_workers(endpoints, workers, redis_port)
+    res["endpoints"] = yaml.safe_load(endpoints.read_text())
+    res["workers"] = workers
     startups: List[float] = []
     try:
-        log(f"{system}: starting Rasa server ({model.name})")
+        log(f"{system}: starting Rasa server ({model.name}, {workers} worker(s))")
         proc, port, startup = start_rasa(system, model, endpoints, run_dir, system,
-                                         settings.startup_timeout)
+                                         settings.startup_timeout, rasa_env, workers)
         startups.append(round(startup, 2))
         log(f"{system}: first reply {startup:.1f}s after process start")
         watch["rasa"] = proc
@@ -513,7 +546,7 @@ def run_system(system: str, model: Path, run_dir: Path, settings: Settings) -> d
             for i in range(1, settings.startup_repeats):
                 log(f"{system}: start-up again ({i + 1}/{settings.startup_repeats})")
                 p2, _, s2 = start_rasa(system, model, endpoints, run_dir, f"{system}-restart{i}",
-                                       settings.startup_timeout)
+                                       settings.startup_timeout, rasa_env, workers)
                 startups.append(round(s2, 2))
                 p2.stop()
         res["startup_s"] = startups

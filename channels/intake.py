@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
@@ -41,6 +42,13 @@ IDLE_POLL_SECONDS = 10.0  # ... when nothing came for a while (a new update wake
 MAX_ATTEMPTS = 5  # an update that failed this often is given up (logged)
 KEEP_DONE = dt.timedelta(days=2)  # redeliveries come within hours
 CONCURRENCY = 32
+
+
+def _several_workers() -> bool:
+    try:
+        return int(os.environ.get("SANIC_WORKERS") or 1) > 1
+    except ValueError:
+        return False
 
 
 class IntakeUnavailable(Exception):
@@ -210,8 +218,11 @@ class Intake:
     # --- SQL ------------------------------------------------------------------------------
 
     def _recover(self) -> None:
-        """At start-up on SQLite (one Rasa process per file): rows left 'processing' by a
-        process that died are handled again at once."""
+        """At start-up on SQLite with one Rasa process: rows left 'processing' by a process
+        that died are handled again at once. With several workers (SANIC_WORKERS) another
+        worker may be handling them right now: their leases run out instead."""
+        if _several_workers():
+            return
         with session_scope(self.url) as session:
             if session.get_bind().dialect.name != "sqlite":
                 return

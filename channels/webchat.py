@@ -26,13 +26,17 @@ channel (which takes whatever ``session_id`` the client sends), this one:
   (a list, an object) gets the polite "please write in text" reply.
 
 Replies and pushes (``output_channel=latest``) go to the room named after the conversation,
-which every socket of that visitor joined. Like Rasa's channel, pushes work only on the Rasa
-process that holds the socket (sticky sessions when there are several; README).
+which every socket of that visitor joined. When several Rasa processes serve the sockets
+(``make run`` starts two workers; README, Scaling out), ``SEBA_SOCKETIO_REDIS_URL`` names a
+Redis database through which every process hears every emit, so an agent's reply sent through
+any process reaches the socket wherever it is; the sockets must then use the websocket
+transport (a long-polling session would be split between processes), and polling is refused.
 """
 
 import hashlib
 import hmac
 import logging
+import os
 import secrets as _random
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -41,7 +45,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from channels import TEXT_ONLY_REPLY, conversation_id
 from seba import secrets
@@ -51,6 +55,17 @@ logger = logging.getLogger(__name__)
 
 TOKEN_RANDOM_BYTES = 16
 PAGE_LANGUAGES = ("bn", "en")
+REDIS_URL_ENV = "SEBA_SOCKETIO_REDIS_URL"
+
+
+def server_options() -> Dict[str, Any]:
+    """socket.io server options: alone, Rasa's defaults; with ``SEBA_SOCKETIO_REDIS_URL``
+    (several processes), emits go through Redis and only websockets are accepted."""
+    url = os.environ.get(REDIS_URL_ENV, "").strip()
+    if not url:
+        return {}
+    return {"client_manager": AsyncRedisManager(url, channel="seba-webchat"),
+            "transports": ["websocket"]}
 
 
 def _mac(random_hex: str) -> str:
@@ -110,7 +125,7 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # CORS headers come from Rasa's --cors (seba.server sets the shop's origins); engineio
         # must not add its own as well (browsers reject two). The origin check is in connect.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], **server_options())
         blueprint = SocketBlueprint(sio, self.socketio_path, "seba_webchat", __name__)
         self.sio = sio
         namespace = self.namespace

@@ -6,6 +6,10 @@
 #   RASA_PORT [5005]  ACTION_PORT [5055]  WEB_PORT [8080]  HANDOFF_PORT [5070]
 #   RASA_PUBLIC_URL [the page's own host on RASA_PORT]: Rasa as browsers reach it
 #   SEBA_ENDPOINTS [endpoints.yml]; DATABASE_URL [sqlite:///var/shop.db]: see README, Scaling out
+#   RASA_WORKERS [2]: Rasa processes (Sanic workers) sharing the port; more than one needs
+#     Redis for Rasa's lock store and the web chat's pushes: SEBA_REDIS_URL, else a local
+#     redis-server (Debian package, `scripts/system-deps.sh run`) on REDIS_PORT [6380],
+#     loopback only, nothing kept on disk. Without Redis, one worker.
 # Secrets: var/secrets.env (0600, created by `make secrets`), exported to the servers'
 # environments, never put on a command line. Channel tokens: var/channels.env if present
 # (docs/channels.md). Ctrl-C stops everything.
@@ -34,15 +38,45 @@ export SEBA_ALLOWED_ORIGINS="${SEBA_ALLOWED_ORIGINS:+$SEBA_ALLOWED_ORIGINS,}http
 # ACTION_PORT if changed.
 ENDPOINTS=${SEBA_ENDPOINTS:-endpoints.yml}
 if [ "$ENDPOINTS" = endpoints.yml ] && [ "$ACTION_PORT" != 5055 ]; then
+  sed "s#http://localhost:5055/webhook#http://localhost:${ACTION_PORT}/webhook#" endpoints.yml \
+    > var/endpoints.runtime.yml
   ENDPOINTS=var/endpoints.runtime.yml
-  sed "s#http://localhost:5055/webhook#http://localhost:${ACTION_PORT}/webhook#" endpoints.yml > "$ENDPOINTS"
 fi
 
 pids=()
 cleanup() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup INT TERM EXIT
 
-$BIN/python -m seba.action_server --port "$ACTION_PORT" --actions actions > var/log/actions.log 2>&1 &
+# Two Rasa workers use both cores. They share conversations through Rasa's Redis lock store
+# (one message of a conversation at a time, whichever worker has it) and the web chat's
+# emits through Redis (an agent's reply reaches the socket on either worker).
+WORKERS=${RASA_WORKERS:-2}
+REDIS_URL=${SEBA_REDIS_URL:-}
+if [ "$WORKERS" -gt 1 ] && [ -z "$REDIS_URL" ]; then
+  if command -v redis-server >/dev/null 2>&1; then
+    REDIS_PORT=${REDIS_PORT:-6380}
+    mkdir -p var/redis
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+      --dir var/redis > var/log/redis.log 2>&1 &
+    pids+=($!)
+    REDIS_URL="redis://127.0.0.1:${REDIS_PORT}"
+    echo "Redis for the $WORKERS Rasa workers: 127.0.0.1:${REDIS_PORT} (var/log/redis.log)"
+  else
+    echo "redis-server is not installed (scripts/system-deps.sh run): one Rasa worker." >&2
+    WORKERS=1
+  fi
+fi
+if [ "$WORKERS" -gt 1 ]; then
+  # Rasa's lock store from the endpoints file if it names one (deploy/endpoints.postgres.yml),
+  # else this Redis, database 1; the web chat's pub/sub on database 2 (seba/workers.py).
+  SOCKETIO_REDIS=$($BIN/python -m seba.workers "$ENDPOINTS" "$REDIS_URL" var/endpoints.workers.yml)
+  ENDPOINTS=var/endpoints.workers.yml
+  export SANIC_WORKERS=$WORKERS SEBA_SOCKETIO_REDIS_URL="${SEBA_SOCKETIO_REDIS_URL:-$SOCKETIO_REDIS}"
+fi
+
+# One action-server process is enough (its work is a few SQL queries per call).
+SANIC_WORKERS=1 $BIN/python -m seba.action_server --port "$ACTION_PORT" --actions actions \
+  > var/log/actions.log 2>&1 &
 pids+=($!)
 # seba.server adds --interface 127.0.0.1, the JWT secret and the allowed origins (--cors).
 $BIN/python -m seba.server run --enable-api \
@@ -59,14 +93,18 @@ RASA_URL="http://localhost:${RASA_PORT}" $BIN/python -m handoff serve --port "$H
 pids+=($!)
 
 echo "Starting Seba (logs in var/log/) ..."
+# Ready when every worker has loaded the model (each logs it), and Rasa answers.
 for _ in $(seq 1 180); do
-  if curl -fsS "http://localhost:${RASA_PORT}/" >/dev/null 2>&1; then break; fi
+  up=$(grep -c "Rasa server is up and running" var/log/rasa.log 2>/dev/null || true)
+  if [ "${up:-0}" -ge "$WORKERS" ] && curl -fsS "http://localhost:${RASA_PORT}/" >/dev/null 2>&1; then
+    break
+  fi
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || { echo "A server exited; see var/log/"; tail -20 var/log/*.log; exit 1; }; done
   sleep 1
 done
 cat <<MSG
 
-Seba is running.
+Seba is running ($WORKERS Rasa worker(s)).
   Shop page + bubble: http://localhost:${WEB_PORT}/
   Agent console:      http://localhost:${HANDOFF_PORT}/  (add agents: make agent AGENT=rina AGENT_NAME="Rina")
   In a terminal:      make shell   (in a second terminal, while this runs)

@@ -67,8 +67,16 @@ def guard(app: Sanic, secret: str) -> Sanic:
     return app
 
 
+#: How long an idle connection from Rasa stays open; Rasa lets its own go sooner
+#: (``seba.action_client.CLIENT_KEEP_ALIVE_S``).
+SERVER_KEEP_ALIVE_S = 75
+
+
 def make_app(actions: str, secret: str) -> Sanic:
     app = guard(create_app(actions, cors_origins=None), secret)
+    # Rasa keeps its connections to this server open (seba/action_client.py) for less
+    # time than this, so it never writes on one this server is closing.
+    app.config.KEEP_ALIVE_TIMEOUT = SERVER_KEEP_ALIVE_S
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     return app
 

@@ -9,7 +9,10 @@
 """
 
 import os
+import shutil
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,34 @@ def postgres_url():
     finally:
         dispose_engines()
         server.destroy()
+
+
+# -- Redis (Rasa's lock store with several workers or processes) -----------------------------
+
+
+def redis_ping(port: int) -> bool:
+    return subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                          text=True).stdout.strip() == "PONG"
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory):
+    """A throwaway redis-server on a free loopback port (``.port``), nothing on disk."""
+    from tests.servers import Server, free_port
+
+    exe = shutil.which("redis-server")
+    if not exe:
+        pytest.skip("redis-server not installed (Debian package redis-server)")
+    port = free_port()
+    server = Server("redis", [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no"],
+                    tmp_path_factory.mktemp("redis") / "redis.log")
+    server.port = port  # type: ignore[attr-defined]
+    try:
+        for _ in range(100):
+            if redis_ping(port):
+                break
+            time.sleep(0.1)
+        yield server
+    finally:
+        server.stop()

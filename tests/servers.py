@@ -6,6 +6,7 @@ come up, the error shows its log tail.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -92,6 +93,7 @@ class Server:
         self._start()
 
     def _start(self) -> None:
+        self._log_offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(
             self._cmd, cwd=self._cwd, stdout=self._log_file, stderr=subprocess.STDOUT,
             env=self._env, start_new_session=True,
@@ -107,18 +109,45 @@ class Server:
         self._log_file.close()
         self._log_file = open(self.log, "ab")
         self._start()
-        return self.wait_ready(self.health_url, timeout) if self.health_url else self
+        if not self.health_url:
+            return self
+        ready_line, count = getattr(self, "_ready", ("", 1))
+        return self.wait_ready(self.health_url, timeout, ready_line, count)
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_ready(self, health_url: str, timeout: float = 240) -> "Server":
+    def _log_since_start(self) -> str:
+        with open(self.log, "rb") as f:
+            f.seek(self._log_offset)
+            return f.read().decode("utf-8", "replace")
+
+    def children(self) -> List[int]:
+        """Pids of this server's child processes (Sanic's workers), oldest first."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def wait_ready(self, health_url: str, timeout: float = 240, ready_line: str = "",
+                   count: int = 1) -> "Server":
+        """Ready when ``health_url`` answers 200 (and the log has ``ready_line`` ``count``
+        times: one per worker)."""
         self.health_url = health_url
+        self._ready = (ready_line, count)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n{self.log_tail()}")
+            if ready_line and self._log_since_start().count(ready_line) < count:
+                time.sleep(0.5)
+                continue
             try:
                 with urllib.request.urlopen(health_url, timeout=2) as r:
                     if r.status == 200:
@@ -137,6 +166,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        try:  # workers it left behind (its own session: nothing else is in the group)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
         self._log_file.close()
 
 
@@ -187,12 +220,27 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str =
     return path
 
 
+RASA_READY_LINE = "Rasa server is up and running"
+
+
+def for_workers(endpoints: Path, workers: int, redis_url: str):
+    """(endpoints file, environment) for ``workers`` Sanic workers on ``redis_url``, made the
+    way scripts/run.sh makes them (``python -m seba.workers``)."""
+    target = endpoints.with_name(endpoints.stem + ".workers.yml")
+    out = subprocess.run([str(VENV_BIN / "python"), "-m", "seba.workers", str(endpoints),
+                          redis_url, str(target)], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    return target, {"SANIC_WORKERS": str(workers), "SEBA_SOCKETIO_REDIS_URL": out.stdout.strip()}
+
+
 def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
                      credentials: Path = ROOT / "credentials.yml",
                      with_actions: bool = True, tracker: Optional[str] = None,
+                     workers: int = 1, redis_url: str = "",
                      **_ignored: Any) -> RasaStack:
     """Start the servers; ``stack`` stops them. ``env`` must carry DATABASE_URL;
-    ``tracker``: a tracker_store block for endpoints.yml (default: SQLite in ``workdir``)."""
+    ``tracker``: a tracker_store block for endpoints.yml (default: SQLite in ``workdir``);
+    ``workers`` > 1: Rasa's Sanic workers on ``redis_url`` as scripts/run.sh starts them."""
     if not MODEL.exists():
         raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +248,10 @@ def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db",
                                 tracker=tracker)
+    rasa_env = dict(env)
+    if workers > 1:
+        endpoints, extra = for_workers(endpoints, workers, redis_url)
+        rasa_env.update(extra)
     servers = []
     if with_actions:
         actions = Server("action server", action_server_cmd(action_port),
@@ -207,8 +259,9 @@ def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
         stack.callback(actions.stop)
         servers.append(actions.wait_ready(f"http://127.0.0.1:{action_port}/health"))
     rasa = Server("rasa server", rasa_server_cmd(rasa_port, endpoints, credentials),
-                  workdir / "rasa.log", env)
+                  workdir / "rasa.log", rasa_env)
     stack.callback(rasa.stop)
-    servers.append(rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/"))
+    servers.append(rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/", ready_line=RASA_READY_LINE,
+                                   count=workers))
     return RasaStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
                      endpoints, servers)

@@ -89,3 +89,21 @@ def test_action_server_answers_are_checked_for_their_shape(answer, ok):
     else:
         with pytest.raises(ActionServerAnswerError):
             action._validate_action_result(answer)
+
+
+def test_intents_and_entities_the_domain_lacks_are_still_warned_about(caplog):
+    from seba.runtime import SebaMessageProcessor
+
+    processor = SebaMessageProcessor.__new__(SebaMessageProcessor)  # no model needed
+    processor.domain = Domain.from_dict({"intents": ["greet"], "entities": ["order_number"]})
+    processor._known_features = {}
+    with caplog.at_level("WARNING", logger="seba.runtime"):
+        for _ in range(2):
+            processor._check_for_unseen_features(
+                {"intent": {"name": "greet"}, "entities": [{"entity": "order_number"}]})
+        assert not caplog.records
+        processor._check_for_unseen_features(
+            {"intent": {"name": "sing"}, "entities": [{"entity": "colour"}]})
+    assert [r.getMessage() for r in caplog.records] == [
+        "Parsed an intent 'sing' which is not defined in the domain.",
+        "Parsed an entity 'colour' which is not defined in the domain."]

@@ -11,7 +11,8 @@ What it serves (nothing comes from a CDN):
 - ``/vendor/rasa-webchat.js`` the widget bundle from
                              ``web/node_modules/rasa-webchat/lib/index.js``
                              (``npm ci --prefix web`` installs it), minus its
-                             ``@import`` of Google Fonts (nothing leaves the site);
+                             ``@import`` of Google Fonts (nothing leaves the site),
+                             and opening its socket as a websocket first;
 - ``/seba-config.js`` and ``/seba-config.json``
                              where the browser finds Rasa's socket.io channel, made
                              from ``--rasa-url`` so the same page works wherever Rasa runs;
@@ -54,6 +55,14 @@ PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache
 # must work offline and send nothing to third parties, so the import is cut out
 # of the bundle as it is served (the bubble's own CSS sets local fonts).
 REMOTE_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);?")
+# The widget opens socket.io with long-polling first, then upgrades. With several Rasa
+# processes (make run starts two) the polling requests of one session may reach different
+# processes, so the socket opens as a websocket at once, which stays on the process that
+# accepted it; polling remains only for browsers without WebSocket. rasa-webchat has no
+# option for it: its one io() call (pinned in web/package-lock.json) is given the option.
+SOCKET_OPTIONS = b"var r=n?{path:n}:{}"
+SOCKET_OPTIONS_WEBSOCKET_FIRST = (b'var r=n?{path:n,transports:["websocket","polling"]}'
+                                  b':{transports:["websocket","polling"]}')
 _bundle_cache: Dict[str, Any] = {}
 
 
@@ -62,7 +71,14 @@ def widget_bytes() -> bytes:
     mtime = WIDGET_BUNDLE.stat().st_mtime_ns
     if _bundle_cache.get("mtime") != mtime:
         body, removed = REMOTE_IMPORT.subn(b"", WIDGET_BUNDLE.read_bytes())
+        websocket_first = body.count(SOCKET_OPTIONS)
+        body = body.replace(SOCKET_OPTIONS, SOCKET_OPTIONS_WEBSOCKET_FIRST)
+        if websocket_first != 1:
+            logger.warning("Widget bundle: its socket.io options were not found (another "
+                           "rasa-webchat version?); it will try long-polling first, which "
+                           "fails with several Rasa processes.")
         _bundle_cache.update(mtime=mtime, body=body, removed=removed,
+                             websocket_first=websocket_first == 1,
                              etag='"%s"' % hashlib.sha256(body).hexdigest()[:32])
         logger.info("Widget bundle loaded (%d bytes, %d remote @import removed).", len(body), removed)
     return _bundle_cache["body"]

@@ -131,12 +131,14 @@ class WebCustomer:
     """Rasa's socket.io channel as rasa-webchat uses it, from a background event loop."""
 
     def __init__(self, rasa_url: str, language: str = "bn",
-                 session_id: Optional[str] = None) -> None:
+                 session_id: Optional[str] = None,
+                 transports: Optional[List[str]] = None) -> None:
         import socketio
 
         self.url = rasa_url
         self.language = language
         self.asked_for = session_id  # what the page holds (None: a first visit)
+        self.transports = transports  # None: polling first, then websocket (the default)
         self.session_id: Optional[str] = None  # the token the server confirmed
         self.received: List[Dict[str, Any]] = []
         self._confirmed = threading.Event()
@@ -165,7 +167,8 @@ class WebCustomer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def connect(self) -> "WebCustomer":
-        self._run(self.sio.connect(self.url, socketio_path="/socket.io"))
+        self._run(self.sio.connect(self.url, socketio_path="/socket.io",
+                                   transports=self.transports))
         self._run(self.sio.emit("session_request", {"session_id": self.asked_for}))
         if not self._confirmed.wait(30):
             raise AssertionError("Rasa did not confirm the socket.io session")

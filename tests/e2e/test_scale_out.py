@@ -6,7 +6,6 @@ project's own deploy/endpoints.postgres.yml, with the order database on PostgreS
 """
 
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -17,6 +16,7 @@ from contextlib import ExitStack
 import pytest
 import requests
 
+from tests.conftest import redis_ping
 from tests.servers import (
     MODEL,
     REST_HEADERS,
@@ -31,31 +31,6 @@ from tests.servers import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-def redis_ping(port: int) -> bool:
-    return subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
-                          text=True).stdout.strip() == "PONG"
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    exe = shutil.which("redis-server")
-    if not exe:
-        pytest.skip("redis-server not installed (Debian package redis-server)")
-    port = free_port()
-    server = Server("redis", [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no"],
-                    tmp_path_factory.mktemp("redis") / "redis.log")
-    server.port = port  # type: ignore[attr-defined]
-    try:
-        for _ in range(100):
-            if redis_ping(port):
-                break
-            time.sleep(0.1)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Servers and a browser for the web-bubble tests.
 
-- ``web_stack`` (module): action server + Rasa server (the web chat channel from
+- ``web_stack`` (module): action server + Rasa server with two workers on Redis, as
+  ``make run`` starts it (the web chat channel from
   ``credentials.yml``, the page's origin allowed as scripts/run.sh does) over a fresh demo
   database, a TCP proxy in front of Rasa that can drop every connection (a
   customer's flaky mobile network), and ``web/serve.py`` pointing the page at
@@ -21,17 +22,19 @@ import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import pytest
 
 from tests.servers import (
     MODEL,
+    RASA_READY_LINE,
     ROOT,
     VENV_BIN,
     Server,
     action_server_cmd,
     api_headers,
+    for_workers,
     free_port,
     rasa_server_cmd,
     write_endpoints,
@@ -153,15 +156,17 @@ class WebStack:
         return api_headers()
 
 
-def _start(stack: ExitStack, server: Server, health_url: str, timeout: float = 240) -> Server:
+def _start(stack: ExitStack, server: Server, health_url: str, timeout: float = 240,
+           **ready: Any) -> Server:
     stack.callback(server.stop)
     _servers.append(server)
     stack.callback(_servers.remove, server)
-    return server.wait_ready(health_url, timeout)
+    return server.wait_ready(health_url, timeout, **ready)
 
 
 @pytest.fixture(scope="module")
-def web_stack(shop_db_module, tmp_path_factory):
+def web_stack(shop_db_module, redis, tmp_path_factory):
+    """As ``make run`` starts it: two Rasa workers sharing Redis."""
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` first.")
     if not WIDGET_BUNDLE.exists():
@@ -171,14 +176,15 @@ def web_stack(shop_db_module, tmp_path_factory):
     env = {"DATABASE_URL": shop_db_module,
            "SEBA_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}"}
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
+    endpoints, workers_env = for_workers(endpoints, 2, f"redis://127.0.0.1:{redis.port}")
     with ExitStack() as stack:
         _start(stack, Server("action server", action_server_cmd(action_port),
                              workdir / "actions.log", env),
                f"http://127.0.0.1:{action_port}/health")
         _start(stack, Server("rasa server",
                              rasa_server_cmd(rasa_port, endpoints, ROOT / "credentials.yml"),
-                             workdir / "rasa.log", env),
-               f"http://127.0.0.1:{rasa_port}/")
+                             workdir / "rasa.log", {**env, **workers_env}),
+               f"http://127.0.0.1:{rasa_port}/", ready_line=RASA_READY_LINE, count=2)
         proxy = DroppingProxy(rasa_port)
         stack.callback(proxy.close)
         _start(stack, Server(

@@ -79,3 +79,12 @@ def test_widget_bundle_is_served_without_google_fonts():
     etag = headers["ETag"]
     [(again, _, _)] = fetch(CONFIG, "/vendor/rasa-webchat.js", headers={"If-None-Match": etag})
     assert again == 304
+
+
+def test_widget_bundle_opens_its_socket_as_a_websocket_first():
+    # With several Rasa processes a long-polling session would be split between them.
+    [(status, _, body)] = fetch(CONFIG, "/vendor/rasa-webchat.js",
+                                headers={"Accept-Encoding": "identity"})
+    assert status == 200
+    assert serve.SOCKET_OPTIONS not in body
+    assert body.count(serve.SOCKET_OPTIONS_WEBSOCKET_FIRST) == 1
