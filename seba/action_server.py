@@ -26,10 +26,6 @@ import os
 import sys
 from typing import Optional
 
-# Before anything imports spaCy: thinc probes for TensorFlow with `import tensorflow`, and a
-# None entry makes that import fail fast. Nothing in the action server needs TensorFlow.
-sys.modules.setdefault("tensorflow", None)
-
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME, DEFAULT_SERVER_PORT
 from rasa_sdk.endpoint import create_app
@@ -72,7 +68,16 @@ def guard(app: Sanic, secret: str) -> Sanic:
 SERVER_KEEP_ALIVE_S = 75
 
 
+def keep_tensorflow_out() -> None:
+    """Before the actions import spaCy: thinc probes for TensorFlow with ``import tensorflow``,
+    and a None entry makes that import fail fast. Nothing in the action server needs it. Called
+    when the server is built, not at import, so importing this module (tests do) leaves
+    TensorFlow importable for the rest of that process."""
+    sys.modules.setdefault("tensorflow", None)
+
+
 def make_app(actions: str, secret: str) -> Sanic:
+    keep_tensorflow_out()
     app = guard(create_app(actions, cors_origins=None), secret)
     # Rasa keeps its connections to this server open (seba/action_client.py) for less
     # time than this, so it never writes on one this server is closing.

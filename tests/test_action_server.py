@@ -76,3 +76,17 @@ def test_it_listens_on_loopback_only(action_server):
         pytest.skip("this machine has no address other than loopback")
     with pytest.raises(OSError):
         socket.create_connection((outside[0], port), timeout=3).close()
+
+
+def test_a_product_question_never_loads_tensorflow(action_server):
+    """spaCy's thinc would pull TensorFlow in (10-15 s, ~400 MB) on the first product question;
+    the server keeps it out (seba.action_server.keep_tensorflow_out)."""
+    url, _, server = action_server
+    secret = {SECRET_HEADER: "test-action-secret-0123456789abcdef"}
+    call = action_call("action_product_info", {"language": "en"})
+    call["tracker"]["latest_message"] = {"text": "do you have the cotton panjabi?",
+                                         "entities": [], "intent": {"name": "product_info"}}
+    status, body = http("POST", f"{url}/webhook", call, secret)
+    assert status == 200 and body["responses"], body
+    maps = open(f"/proc/{server.proc.pid}/maps").read()
+    assert "tensorflow" not in maps
