@@ -102,7 +102,8 @@ class SebaRemoteAction(rasa_action.RemoteAction):
         call = super()._action_call_format(_without_events(tracker), domain)
         events = list(tracker.events)
         start = _window_start(events, KEEP_USER_TURNS) if len(events) >= MIN_EVENTS_FOR_VIEW else 0
-        call["tracker"]["events"] = [e.as_dict() for e in events[start:]]
+        sent = [e.as_dict() for e in events[start:]]
+        call["tracker"]["events"] = _slim_earlier_messages(sent)
         return call
 
     async def run(self, output_channel, nlg, tracker, domain) -> List[Event]:
@@ -119,6 +120,22 @@ class SebaRemoteAction(rasa_action.RemoteAction):
             logger.exception("Custom action '%s' failed; apologising.", self.name())
         message: Any = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
         return [rasa_action.create_bot_utterance(dict(message))] if message else []
+
+
+# What the actions read of an earlier message (actions/handoff.py: its intent; entities and
+# text for the record). The rest of the NLU's answer (every intent's score, the response
+# selector's ranking) is most of a user event's size and only the latest message needs it,
+# which is sent in full as ``latest_message``.
+_EARLIER_MESSAGE_KEYS = ("intent", "entities", "text", "message_id")
+
+
+def _slim_earlier_messages(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    for index, event in enumerate(events):
+        data = event.get("parse_data")
+        if index != last_user and event.get("event") == "user" and isinstance(data, dict):
+            event["parse_data"] = {k: data[k] for k in _EARLIER_MESSAGE_KEYS if k in data}
+    return events
 
 
 _EVENT_TYPES: Dict[str, Type[Event]] = {}

@@ -107,3 +107,24 @@ def test_intents_and_entities_the_domain_lacks_are_still_warned_about(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "Parsed an intent 'sing' which is not defined in the domain.",
         "Parsed an entity 'colour' which is not defined in the domain."]
+
+
+def test_the_action_server_gets_earlier_messages_without_their_rankings():
+    from seba.runtime import SebaRemoteAction
+
+    ranking = [{"name": "greet", "confidence": 0.9}, {"name": "inform", "confidence": 0.1}]
+    events = [ActionExecuted("action_session_start")]
+    for i in range(3):
+        events += [ActionExecuted("action_listen"),
+                   UserUttered(f"hi {i}", {"name": "greet", "confidence": 0.9},
+                               parse_data={"intent_ranking": ranking,
+                                           "response_selector": {"faq": {"ranking": ranking}}}),
+                   BotUttered("...")]
+    tracker = DialogueStateTracker.from_events("c1", events, slots=DOMAIN.slots)
+    call = SebaRemoteAction("action_x", None)._action_call_format(tracker, DOMAIN)
+    users = [e for e in call["tracker"]["events"] if e["event"] == "user"]
+    assert [u["parse_data"]["intent"]["name"] for u in users] == ["greet"] * 3
+    assert [u["text"] for u in users] == ["hi 0", "hi 1", "hi 2"]
+    assert all("intent_ranking" not in u["parse_data"] for u in users[:-1])
+    assert users[-1]["parse_data"]["intent_ranking"] == ranking  # the latest kept whole
+    assert call["tracker"]["latest_message"]["intent_ranking"] == ranking
