@@ -18,6 +18,17 @@ from typing import Dict, List, Optional, Sequence
 
 from bench.paths import ROOT, VENV_BIN
 
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def loadavg() -> float:
+    try:
+        return float(open("/proc/loadavg").read().split()[0])
+    except (OSError, ValueError):
+        return -1.0
+
 # The secrets of the benchmark's own installation (seba/secrets.py), made per run: the
 # project's var/secrets.env is never read. The REST channel needs its bearer secret
 # (stock Rasa ignores the header).

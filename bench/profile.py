@@ -11,7 +11,7 @@ import argparse
 import re
 import sys
 from collections import Counter
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 # (bucket, regex on a frame "function (file:line)") - first match from the top of stack wins
 BUCKETS: List[Tuple[str, str]] = [

@@ -6,10 +6,10 @@ summary between them is replaced with the latest figures and the machine.
 """
 
 import json
-from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List
 
 from bench.paths import BENCH, REPORT, RESULTS_JSON, ROOT
+from bench.targets import VARIETIES, _get, _num, _ratio, _table, capacity_note, targets
 
 PNG = {
     "latency": "latency.png",
@@ -18,101 +18,7 @@ PNG = {
     "accuracy": "accuracy.png",
     "scale": "scaleout.png",
 }
-VARIETIES = ("bn", "en", "banglish")
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
-
-
-# --- formatting ----------------------------------------------------------------------------
-def _num(v, nd=1, pct=False) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(_num(x, nd, pct) for x in v)
-    if pct:
-        return f"{100 * v:.{nd}f}%"
-    if isinstance(v, float):
-        return f"{v:.{nd}f}"
-    return str(v)
-
-
-def _ratio(ours, stock, nd=2) -> str:
-    """ours ÷ stock, formatted."""
-    try:
-        if ours is None or stock is None or stock == 0:
-            return "–"
-        return f"{ours / stock:.{nd}f}×"
-    except TypeError:
-        return "–"
-
-
-def _get(d, *path):
-    for p in path:
-        if not isinstance(d, dict):
-            return None
-        d = d.get(p)
-    return d
-
-
-def _table(header: List[str], rows: List[List[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
-
-
-# --- targets ---------------------------------------------------------------------------------
-def targets(r: dict) -> List[Tuple[str, str, str, str, str, Optional[bool]]]:
-    """(target, stock, ours, ratio, goal, met)"""
-    st, ou = _get(r, "systems", "stock") or {}, _get(r, "systems", "ours") or {}
-    rows = []
-    for ch in ("rest", "socketio"):
-        s, o = _get(st, "load", ch, "10"), _get(ou, "load", ch, "10")
-        if s and o:
-            sr, orr = s.get("replies_per_s"), o.get("replies_per_s")
-            met = (orr / sr >= 5) if sr and orr else None
-            rows.append((f"replies/s at 10 concurrent ({ch})", _num(sr), _num(orr), _ratio(orr, sr, 2),
-                         "≥ 5×", met))
-            sc, oc = s.get("rasa_cpu_ms_per_reply"), o.get("rasa_cpu_ms_per_reply")
-            if sc and oc:
-                rows.append((f"  (context) Rasa CPU ms per reply at 10 concurrent ({ch})", _num(sc), _num(oc),
-                             _ratio(oc, sc, 2), "≤ 0.2× (what 5× on one core needs)", None))
-            sp, op = s.get("p95_ms"), o.get("p95_ms")
-            met = (op <= sp / 3) if sp and op else None
-            rows.append((f"p95 at 10 concurrent ({ch}), ms", _num(sp, 0), _num(op, 0), _ratio(op, sp),
-                         "≤ 0.33×", met))
-    for v in VARIETIES:
-        s, o = _get(st, "accuracy", v, "intent_accuracy"), _get(ou, "accuracy", v, "intent_accuracy")
-        if s is not None and o is not None:
-            rows.append((f"held-out intent accuracy, {v}", _num(s, 1, True), _num(o, 1, True),
-                         _ratio(o, s, 3), "≥ 1.00×", o >= s))
-    s, o = st.get("startup_median_s"), ou.get("startup_median_s")
-    if s and o:
-        rows.append(("Rasa server start-up (process start → first reply), s", _num(s), _num(o),
-                     _ratio(o, s, 3), "≤ 0.5×", o <= s / 2))
-    s, o = _get(r, "train", "stock", "full", "wall_s"), _get(r, "train", "ours", "full", "wall_s")
-    if o is not None:
-        rows.append(("full training on 2 cores, s", _num(s), _num(o), _ratio(o, s), "< 300 s", o < 300))
-    s, o = _get(st, "long", "last_over_first"), _get(ou, "long", "last_over_first")
-    if o is not None:
-        rows.append(("latency turns 91–100 ÷ turns 1–10", _num(s, 2), _num(o, 2), "–", "≤ 1.20",
-                     o <= 1.2))
-    # zero errors / lost / out of order, across every load phase
-    bad_o = _bad_total(ou)
-    bad_s = _bad_total(st)
-    if bad_o is not None:
-        rows.append(("errors + lost + out-of-order replies, all load phases",
-                     _num(bad_s), _num(bad_o), "–", "0", bad_o == 0))
-    return rows
-
-
-def _bad_total(sysres: dict) -> Optional[int]:
-    load = sysres.get("load")
-    if not load:
-        return None
-    total = 0
-    for ch in load.values():
-        for s in ch.values():
-            total += s.get("errors", 0) + s.get("lost", 0) + s.get("extra", 0)
-    return total
 
 
 # --- plots ------------------------------------------------------------------------------------
@@ -245,6 +151,33 @@ def _machine_line(m: dict) -> str:
             f"{m.get('os', '?')}, Python {m.get('python', '?')}, Rasa {m.get('rasa', '?')}")
 
 
+def training_steps(s: dict, o: dict) -> str:
+    """Seconds of each training step of ours (and stock), full and after one example."""
+    names = list(dict.fromkeys(list(_get(o, "full", "steps_s") or {})
+                               + list(_get(s, "full", "steps_s") or {})))
+    if not names:
+        return ""
+    rows = []
+    for label, key in (("before the components (read, validate, fingerprint)", "before_components_s"),
+                       ("after the components (pack the model)", "after_components_s")):
+        rows.append([label, _num(_get(s, "full", key)), _num(_get(o, "full", key)),
+                     _num(_get(o, "plus_one_example", key))])
+    for name in names:
+        plus = _get(o, "plus_one_example", "steps_s", name)
+        cached = name in (_get(o, "plus_one_example", "restored_from_cache") or [])
+        rows.append([name, _num(_get(s, "full", "steps_s", name)), _num(_get(o, "full", "steps_s", name)),
+                     "from cache" if cached and plus is None else _num(plus)])
+    out = ["\nSeconds of each step (a graph component trained; Rasa logs when each starts and "
+           "finishes):\n", _table(["step", "stock, full", "ours, full", "ours, +1 example"], rows)]
+    same = o.get("same_model") or {}
+    if same:
+        out.append(f"\nOurs trained a second time from the same data with an empty cache: "
+                   f"{same.get('different_answers')} of {same.get('messages')} held-out messages "
+                   f"answered differently (largest difference in the top confidence "
+                   f"{_num(same.get('max_confidence_diff'), 6)}).")
+    return "\n".join(out)
+
+
 def markdown(r: dict, made: Dict[str, str]) -> str:
     m = r.get("machine", {})
     lr = r.get("last_run", {})
@@ -284,13 +217,18 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
              "endpoints file has only the action endpoint and the project's NLG (`seba.nlg.SebaNLG`, so "
              "both produce the same reply texts) and otherwise Rasa's defaults: **in-memory tracker "
              "store and lock store**.")
-    L.append("- **ours**: the project's `config.yml` at run time, served as `scripts/run.sh` does "
-             "(`python -m seba.server run --enable-api ...`) with the project's `endpoints.yml` "
-             "(action URL pointed at the benchmark's action server; a SQLite tracker DB moved under "
-             "bench/runs/).")
-    L.append("- Same training data and domain, same credentials.yml (REST + socket.io), the same "
-             "action server code (`rasa run actions`) with a fresh copy of the shop database for each, "
-             "the same scripted customers. Stock first, then ours — never at the same time.\n")
+    L.append(f"- **ours**: the project's `config.yml` at run time, served as `scripts/run.sh` does "
+             f"(`python -m seba.server run --enable-api ...`, {ou.get('workers') or 1} Sanic "
+             "workers on a Redis lock store, as `make run` starts them) with the project's "
+             "`endpoints.yml` (action URL pointed at the benchmark's action server; a SQLite "
+             "tracker DB moved under bench/runs/). **ours, 1 worker**: the same on one process, "
+             "for the CPU per reply of one process (measured at 10 customers).")
+    L.append("- Same training data and domain, same credentials.yml (REST + socket.io), each "
+             "system's own action server (stock: `rasa run actions`; ours: `seba.action_server`) "
+             "with a fresh copy of the shop database, the same scripted customers. All systems "
+             "run at the same time but only one is loaded at a time: each load phase runs on "
+             "every system in turn, in an order that alternates from phase to phase, so drifts "
+             "in the machine's background load fall on all of them alike.\n")
     for name, sres in (("stock", st), ("ours", ou)):
         cfg = sres.get("config") or {}
         if cfg and not sres.get("model_info"):
@@ -314,6 +252,8 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
     rows = [[t, s, o, ra, g, "✅ met" if met else ("❌ not met" if met is False else "")]
             for t, s, o, ra, g, met in targets(r)]
     L.append(_table(["target", "stock", "ours", "ratio", "goal", ""], rows) if rows else "_no figures yet_")
+    if capacity_note(r):
+        L.append("\n" + capacity_note(r) + "\n")
     notes = BENCH / "notes.md"
     if notes.exists():
         L.append("\n" + notes.read_text(encoding="utf-8").strip() + "\n")
@@ -372,19 +312,21 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
                 continue
             L.append(f"\n### {'REST channel' if ch == 'rest' else 'socket.io channel (websocket)'}\n")
             rows = []
+            counts = ("replies", "errors", "lost", "extra", "differs_from_reference")
             for c in concs:
                 s, o = _get(st, "load", ch, str(c)) or {}, _get(ou, "load", ch, str(c)) or {}
+                w = _get(ou, "one_worker", "load", ch, str(c)) or {}
                 for key, label, nd in (("replies_per_s", "replies/s", 1), ("p50_ms", "p50 ms", 0),
-                                       ("p95_ms", "p95 ms", 0), ("p99_ms", "p99 ms", 0)):
+                                       ("p95_ms", "p95 ms", 0), ("p99_ms", "p99 ms", 0),
+                                       ("rasa_cpu_ms_per_reply", "Rasa CPU ms per reply", 1),
+                                       ("actions_cpu_ms_per_reply", "action server CPU ms per reply", 1)):
                     rows.append([c, label, _num(s.get(key), nd), _num(o.get(key), nd),
-                                 _ratio(o.get(key), s.get(key))])
+                                 _ratio(o.get(key), s.get(key)), _num(w.get(key), nd)])
                 rows.append([c, "replies / errors / lost / extra / differs",
-                             "/".join(_num(s.get(k)) for k in ("replies", "errors", "lost", "extra", "differs_from_reference")),
-                             "/".join(_num(o.get(k)) for k in ("replies", "errors", "lost", "extra", "differs_from_reference")), ""])
-                rows.append([c, "Rasa CPU ms per reply", _num(s.get("rasa_cpu_ms_per_reply")),
-                             _num(o.get("rasa_cpu_ms_per_reply")),
-                             _ratio(o.get("rasa_cpu_ms_per_reply"), s.get("rasa_cpu_ms_per_reply"))])
-            L.append(_table(["customers", "figure", "stock", "ours", "ratio"], rows))
+                             "/".join(_num(s.get(k)) for k in counts),
+                             "/".join(_num(o.get(k)) for k in counts), "",
+                             "/".join(_num(w.get(k)) for k in counts) if w else "–"])
+            L.append(_table(["customers", "figure", "stock", "ours", "ratio", "ours, 1 worker"], rows))
         for k in ("latency", "throughput"):
             if k in made:
                 L.append(f"\n![{k}]({made[k]})\n")
@@ -433,6 +375,7 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
              _ratio(_get(o, "full", "model_mb"), _get(s, "full", "model_mb"))],
             ["load average before", _num(s.get("loadavg_before")), _num(o.get("loadavg_before")), ""],
         ]))
+        L.append(training_steps(s, o))
 
     # startup and memory
     if st.get("startup_s") or ou.get("startup_s"):
@@ -462,6 +405,18 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
                 else:
                     a, b = getter(st), getter(ou)
                 rows.append([f"{label} RSS {fig}, MB", _num(a), _num(b), _ratio(b, a)])
+        sa, oa = st.get("actions_cold") or {}, ou.get("actions_cold") or {}
+        for key, label, nd in (("ready_s", "action server: start → healthy, s", 2),
+                               ("first_product_answer_s", "action server: first product question "
+                                "right after it is healthy, s", 3),
+                               ("rss_ready_mb", "action server RSS when healthy, MB", 1),
+                               ("hwm_mb", "action server peak RSS after that question, MB", 1)):
+            rows.append([label, _num(sa.get(key), nd), _num(oa.get(key), nd),
+                         _ratio(oa.get(key), sa.get(key))])
+        rows.append(["first product question after the Rasa server's start-up (through Rasa), s",
+                     _num(st.get("first_product_question_s"), 3),
+                     _num(ou.get("first_product_question_s"), 3),
+                     _ratio(ou.get("first_product_question_s"), st.get("first_product_question_s"))])
         L.append(_table(["figure", "stock", "ours", "ratio"], rows))
 
     # scale-out
@@ -491,6 +446,17 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
                              f"{_num(two.get('errors'))}+{_num(two.get('lost'))}+{_num(two.get('extra'))}"])
             L.append(_table(["load", "replies/s, 1 process", "replies/s, 2 processes", "scaling 2÷1",
                              "p95 ms 1 / 2", "errors+lost+extra 1 / 2"], rows))
+            cpu_rows = []
+            for ch, c in keys:
+                for n in ("1", "2"):
+                    d = _get(procs, n, "load", ch, str(c)) or {}
+                    cpu = d.get("cpu_s") or {}
+                    wall = d.get("elapsed_s") or 0
+                    cells = ", ".join(f"{k} {v / wall:.0%}" for k, v in sorted(cpu.items())
+                                      if v is not None and wall)
+                    cpu_rows.append([f"{ch} ×{c}", n, cells or "–"])
+            L.append("\nEach process's CPU during the phase (share of one core):\n")
+            L.append(_table(["load", "Rasa processes", "CPU per process"], cpu_rows))
             ups = {n: _get(p, "startup_s") for n, p in procs.items()}
             L.append(f"\nStart-up of each process (s): {json.dumps(ups)}.")
             if "scale" in made:
@@ -521,6 +487,7 @@ def readme_summary(r: dict) -> str:
         f"Latest benchmark ({lr.get('mode', '?')} run {lr.get('run', '?')}, {m.get('date', '?')}) on "
         f"{_machine_line(m)}. Full report: [bench/report.md](bench/report.md).\n",
         _table(["target", "stock Rasa", "Seba", "ratio", "goal", ""], rows),
+        ("\n" + capacity_note(r)) if capacity_note(r) else "",
     ])
 
 

@@ -14,6 +14,7 @@ it as comments).
 import hashlib
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -72,28 +73,66 @@ def _domain_arg(project: Path) -> str:
     return "domain.yml" if (project / "domain.yml").exists() else "domain"
 
 
+STARTED = re.compile(r"Starting to train component '([^']+)'")
+FINISHED = re.compile(r"Finished training component '([^']+)'")
+RESTORED = re.compile(r"Restored component '([^']+)' from cache")
+
+
 def rasa_train(project: Path, out: Path, name: str, cache: Path, log: Path,
-               timeout: float = 1800) -> Dict[str, float]:
-    """``rasa train`` in ``project``; returns wall and CPU seconds (children)."""
+               timeout: float = 1800) -> Dict[str, object]:
+    """``rasa train`` in ``project``; returns wall and CPU seconds (children) and the seconds
+    of each step: every graph component trained (from Rasa's "Starting/Finished training
+    component" lines, timed as they arrive), the ones restored from Rasa's cache, and the
+    time before the first and after the last component (reading, validating and
+    fingerprinting the data; packing the model)."""
     out.mkdir(parents=True, exist_ok=True)
     args = [str(VENV_BIN / "rasa"), "train", "--config", "config.yml",
             "--domain", _domain_arg(project), "--data", "data",
             "--fixed-model-name", name, "--out", str(out)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
+    steps: Dict[str, float] = {}
+    started: Dict[str, float] = {}
+    restored: List[str] = []
+    first = last = None
     with open(log, "ab") as f:
-        r = subprocess.run(args, cwd=str(project), env=env(RASA_CACHE_DIRECTORY=str(cache)),
-                           stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                           timeout=timeout)
+        proc = subprocess.Popen(args, cwd=str(project), env=env(RASA_CACHE_DIRECTORY=str(cache)),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        deadline = t + timeout
+        for raw in proc.stdout:  # type: ignore[union-attr]
+            now = time.perf_counter() - t
+            f.write(f"[{now:8.2f}s] ".encode() + raw)
+            line = raw.decode("utf-8", "replace")
+            if (m := STARTED.search(line)):
+                started[m.group(1)] = now
+                first = now if first is None else first
+            elif (m := FINISHED.search(line)) and m.group(1) in started:
+                key = m.group(1)
+                while key in steps:  # the same component class twice (e.g. two featurizers)
+                    key += "'"
+                steps[key] = round(now - started.pop(m.group(1)), 2)
+                last = now
+            elif (m := RESTORED.search(line)):
+                restored.append(m.group(1))
+                first = now if first is None else first
+                last = now
+            if time.perf_counter() > deadline:
+                proc.kill()
+        code = proc.wait()
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if r.returncode != 0:
+    if code != 0:
         raise RuntimeError(f"rasa train ({name}) failed, see {log}")
     model = out / f"{name}.tar.gz"
     return {
         "wall_s": round(wall, 1),
         "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1),
         "model_mb": round(model.stat().st_size / 1e6, 1),
+        "steps_s": steps,
+        "restored_from_cache": restored,
+        "before_components_s": round(first, 1) if first is not None else None,
+        "after_components_s": round(wall - last, 1) if last is not None else None,
     }
 
 
@@ -102,8 +141,10 @@ def config_for(system: str) -> Path:
 
 
 def train_system(system: str, workdir: Path, models: Path, incremental: bool = True,
-                 log_dir: Optional[Path] = None) -> Dict[str, object]:
-    """Full training (and the one-example retrain) for 'stock' or 'ours'."""
+                 log_dir: Optional[Path] = None, train_twice: bool = False) -> Dict[str, object]:
+    """Full training (and the one-example retrain) for 'stock' or 'ours'; ``train_twice``:
+    a second full training from scratch, and whether both models answer the held-out
+    split the same (bench/same_model.py)."""
     log_dir = log_dir or workdir
     project = make_project(workdir / f"project-{system}", config_for(system))
     cache = workdir / f"cache-{system}"
@@ -113,6 +154,17 @@ def train_system(system: str, workdir: Path, models: Path, incremental: bool = T
     load = _loadavg()
     result: Dict[str, object] = {"loadavg_before": load}
     result["full"] = rasa_train(project, models, system, cache, log_dir / f"train-{system}.log")
+    if train_twice:
+        again_cache = workdir / f"cache-{system}-again"
+        shutil.rmtree(again_cache, ignore_errors=True)
+        again_cache.mkdir(parents=True)
+        again = workdir / "models-again"
+        result["full_again"] = rasa_train(project, again, system, again_cache,
+                                          log_dir / f"train-{system}-again.log")
+        shutil.rmtree(again_cache, ignore_errors=True)
+        result["same_model"] = compare_models(models / f"{system}.tar.gz",
+                                              again / f"{system}.tar.gz", log_dir)
+        shutil.rmtree(again, ignore_errors=True)
     if incremental:
         (project / "data" / "nlu").mkdir(parents=True, exist_ok=True)
         (project / "data" / "nlu" / "zz_bench_one_more_example.yml").write_text(
@@ -125,6 +177,18 @@ def train_system(system: str, workdir: Path, models: Path, incremental: bool = T
     (models / f"{system}.fingerprint").write_text(
         json.dumps({"inputs": inputs_fingerprint(config_for(system))}))
     return result
+
+
+def compare_models(a: Path, b: Path, log_dir: Path) -> Dict[str, object]:
+    """bench/same_model.py in its own process: held-out predictions of two models."""
+    out = log_dir / "same-model.json"
+    with open(log_dir / "same-model.log", "ab") as f:
+        code = subprocess.run([str(VENV_BIN / "python"), "-m", "bench.same_model", str(a), str(b),
+                               str(out)], cwd=str(ROOT), env=env(), stdout=f,
+                              stderr=subprocess.STDOUT, timeout=900).returncode
+    if code != 0 or not out.exists():
+        return {"error": f"bench.same_model failed, see {log_dir / 'same-model.log'}"}
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def model_is_current(system: str, models: Path) -> bool:
