@@ -10,14 +10,15 @@ from a CDN; the page's own script is ``static/report.js`` (no inline script: CSP
 
 import datetime as dt
 import logging
+import os
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from handoff.console.helpers import in_thread, now
+from handoff.console.helpers import DB_URL, in_thread, now
 from handoff.console.render import render
-from handoff.console.roles import ANY_ROLE, OWNER_ONLY, Route
+from handoff.console.roles import OWNER_ONLY, PUBLIC, Route
 from handoff.report import SessionCache, build_report
 from handoff.report.csv_export import table_csv
 from handoff.report.dates import MAX_DAYS, parse_range
@@ -26,11 +27,19 @@ from seba import PROJECT_ROOT, tracker_db
 
 logger = logging.getLogger(__name__)
 
-CHART_JS = PROJECT_ROOT / "web" / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
+#: Where npm installed web/package.json (``make web``); SEBA_NODE_MODULES may name another
+#: install of the same lock file (a checkout whose web/node_modules is shared or read-only).
+NODE_MODULES_ENV = "SEBA_NODE_MODULES"
+CHART_JS_IN_MODULES = Path("chart.js") / "dist" / "chart.umd.js"
 CHART_JS_PATH = "/static/vendor/chart.umd.js"
 CACHE = SessionCache()
 TRACKER_DOWN = ("The conversation store (Rasa's tracker store) cannot be read right now, so "
                 "there is no report. Is the database running? Details are in the console's log.")
+
+
+def chart_js_file() -> Path:
+    modules = os.environ.get(NODE_MODULES_ENV) or PROJECT_ROOT / "web" / "node_modules"
+    return Path(modules) / CHART_JS_IN_MODULES
 
 
 def format_cell(value, kind: str) -> str:
@@ -62,15 +71,15 @@ def duration(minutes: float) -> str:
     return f"{days} d {hours} h"
 
 
-def _build(date_range):
-    return build_report(date_range, tracker_db.tracker_engine(), cache=CACHE)
+def _build(date_range, handoff_url):
+    return build_report(date_range, tracker_db.tracker_engine(), handoff_url, cache=CACHE)
 
 
 async def _report(request: web.Request):
     """(report or None, date range, notices, error)."""
     date_range, notices = parse_range(request.query, now(request).date())
     try:
-        report = await in_thread(_build, date_range)
+        report = await in_thread(_build, date_range, request.app[DB_URL])
     except (tracker_db.TrackerStoreUnsupported, SQLAlchemyError, OSError) as exc:
         logger.error("report %s: the tracker store cannot be read: %s", date_range.query(), exc)
         return None, date_range, notices, TRACKER_DOWN
@@ -87,7 +96,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     return render(request, "report.html", status=503 if error else 200, report=report,
                   range=date_range, notices=notices, error=error, fmt=format_cell,
                   presets=presets, today=today.isoformat(), max_days=MAX_DAYS,
-                  csv_rows=CSV_ROWS, chart_js=CHART_JS_PATH if CHART_JS.is_file() else None)
+                  csv_rows=CSV_ROWS, chart_js=CHART_JS_PATH if chart_js_file().is_file() else None)
 
 
 async def report_csv(request: web.Request) -> web.StreamResponse:
@@ -106,15 +115,17 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
 
 async def chart_library(request: web.Request) -> web.StreamResponse:
     """Chart.js from web/node_modules (``npm ci --prefix web``; ``make setup`` runs it)."""
-    if not Path(CHART_JS).is_file():
+    library = chart_js_file()
+    if not library.is_file():
         raise web.HTTPNotFound(text="The chart library is not installed: run `make setup` "
                                "(npm ci --prefix web).")
-    return web.FileResponse(CHART_JS, headers={"Cache-Control": "public, max-age=86400"})
+    return web.FileResponse(library, headers={"Cache-Control": "public, max-age=86400"})
 
 
 ROUTES = [
     Route("GET", "/report", report_page, OWNER_ONLY, nav="Report"),
     Route("GET", "/report/csv/{table}", report_csv, OWNER_ONLY),
-    # Under /static/ (cached like the console's own files), for any logged-in account.
-    Route("GET", CHART_JS_PATH, chart_library, ANY_ROLE),
+    # Under /static/ like the console's own files: cached, and public like them (the session
+    # middleware does not load a login for /static/; the file is an open-source library).
+    Route("GET", CHART_JS_PATH, chart_library, PUBLIC),
 ]
