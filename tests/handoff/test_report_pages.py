@@ -182,3 +182,21 @@ def test_the_engine_reads_the_same_store_rasa_writes(tracker):
     with engine.connect() as connection:
         assert connection.execute(sa.text("select count(*) from events")).scalar() > 50
     assert sa.inspect(engine).get_table_names() == ["events"]
+
+
+def test_every_formula_start_is_neutralised_and_numbers_stay_numbers():
+    from handoff.report.csv_export import table_csv
+    from handoff.report.figures import Column, Table
+
+    attempts = ["=1+1", "+8801711000001", "-2+3", "@SUM(A1:A9)", "\t=cmd|' /C calc'!A0",
+                "\r=1", "=HYPERLINK(\"http://x\",\"ok\")"]
+    table = Table("misses", "Misses", [Column("text", "=Text", "text"),
+                                       Column("n", "Times")],
+                  [[text, n] for n, text in enumerate(attempts)] + [["নিরাপদ", -3],
+                                                                    [None, 2.5]])
+    body = table_csv(table)
+    assert body.startswith(BOM)
+    rows = list(csv.reader(io.StringIO(body[len(BOM):].decode("utf-8"), newline="")))
+    assert rows[0] == ["'=Text", "Times"]
+    assert [row[0] for row in rows[1:len(attempts) + 1]] == ["'" + a for a in attempts]
+    assert rows[-2:] == [["নিরাপদ", "-3"], ["", "2.5"]]  # numbers (even negative) are numbers
