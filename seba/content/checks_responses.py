@@ -180,8 +180,9 @@ def _check_variation(r: Response, lang: str, variation: Any, known) -> List[Prob
 
 
 def _buttons(variation: Any, key: str) -> List[str]:
-    return [str(b.get("payload", "")) for _, b in seq_items(variation.get(key))
-            if isinstance(b, dict)]
+    """The payloads as Rasa sends them ({{ }} becomes { })."""
+    return [str(b.get("payload", "")).replace("{{", "{").replace("}}", "}")
+            for _, b in seq_items(variation.get(key)) if isinstance(b, dict)]
 
 
 def _compare(r: Response, bangla: Any, english: Any) -> List[Problem]:
@@ -191,12 +192,12 @@ def _compare(r: Response, bangla: Any, english: Any) -> List[Problem]:
         same_commands = [p for p in bn_payloads if p.startswith("/")] == [
             p for p in en_payloads if p.startswith("/")]
         if len(bn_payloads) != len(en_payloads) or not same_commands:
+            shown_bn, shown_en = ", ".join(bn_payloads) or "-", ", ".join(en_payloads) or "-"
             problems.append(error(
                 "buttons_differ", r.file, line_of(english, key) or line_of(english),
-                f"«{r.name}» offers different {key.replace('_', ' ')} in Bangla "
-                f"({len(bn_payloads)}) and in English ({len(en_payloads)}).",
-                f"«{r.name}»-এ বাংলা ({bn(len(bn_payloads))}টি) আর ইংরেজিতে "
-                f"({bn(len(en_payloads))}টি) আলাদা বাটন।",
+                f"«{r.name}» offers different {key.replace('_', ' ')} in Bangla ({shown_bn}) "
+                f"and in English ({shown_en}).",
+                f"«{r.name}»-এ বাংলা ({shown_bn}) আর ইংরেজিতে ({shown_en}) আলাদা বাটন।",
                 "Give both languages the same buttons in the same order, with the same "
                 "payloads that start with '/'; only the titles are translated.",
                 "দুই ভাষায় একই বাটন একই ক্রমে দিন, '/' দিয়ে শুরু হওয়া payload হুবহু এক রাখুন; "

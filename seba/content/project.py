@@ -6,11 +6,12 @@ Reading never raises: a file that is missing, not UTF-8 or not valid YAML become
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from seba.content.problems import Problem, bn, error, visible
 
@@ -88,6 +89,17 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
         )]
     try:
         return _yaml().load(text), []
+    except ReaderError as exc:  # a control character YAML does not allow anywhere
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = f"\\u{exc.character:04x}" if isinstance(exc.character, int) else "?"
+        return None, [error(
+            "yaml_syntax", rel, line,
+            f"This line contains an invisible control character ({code}) that YAML files may "
+            "not hold.",
+            f"এই লাইনে একটি অদৃশ্য কন্ট্রোল ক্যারেক্টার ({code}) আছে, যা YAML ফাইলে রাখা যায় না।",
+            "Delete the line and type it again by hand (do not paste it).",
+            "লাইনটি মুছে নিজে আবার টাইপ করুন (কপি-পেস্ট করবেন না)।",
+        )]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -208,7 +220,3 @@ def names_in(node: Any) -> Iterator[Tuple[str, Optional[int]]]:
         elif isinstance(item, dict):
             for name in item:
                 yield str(name), line_of(node, index=index)
-
-
-def first_loc(locs: Dict[str, List[Loc]], name: str) -> Loc:
-    return locs[name][0]
