@@ -21,13 +21,20 @@ from seba.content import rasa_validate as rasa_check
 from seba.content.index import Index, build_index
 from seba.content.limits import ACTION_VALUES, DEFAULT_MAX_CHARS
 from seba.content.problems import ERROR, WARNING, Problem, bn, error, visible
-from seba.content.project import Loc, load_project
+from seba.content.project import Loc, Project, line_of, load_project
 
 __all__ = ["Problem", "run_checks", "main"]
 
 
-def _lookup(index: Index) -> Callable[[str], Optional[Loc]]:
+def _lookup(index: Index, project: Project) -> Callable[[str], Optional[Loc]]:
+    stories = {}  # "story:<name>" -> where that story or rule starts
+    for rel, block in checks_stories.blocks(project):
+        title = block.get("story", block.get("rule"))
+        stories.setdefault(f"story:{title}", (rel, line_of(block)))
+
     def find(name: str) -> Optional[Loc]:
+        if name.startswith("story:"):
+            return stories.get(name)
         for table in (index.intents, index.actions, index.entities, index.slot_locs,
                       index.form_locs):
             if name in table:
@@ -86,7 +93,7 @@ def _checks(root: Path, rasa_validate: bool, timings: Dict[str, float]) -> List[
         timings[name] = time.perf_counter() - began
     if rasa_validate and complete:
         began = time.perf_counter()
-        problems += rasa_check.run(Path(root), _lookup(index))
+        problems += rasa_check.run(Path(root), _lookup(index, project))
         timings["rasa data validate"] = time.perf_counter() - began
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.file, p.line or 0, p.severity, p.check))

@@ -247,10 +247,10 @@ def unknown_entity(entity: str, file: str, line: Optional[int]) -> Problem:
         "unknown_entity", file, line,
         f"The entity «{entity}» is not listed under 'entities:' in domain.yml.",
         f"«{entity}» এনটিটিটি domain.yml-এর 'entities:' তালিকায় নেই।",
-        f"Check the spelling of «{entity}» against domain.yml (order_number, phone, product, "
-        "...), or ask a developer to add the entity.",
-        f"domain.yml-এর সাথে «{entity}» নামের বানান মিলিয়ে দেখুন (order_number, phone, product, "
-        "...), অথবা নতুন এনটিটি যোগ করতে ডেভেলপারকে বলুন।",
+        f"Check the spelling of «{entity}» against domain.yml's 'entities:' list, or ask a "
+        "developer to add the entity.",
+        f"domain.yml-এর 'entities:' তালিকার সাথে «{entity}» নামের বানান মিলিয়ে দেখুন, অথবা "
+        "নতুন এনটিটি যোগ করতে ডেভেলপারকে বলুন।",
     )
 
 

@@ -145,7 +145,7 @@ class _Refs:
             self.step(alternative, file, line_of(step["or"], index=position))
 
 
-def _blocks(project: Project) -> Iterator[Tuple[str, Any]]:
+def blocks(project: Project) -> Iterator[Tuple[str, Any]]:
     for key in ("rules", "stories"):
         for doc in project.docs_with(key):
             for _, block in seq_items(doc.data.get(key)):
@@ -155,7 +155,7 @@ def _blocks(project: Project) -> Iterator[Tuple[str, Any]]:
 
 def check_rules_and_stories(project: Project, index: Index) -> List[Problem]:
     refs = _Refs(index)
-    for file, block in _blocks(project):
+    for file, block in blocks(project):
         for position, step in seq_items(block.get("condition")):
             refs.step(step, file, line_of(block["condition"], index=position))
         for position, step in seq_items(block.get("steps")):

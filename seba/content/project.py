@@ -4,6 +4,7 @@ Reading never raises: a file that is missing, not UTF-8 or not valid YAML become
 ``Problem`` with its line, and the checks that need it are skipped.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Tuple
@@ -13,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from seba.content.limits import EXCERPT_CHARS
 from seba.content.problems import Problem, bn, error, visible
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -105,10 +107,14 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
         line = mark.line + 1 if mark is not None else None
         what = visible(str(exc.problem or exc.context or "invalid YAML"))
         if "duplicate key" in what:
+            # ruamel's message quotes both values in full; the name alone is what staff need
+            found = re.search(r'duplicate key "([^"]*)"', what)
+            key = f"«{found.group(1)[:EXCERPT_CHARS]}»" if found else "a name"
+            key_bn = key if found else "একটি নাম"
             return None, [error(
                 "yaml_syntax", rel, line,
-                f"The same name is written twice in this block: {what}.",
-                f"একই ব্লকে একই নাম দুবার লেখা হয়েছে: {what}।",
+                f"The same name {key} is written twice in this block.",
+                f"একই ব্লকে {key_bn} নামটি দুবার লেখা হয়েছে।",
                 "Keep one of the two (merge their content), or rename one of them.",
                 "দুটোর একটি রাখুন (লেখা দুটো মিলিয়ে নিন), অথবা একটির নাম বদলে দিন।",
             )]

@@ -34,21 +34,48 @@ def command(root: Path) -> List[str]:
 
 def findings(output: str) -> List[str]:
     """Rasa's warnings and errors in its output, without colours and expected notes."""
-    found = []
+    found: List[str] = []
+    last: Optional[int] = None  # the finding an indented next line continues
     for line in _ANSI.sub("", output).splitlines():
         text = None
         if "UserWarning: " in line:
             text = line.split("UserWarning: ", 1)[1]
-        elif re.search(r"\s(ERROR|CRITICAL)\s", line) or line.startswith(
+        elif re.search(r"\s(ERROR|CRITICAL)\s", line) or re.search(
+                r"\sWARNING\s+rasa\.validator\s", line) or line.startswith(
                 ("InvalidDomain", "YamlException", "rasa.shared.exceptions")):
-            text = re.sub(r"^.*?\s(ERROR|CRITICAL)\s+\S+\s+-\s+", "", line)
+            text = re.sub(r"^.*?\s(ERROR|CRITICAL|WARNING)\s+\S+\s+-\s+", "", line)
+        elif last is not None and line.startswith("  ") and "predicted in" in line:
+            found[last] += " " + line.strip()  # a story conflict's lines
+            continue
+        last = None
         if text and not any(note in text for note in _EXPECTED) and text not in found:
             found.append(text.strip())
+            last = len(found) - 1
     return found
+
+
+def _conflict(text: str, lookup: Lookup) -> Problem:
+    names = re.findall(r"predicted in '([^']*)'", text)
+    loc = next((lookup(f"story:{n}") for n in names if lookup(f"story:{n}")), None)
+    file, line = loc or ("data", None)
+    text = visible(text)[:400]
+    return error(
+        "rasa_validate", file, line,
+        f"Two rules or stories do different things after the same steps, so the bot cannot "
+        f"learn which is right. Rasa says: {text}",
+        f"একই ধাপের পরে দুটি rule বা story আলাদা কাজ করছে, তাই বট বুঝতে পারবে না কোনটি ঠিক। "
+        f"Rasa জানাচ্ছে: {text}",
+        "Open the rules and stories Rasa names (after 'predicted in') and make them agree: the "
+        "same steps must lead to the same answer, or add a step that tells them apart.",
+        "Rasa যে rule/story-গুলোর নাম দিয়েছে ('predicted in'-এর পরে) সেগুলো খুলে মিলিয়ে দিন: "
+        "একই ধাপের পরে একই উত্তর হবে, নয়তো আলাদা করে চেনার মতো একটি ধাপ যোগ করুন।",
+    )
 
 
 def _problem(text: str, lookup: Lookup) -> Problem:
     loc = None
+    if "Story structure conflict" in text:
+        return _conflict(text, lookup)
     for name in re.findall(r"'([^'\s]+)'", text):
         loc = lookup(name)
         if loc:
