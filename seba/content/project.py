@@ -90,7 +90,11 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
             "ফাইলটি আছে কি না এবং পড়ার অনুমতি আছে কি না দেখুন।",
         )]
     try:
-        return _yaml().load(text), []
+        data = _yaml().load(text)
+        tagged = _first_tag(data)
+        if tagged:
+            return None, [_tag_problem(rel, *tagged)]
+        return data, []
     except ReaderError as exc:  # a control character YAML does not allow anywhere
         line = text.count("\n", 0, max(exc.position, 0)) + 1
         code = f"\\u{exc.character:04x}" if isinstance(exc.character, int) else "?"
@@ -140,6 +144,41 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
         )]
 
 
+def _tag_of(node: Any) -> Optional[str]:
+    tag = getattr(node, "tag", None)
+    return getattr(tag, "value", None) if tag is not None else None
+
+
+def _first_tag(node: Any, line: Optional[int] = 1) -> Optional[Tuple[str, Optional[int]]]:
+    """The first YAML tag (!!python/..., !foo) in the tree, with its line. Standard tags
+    (!!str, !!int) are resolved by the parser and never remain; Rasa refuses the rest."""
+    if _tag_of(node):
+        return str(_tag_of(node)), line
+    children: List[Tuple[Any, Optional[int]]] = []
+    if isinstance(node, CommentedMap):
+        children = [(value, node.lc.key(key)[0] + 1) for key, value in node.items()]
+    elif isinstance(node, CommentedSeq):
+        children = [(value, node.lc.item(i)[0] + 1) for i, value in enumerate(node)]
+    for child, child_line in children:
+        found = _first_tag(child, child_line)
+        if found:
+            return found
+    return None
+
+
+def _tag_problem(rel: str, tag: str, line: Optional[int]) -> Problem:
+    shown = visible(tag)[:EXCERPT_CHARS]
+    return error(
+        "yaml_syntax", rel, line,
+        f"This line holds a YAML tag ({shown}), which training files may not use.",
+        f"এই লাইনে একটি YAML ট্যাগ ({shown}) আছে, যা ট্রেনিংয়ের ফাইলে রাখা যায় না।",
+        "Delete the word that starts with '!'; if it is part of the text, put the whole text "
+        "in double quotes.",
+        "'!' দিয়ে শুরু হওয়া শব্দটি মুছে দিন; এটা লেখারই অংশ হলে পুরো লেখাটি ডাবল কোটেশনের "
+        "(\" \") ভেতরে দিন।",
+    )
+
+
 def _not_a_mapping(rel: str) -> Problem:
     return error(
         "bad_structure", rel, 1,
@@ -162,12 +201,29 @@ def _missing(rel: str) -> Problem:
     )
 
 
+def _outside(root: Path, path: Path) -> Problem:
+    return error(
+        "outside_project", _rel(root, path), None,
+        f"{visible(_rel(root, path))} is a link to a file outside the project; it is not read.",
+        f"{visible(_rel(root, path))} প্রজেক্টের বাইরের একটি ফাইলের লিংক, তাই এটি পড়া হয়নি।",
+        "Put the file itself in the project instead of a link (training must not read files "
+        "from elsewhere on the server).",
+        "লিংকের বদলে ফাইলটিই প্রজেক্টে রাখুন (ট্রেনিংয়ের সময় সার্ভারের অন্য জায়গার ফাইল পড়া যাবে না)।",
+    )
+
+
 def _load(project: Project, path: Path, required: bool = True) -> Optional[Doc]:
     rel = _rel(project.root, path)
     if not path.is_file():
         if required:
             project.problems.append(_missing(rel))
             project.unreadable.append(rel)
+        return None
+    try:  # a symlink out of the project (say, to var/secrets.env) is never read
+        path.resolve().relative_to(project.root.resolve())
+    except ValueError:
+        project.problems.append(_outside(project.root, path))
+        project.unreadable.append(rel)
         return None
     data, problems = read_yaml(project.root, path)
     project.problems += problems
