@@ -15,7 +15,7 @@ import re
 from typing import Any, Iterator, List, Optional, Set, Tuple
 
 from seba.content.index import Index, Response
-from seba.content.problems import Problem, bn, error, excerpt, warning
+from seba.content.problems import Problem, error, excerpt, warning
 from seba.content.project import line_of, seq_items
 from seba.inbound import clean
 from seba.language import detect_variety

@@ -27,6 +27,22 @@ def project(tmp_path):
     return make
 
 
+@pytest.fixture(scope="session")
+def checked(tmp_path_factory):
+    """(root, problems) of a fixture project, checked once per session without Rasa's own
+    check: many tests read the same results."""
+    from seba.content.check import run_checks
+
+    results = {}
+
+    def check(name: str):
+        if name not in results:
+            root = lay_out(name, tmp_path_factory.mktemp("checked") / name)
+            results[name] = root, run_checks(root, rasa_validate=False)
+        return results[name]
+    return check
+
+
 def line_with(path: Path, text: str, after: int = 0) -> int:
     """The 1-based number of the first line after line ``after`` that contains ``text``."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

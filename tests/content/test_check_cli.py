@@ -8,7 +8,6 @@ import pytest
 
 from seba import PROJECT_ROOT
 from seba.content.check import main, run_checks
-
 from tests.content.conftest import line_with
 
 
@@ -17,7 +16,8 @@ def test_clean_exits_0_and_broken_exits_1(project, capsys):
     assert "No problems found." in capsys.readouterr().out
     assert main(["--root", str(project("story_names")), "--no-rasa"]) == 1
     out = capsys.readouterr().out
-    assert "data/rules.yml:12: error [unknown_intent]: The intent «gret» is not in domain.yml." in out
+    assert ("data/rules.yml:12: error [unknown_intent]: The intent «gret» is not in "
+            "domain.yml.") in out
     assert out.rstrip().endswith("8 errors, 0 warnings.")
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from seba.content.check import run_checks
 from seba.content.problems import ERROR, WARNING
-
 from tests.content.conftest import line_with
 
 BENGALI = re.compile(r"[\u0980-\u09ff]")
@@ -23,7 +22,8 @@ EXPECTED = [
     ("yaml_syntax", "yaml_syntax", ERROR, NLU_FAQ, 48, "not valid YAML"),
     ("yaml_duplicate", "yaml_syntax", ERROR, DOMAIN, ("utter_greet:", "utter_greet:"),
      "«utter_greet» is written twice"),
-    ("control_character_file", "yaml_syntax", ERROR, NLU_GENERAL, "\x07", "control character (\\u0007)"),
+    ("control_character_file", "yaml_syntax", ERROR, NLU_GENERAL, "\x07",
+     "control character (\\u0007)"),
     ("not_utf8", "not_utf8", ERROR, "data/nlu/extra.yml", None, "not saved as UTF-8"),
     ("few_examples", "few_examples", ERROR, NLU_GENERAL, "- intent: greet", "9 English examples"),
     ("few_examples", "few_examples", ERROR, NLU_GENERAL, "- intent: thank", "7 Banglish"),
@@ -36,7 +36,8 @@ EXPECTED = [
     ("near_duplicate", "near_duplicate", ERROR, NLU_FAQ, "charge koto dhakar baire niben",
      "100% the same"),
     ("near_duplicate", "near_duplicate", WARNING, NLU_FAQ, "ফ্রি ডেলিভারি আছে ভাই?", "82% the same"),
-    ("hostile_examples", "example_too_long", ERROR, NLU_GENERAL, "ধধধধধধধধধধ", "20,000 characters"),
+    ("hostile_examples", "example_too_long", ERROR, NLU_GENERAL, "ধধধধধধধধধধ",
+     "20,000 characters"),
     ("hostile_examples", "invisible_characters", ERROR, NLU_GENERAL, "\u202e", "\\u202e"),
     ("hostile_examples", "empty_example", ERROR, NLU_GENERAL, 53, "has no words"),
     ("hostile_examples", "invisible_characters", ERROR, DOMAIN, "\\x07", "utter_you_are_welcome"),
@@ -49,17 +50,19 @@ EXPECTED = [
     ("responses", "wrong_language", ERROR, DOMAIN, "Your order is on its way.", "not in Bengali"),
     ("responses", "wrong_language", ERROR, DOMAIN, "অর্ডারটি পথে আছে।", "not in English"),
     ("responses", "wrong_language", ERROR, DOMAIN, '"Talk to a person"', "button title"),
-    ("responses", "buttons_differ", ERROR, DOMAIN, 76, "(/affirm, /deny) and in English (/affirm)"),
+    ("responses", "buttons_differ", ERROR, DOMAIN, 76,
+     "(/affirm, /deny) and in English (/affirm)"),
     ("responses", "variables_differ", ERROR, DOMAIN, 86, "{shop_phone}"),
-    ("responses", "unknown_variable", ERROR, DOMAIN, ("utter_unknown_variable:", "{delivery_charge}"),
-     "{delivery_charge}"),
+    ("responses", "unknown_variable", ERROR, DOMAIN, 93, "{delivery_charge}"),
     ("responses", "unknown_variable", ERROR, DOMAIN, 94, "{delivery_charge}"),
     ("responses", "broken_braces", ERROR, DOMAIN, 102, "do not pair up"),
     ("responses", "empty_response", ERROR, DOMAIN, 124, "has no text"),
-    ("responses", "broken_braces", ERROR, DOMAIN, ("utter_broken_braces:", "{shop_phone}}"), "do not pair up"),
+    ("responses", "broken_braces", ERROR, DOMAIN, ("utter_broken_braces:", "{shop_phone}}"),
+     "do not pair up"),
     ("responses", "broken_braces", ERROR, DOMAIN, '/inform{"return_reason"', "single braces"),
     ("responses", "empty_response", ERROR, DOMAIN, ("utter_empty:", '- text: ""'), "has no text"),
-    ("story_names", "unknown_intent", ERROR, RULES, "- intent: gret", "«gret» is not in domain.yml"),
+    ("story_names", "unknown_intent", ERROR, RULES, "- intent: gret",
+     "«gret» is not in domain.yml"),
     ("story_names", "missing_response", ERROR, RULES, "utter_thanks_again", "does not have"),
     ("story_names", "unknown_action", ERROR, RULES, "action_check_order", "is not in domain.yml"),
     ("story_names", "unknown_intent", ERROR, RULES, "faq/warranty", "has no examples"),
@@ -87,11 +90,10 @@ def _expected_line(root, file, text):
 
 @pytest.mark.parametrize("fixture, check, severity, file, text, words", EXPECTED,
                          ids=[f"{e[0]}-{e[1]}-{i}" for i, e in enumerate(EXPECTED)])
-def test_each_mistake_is_caught_with_file_line_and_fix(project, fixture, check, severity, file,
+def test_each_mistake_is_caught_with_file_line_and_fix(checked, fixture, check, severity, file,
                                                          text, words):
-    root = project(fixture)
+    root, problems = checked(fixture)
     line = _expected_line(root, file, text)
-    problems = run_checks(root, rasa_validate=False)
     found = [p for p in problems if (p.check, p.file, p.line) == (check, file, line)]
     assert found, f"no {check} at {file}:{line}; got " + "; ".join(
         f"{p.check}@{p.file}:{p.line}" for p in problems)
@@ -103,19 +105,19 @@ def test_each_mistake_is_caught_with_file_line_and_fix(project, fixture, check, 
 
 
 @pytest.mark.parametrize("fixture", sorted({e[0] for e in EXPECTED}))
-def test_nothing_else_is_reported(project, fixture):
+def test_nothing_else_is_reported(checked, fixture):
     """A fixture's mistakes are reported and nothing the clean project does not have."""
-    root = project(fixture)
-    expected = {(c, f, _expected_line(root, f, t)) for fx, c, _, f, t, _ in EXPECTED if fx == fixture}
-    problems = run_checks(root, rasa_validate=False)
+    root, problems = checked(fixture)
+    expected = {(c, f, _expected_line(root, f, where))
+                for name, c, _, f, where, _ in EXPECTED if name == fixture}
     # a typed value makes the two languages' variables differ too: that follows from it
     extra = {(p.check, p.file, p.line) for p in problems} - expected - {
         ("variables_differ", DOMAIN, p.line) for p in problems if fixture == "shop_values"}
     assert not extra
 
 
-def test_the_clean_fixture_passes(project):
-    assert run_checks(project("clean"), rasa_validate=False) == []
+def test_the_clean_fixture_passes(checked):
+    assert checked("clean")[1] == []
 
 
 def test_the_real_project_passes_the_content_checks():
@@ -123,9 +125,9 @@ def test_the_real_project_passes_the_content_checks():
     assert [p for p in problems if p.severity == ERROR] == []
 
 
-def test_messages_quote_customer_text_safely(project):
+def test_messages_quote_customer_text_safely(checked):
     """A hostile example is quoted shortened, with control characters visible."""
-    problems = run_checks(project("hostile_examples"), rasa_validate=False)
+    _, problems = checked("hostile_examples")
     for p in problems:
         for text in (p.message_en, p.message_bn, p.fix_en, p.fix_bn):
             assert len(text) < 1200
