@@ -72,10 +72,11 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
     rel = _rel(root, path)
     name = visible(rel)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except UnicodeDecodeError as exc:
         return None, [error(
-            "not_utf8", rel, None,
+            "not_utf8", rel, raw.count(b"\n", 0, exc.start) + 1,
             f"{name} is not saved as UTF-8 text (byte {exc.start} cannot be read).",
             f"{name} ফাইলটি UTF-8 টেক্সট হিসেবে সেভ করা নেই ({bn(exc.start)} নম্বর বাইট পড়া যাচ্ছে না)।",
             "Save the file as UTF-8 in your editor (File → Save with encoding → UTF-8).",

@@ -24,7 +24,7 @@ EXPECTED = [
      "«utter_greet» is written twice"),
     ("control_character_file", "yaml_syntax", ERROR, NLU_GENERAL, "\x07",
      "control character (\\u0007)"),
-    ("not_utf8", "not_utf8", ERROR, "data/nlu/extra.yml", None, "not saved as UTF-8"),
+    ("not_utf8", "not_utf8", ERROR, "data/nlu/extra.yml", 5, "not saved as UTF-8"),
     ("few_examples", "few_examples", ERROR, NLU_GENERAL, "- intent: greet", "9 English examples"),
     ("few_examples", "few_examples", ERROR, NLU_GENERAL, "- intent: thank", "7 Banglish"),
     ("few_examples", "few_examples", ERROR, DOMAIN, "- order_status", "has no examples"),

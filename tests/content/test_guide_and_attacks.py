@@ -73,3 +73,12 @@ def test_yaml_tags_are_not_run(project, tmp_path):
     assert [(p.check, p.file, p.line) for p in problems] == [
         ("yaml_syntax", "data/nlu/evil.yml", 2)]
     assert "!!python/object/apply:os.system" in problems[0].message_en
+
+
+def test_a_file_saved_with_windows_line_endings_reads_the_same(project):
+    root = project("few_examples")
+    general = root / "data/nlu/general.yml"
+    general.write_bytes(general.read_bytes().replace(b"\n", b"\r\n"))
+    assert [(p.check, p.file, p.line) for p in run_checks(root, rasa_validate=False)] == [
+        ("few_examples", "data/nlu/general.yml", 5), ("few_examples", "data/nlu/general.yml", 42),
+        ("few_examples", "domain.yml", 8)]
