@@ -281,6 +281,19 @@ def check_responses(index: Index, settings: Settings) -> List[Problem]:
     return problems
 
 
+def _line_of(node, text: str) -> Optional[int]:
+    """The line of the first value in shop.yml written as ``text`` (the one Settings refused)."""
+    items = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if (
+        isinstance(node, list)) else []
+    for key, value in items:
+        if not isinstance(value, (dict, list)) and str(value) == text:
+            return line_of(node, key) if isinstance(node, dict) else line_of(node, index=key)
+        found = _line_of(value, text)
+        if found:
+            return found
+    return None
+
+
 def load_shop_settings(project: Project) -> Tuple[Optional[Settings], List[Problem]]:
     """Settings from the checked project's shop.yml, or the problem that stops them."""
     if project.shop is None:
@@ -293,8 +306,11 @@ def load_shop_settings(project: Project) -> Tuple[Optional[Settings], List[Probl
         return settings, []
     except Exception as exc:  # noqa: BLE001 - any wrong value is the same problem to staff
         what = visible(f"{type(exc).__name__}: {exc}")[:200]
+        quoted = re.findall(r"'([^']*)'", str(exc))
+        line = next((found for found in (_line_of(project.shop.data, q) for q in quoted)
+                     if found), None)
         return None, [error(
-            "shop_settings", project.shop.rel, None,
+            "shop_settings", project.shop.rel, line,
             f"shop.yml cannot be used ({what}): a setting is missing or not a valid value.",
             f"shop.yml ব্যবহার করা যাচ্ছে না ({what}): কোনো সেটিং নেই অথবা তার মান ঠিক নয়।",
             "Compare shop.yml with the project's original (git diff shop.yml): numbers are "

@@ -72,6 +72,8 @@ EXPECTED = [
     ("story_names", "unknown_form", ERROR, STORIES, "order_form", "«order_form» is not in"),
     ("faq_answers", "missing_response", ERROR, NLU_FAQ, "faq/contact_us", "utter_faq/contact_us"),
     ("faq_answers", "unused_answer", WARNING, DOMAIN, "utter_faq/contact:", "No examples lead"),
+    ("shop_settings", "shop_settings", ERROR, "shop.yml", "charge: sottor taka",
+     "'sottor taka'"),
     ("shop_values", "shop_value", ERROR, DOMAIN, "৭০ টাকা", "delivery.inside_dhaka.charge"),
     ("shop_values", "shop_value", ERROR, DOMAIN, "📞 09678-123456", "shop.phone"),
     ("shop_values", "typed_number", ERROR, DOMAIN, "500 tk", "matches no setting"),
