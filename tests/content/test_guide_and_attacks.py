@@ -82,3 +82,13 @@ def test_a_file_saved_with_windows_line_endings_reads_the_same(project):
     assert [(p.check, p.file, p.line) for p in run_checks(root, rasa_validate=False)] == [
         ("few_examples", "data/nlu/general.yml", 5), ("few_examples", "data/nlu/general.yml", 42),
         ("few_examples", "domain.yml", 8)]
+
+
+def test_the_guides_sample_lines_are_what_the_check_prints(project, capsys):
+    from seba.content.check import main
+
+    root = project("story_names")
+    for guide, lang in zip(GUIDES, ("en", "bn"), strict=True):
+        sample = re.search(r"```text\n(.*?)\n```", guide.read_text(encoding="utf-8")).group(1)
+        main(["--root", str(root), "--no-rasa", "--lang", lang])
+        assert sample in capsys.readouterr().out.splitlines()
