@@ -15,13 +15,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py) seba/policies.py
 
-.PHONY: help setup install secrets web db agent train run shell test test-fast validate review system-deps bench clean telegram-webhook
+.PHONY: help setup install secrets web db agent train run shell test test-fast validate check-content review system-deps bench clean telegram-webhook
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make shell  chat with the running assistant in a terminal"
 	@echo "make train | validate | db | web | secrets | bench | clean"
+	@echo "make check-content [CHECK_LANG=bn]   check domain.yml, data/ and shop.yml (docs/content-guide.en.md)"
 	@echo "make review  export what the bot did not understand to review/inbox.yml"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
@@ -71,6 +72,12 @@ setup: install secrets db train web
 validate: install
 	$(RASA) data validate --fail-on-warnings
 
+# Rasa's data validation plus the checks Rasa lacks, each with file, line and a fix
+# (docs/content-guide.en.md, docs/content-guide.bn.md). CHECK_LANG=bn prints them in Bangla.
+CHECK_LANG ?= en
+check-content: install
+	@$(PY) -m seba.content.check --lang $(CHECK_LANG)
+
 # What customers said that the bot did not understand (content staff's inbox).
 review: install
 	@$(PY) -m seba.review
@@ -89,6 +96,7 @@ shell: setup
 	  $(PY) -m seba.server shell --port 5006 --model $(MODEL) --endpoints endpoints.yml
 
 test: setup system-deps
+	@$(PY) -m seba.content.check
 	$(PY) -m pytest
 
 test-fast: setup
