@@ -7,6 +7,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from seba import PROJECT_ROOT
+from seba.content.limits import MIN_EXAMPLES
 from seba.evaluation import load_heldout
 from seba.language import detect_variety
 
@@ -19,7 +20,7 @@ FAQ_KEYS = {
     "delivery_time", "delivery_charge", "payment_methods", "business_hours", "how_to_order",
     "warranty", "contact", "size_guide",
 }
-MINIMUM = {"bn": 15, "en": 10, "banglish": 10}
+MINIMUM = MIN_EXAMPLES  # the content checks own the thresholds
 
 
 @pytest.fixture(scope="module")
