@@ -13,6 +13,7 @@ memory only.
 
 import functools
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -22,6 +23,8 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from seba import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
 
 CACHE_SIZE = 4096
 DIM = 384
@@ -116,5 +119,7 @@ def embed_many(texts: List[str], cache: Optional[DiskCache] = None) -> np.ndarra
     known = cache.get_many(texts)
     new = {t: _compute(t) for t in dict.fromkeys(texts) if t not in known}
     cache.put_many(new)
+    logger.info("e5 embeddings: %d from the cache (%s), %d computed", len(known), cache.path,
+                len(new))
     known.update(new)
     return np.vstack([known[t] for t in texts])
