@@ -39,6 +39,8 @@ STATE_LABELS = {
     "resolved": N_("resolved"),
     "abandoned": N_("abandoned"),
 }
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
+          N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
 #: An account's presence (accounts page).
 STATUS_LABELS = {"online": N_("online"), "away": N_("away")}
 
@@ -71,14 +73,23 @@ def jinja_env() -> jinja2.Environment:
     def hhmm(moment: Optional[dt.datetime]) -> str:
         return moment.strftime("%H:%M") if moment else ""
 
-    def day_time(moment: Optional[dt.datetime]) -> str:
-        return moment.strftime("%d %b %H:%M") if moment else ""
+    @jinja2.pass_context
+    def day(context: Any, moment: Optional[dt.datetime]) -> str:
+        """``05 Jan`` with the month in the page's language (strftime's is the C locale's)."""
+        if not moment:
+            return ""
+        month = i18n.gettext_for(context.get("ui_lang") or "en", MONTHS[moment.month - 1])
+        return f"{moment.day:02d} {month}"
+
+    @jinja2.pass_context
+    def day_time(context: Any, moment: Optional[dt.datetime]) -> str:
+        return f"{day(context, moment)} {moment:%H:%M}" if moment else ""
 
     def epoch(moment: Optional[dt.datetime]) -> str:
         value = to_epoch(moment)
         return "" if value is None else f"{value:.0f}"
 
-    env.filters.update(hhmm=hhmm, day_time=day_time, epoch=epoch, masked=masked)
+    env.filters.update(hhmm=hhmm, day=day, day_time=day_time, epoch=epoch, masked=masked)
     env.globals["state_labels"] = STATE_LABELS  # msgids: templates show _(state_labels[s])
     # Cache busting: browsers fetch console.css/js again after an update.
     env.globals["static_version"] = str(int(max(
