@@ -16,7 +16,7 @@ One module per job:
 | ``account_pages`` | the owner's list of accounts |
 | ``home_pages`` | every account's home: its role and its pages |
 | ``language_pages`` | the English / বাংলা switch (cookie, local redirects only) |
-| ``i18n`` | the interface language: the Bangla catalog, ``N_``/``translate``, jinja2's ``_`` |
+| ``i18n`` | the interface language: the Bangla catalog, ``N_``, ``translate``, ``_`` |
 | ``background`` | tracker sync and abandon sweep while the console runs |
 | ``render``, ``helpers`` | templates and labels; app keys, clock, database calls, forms |
 

@@ -19,7 +19,6 @@ from aiohttp import web
 
 from handoff import agents as agent_store
 from handoff.console import roles
-from handoff.console.i18n import N_, translate, translate_n
 from handoff.console.helpers import (
     DEVICES,
     NAV,
@@ -31,6 +30,7 @@ from handoff.console.helpers import (
     read_form,
     wants_json,
 )
+from handoff.console.i18n import N_, translate, translate_n
 from handoff.console.proxy import client_address, cookie_secure
 from handoff.console.render import render
 from handoff.console.roles import ANY_ROLE, PUBLIC, Route
