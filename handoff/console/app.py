@@ -84,6 +84,8 @@ def create_app(
     app[RASA] = rasa or RasaClient()
     app[JINJA] = jinja_env()
     app[i18n.UI_LANGUAGE] = language if language in i18n.LANGUAGES else i18n.default_language()
+    for code in i18n.LANGUAGES:  # read the catalogs now: a broken .po fails at start-up
+        i18n.translations(code)
     app[CLOCK] = clock or local_now
     app[PROXIES] = TrustedProxies(trusted_proxies)
     app[THROTTLE] = LoginThrottle(throttle_policy)
