@@ -79,12 +79,13 @@ system-deps:
 	@scripts/system-deps.sh
 
 # The agent console's strings: extract (templates, Python, console.js) and merge into the
-# Bangla catalog; then fill in the empty msgstr lines (docs/handoff.md, "Console language").
+# Bangla catalog (no file:line comments, so that branches merge); then fill in the empty
+# msgstr lines (docs/handoff.md, "Console language").
 CONSOLE_PO := handoff/console/locale/bn/LC_MESSAGES/console.po
 console-messages:
 	@mkdir -p var
-	$(BIN)/pybabel extract -F handoff/console/babel.cfg -k T -k translate_n:2,3 --no-wrap \
-		--sort-by-file --ignore-dirs '.* _* node_modules models var' \
+	$(BIN)/pybabel extract -F handoff/console/babel.cfg -k T -k translate_n:2,3 --no-wrap --no-location \
+		--ignore-dirs '.* _* node_modules models var' \
 		--project "Seba agent console" -o var/console.pot .
 	$(BIN)/pybabel update -i var/console.pot -o $(CONSOLE_PO) -l bn --no-wrap \
 		--ignore-pot-creation-date
