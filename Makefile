@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py) seba/policies.py
 
-.PHONY: help setup install secrets web db agent train run shell test test-fast validate check-content review system-deps bench clean telegram-webhook
+.PHONY: help setup install secrets web db agent train run shell test test-fast validate check-content review system-deps bench clean telegram-webhook console-messages
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
@@ -84,6 +84,19 @@ review: install
 
 system-deps:
 	@scripts/system-deps.sh
+
+# The agent console's strings: extract (templates, Python, console.js) and merge into the
+# Bangla catalog (no file:line comments, so that branches merge); then fill in the empty
+# msgstr lines (docs/handoff.md, "Console language").
+CONSOLE_PO := handoff/console/locale/bn/LC_MESSAGES/console.po
+console-messages:
+	@mkdir -p var
+	$(BIN)/pybabel extract -F handoff/console/babel.cfg -k T -k translate_n:2,3 --no-wrap --no-location \
+		--ignore-dirs '.* _* node_modules models var' \
+		--project "Seba agent console" -o var/console.pot .
+	$(BIN)/pybabel update -i var/console.pot -o $(CONSOLE_PO) -l bn --no-wrap \
+		--ignore-pot-creation-date
+	@echo "untranslated:"; $(PY) -m handoff.console.i18n untranslated
 
 # Two Rasa workers by default: installs Redis (their shared lock store) when it can.
 run: setup

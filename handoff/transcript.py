@@ -9,11 +9,16 @@ from handoff.db import from_epoch
 
 EXTERNAL_PREFIX = "EXTERNAL: "  # rasa.shared.core.constants.EXTERNAL_MESSAGE_PREFIX
 
+def N_(message: str) -> str:
+    """Marks a console string for translation (the console translates the notes it shows)."""
+    return message
+
+
 SYSTEM_NOTES = {
-    "pause": "Bot paused: waiting for an agent",
-    "resume": "Bot resumed",
-    "restart": "Conversation restarted",
-    "session_started": "New session",
+    "pause": N_("Bot paused: waiting for an agent"),
+    "resume": N_("Bot resumed"),
+    "restart": N_("Conversation restarted"),
+    "session_started": N_("New session"),
 }
 
 

@@ -15,12 +15,15 @@ One module per job:
 | ``lock_pages`` | orders locked after failed order checks, and lifting them |
 | ``account_pages`` | the owner's list of accounts |
 | ``home_pages`` | every account's home: its role and its pages |
+| ``language_pages`` | the English / বাংলা switch (cookie, local redirects only) |
+| ``i18n`` | the interface language: the Bangla catalog, ``N_``, ``translate``, ``_`` |
 | ``background`` | tracker sync and abandon sweep while the console runs |
 | ``render``, ``helpers`` | templates and labels; app keys, clock, database calls, forms |
 
 A new page (e.g. the content staff's review page): a module ``review_pages.py`` with
-handlers and ``ROUTES = [Route("GET", "/review", review_page, CONTENT_STAFF, nav="Review")]``,
+handlers and ``ROUTES = [Route("GET", "/review", review_page, CONTENT_STAFF, nav=N_("Review"))]``,
 a template extending ``base.html``, and the module added to ``app.PAGE_MODULES``. The
 route's roles are checked before the handler runs, and ``nav`` puts it in the menu of
-exactly those roles.
+exactly those roles. Its strings go through gettext (``i18n``; docs/handoff.md, "Console
+language").
 """

@@ -9,7 +9,8 @@ from aiohttp import web
 from handoff import agents as agent_store
 from handoff.console import roles
 from handoff.console.helpers import THROTTLE, db, now
-from handoff.console.render import render
+from handoff.console.i18n import N_, translated
+from handoff.console.render import STATUS_LABELS, render
 from handoff.console.roles import OWNER_ONLY, Route
 
 
@@ -21,8 +22,9 @@ async def accounts_page(request: web.Request) -> web.StreamResponse:
         failures[account.id] = await db(request, throttle.failures,
                                         f"account:{account.username}", moment)
     return render(request, "accounts.html", accounts=accounts, failures=failures,
-                  role_labels=roles.ROLE_LABELS, window_hours=int(
+                  role_labels=translated(request, roles.ROLE_LABELS),
+                  status_labels=translated(request, STATUS_LABELS), window_hours=int(
                       throttle.policy.window.total_seconds() // 3600))
 
 
-ROUTES = [Route("GET", "/accounts", accounts_page, OWNER_ONLY, nav="Accounts")]
+ROUTES = [Route("GET", "/accounts", accounts_page, OWNER_ONLY, nav=N_("Accounts"))]

@@ -15,6 +15,8 @@ from handoff.console import (
     account_pages,
     auth,
     home_pages,
+    i18n,
+    language_pages,
     lock_pages,
     queue_pages,
     report_pages,
@@ -45,7 +47,7 @@ from seba import secrets
 
 # The console's pages, in menu order: a new page is a new module with ROUTES, listed here.
 PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, report_pages, account_pages, home_pages,
-                auth]
+                auth, language_pages]
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:
@@ -66,13 +68,15 @@ def create_app(
     clock: Optional[Callable[[], dt.datetime]] = None,
     trusted_proxies: Optional[str] = None,
     throttle_policy: Optional[ThrottlePolicy] = None,
+    language: Optional[str] = None,
 ) -> web.Application:
     """The console app.
 
     ``url``: the handoff database (default ``config.database_url()``); ``shop_url``: the
     shop database with the verification locks (default ``seba.db.database_url()``);
     ``trusted_proxies``: like ``HANDOFF_TRUSTED_PROXIES``; ``clock``: naive shop-local
-    "now" (tests move it)."""
+    "now" (tests move it); ``language``: the default interface language, like
+    ``CONSOLE_LANGUAGE`` (bn|en)."""
     from seba.db import database_url as shop_database_url
 
     app = web.Application(middlewares=[security_headers, db_errors, auth.session_middleware])
@@ -80,6 +84,9 @@ def create_app(
     app[SHOP_URL] = shop_url or shop_database_url()
     app[RASA] = rasa or RasaClient()
     app[JINJA] = jinja_env()
+    app[i18n.UI_LANGUAGE] = language if language in i18n.LANGUAGES else i18n.default_language()
+    for code in i18n.LANGUAGES:  # read the catalogs now: a broken .po fails at start-up
+        i18n.translations(code)
     app[CLOCK] = clock or local_now
     app[PROXIES] = TrustedProxies(trusted_proxies)
     app[THROTTLE] = LoginThrottle(throttle_policy)

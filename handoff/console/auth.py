@@ -30,6 +30,7 @@ from handoff.console.helpers import (
     read_form,
     wants_json,
 )
+from handoff.console.i18n import N_, translate, translate_n
 from handoff.console.proxy import client_address, cookie_secure
 from handoff.console.render import render
 from handoff.console.roles import ANY_ROLE, PUBLIC, Route
@@ -83,13 +84,14 @@ async def check_csrf(request: web.Request) -> Dict[str, str]:
     fields = await read_form(request)
     sent = request.headers.get("X-CSRF-Token") or fields.get("csrf_token")
     if not same(sent, request.get("csrf")):
-        raise web.HTTPForbidden(text="Missing or wrong CSRF token. Reload the page and try again.")
+        raise web.HTTPForbidden(text=translate(
+            request, N_("Missing or wrong CSRF token. Reload the page and try again.")))
     return fields
 
 
 def forbidden(request: web.Request, allowed: frozenset) -> web.StreamResponse:
     me = request["agent"]
-    message = roles.refusal(allowed, me.role)
+    message = roles.refusal(allowed, me.role, lambda msg: translate(request, msg))
     logger.info("%s (%s) refused %s %s", me.username, me.role, request.method, request.path)
     if wants_json(request):
         return json_answer(False, message, 403)
@@ -105,7 +107,7 @@ def guarded(route: Route) -> Callable:
             me = request.get("agent")
             if me is None:
                 if wants_json(request):
-                    return json_answer(False, "Log in first.", 401)
+                    return json_answer(False, translate(request, N_("Log in first.")), 401)
                 raise web.HTTPSeeOther("/login")
             if me.role not in route.roles:
                 return forbidden(request, route.roles)
@@ -127,10 +129,11 @@ def expire_cookie(response: web.StreamResponse, name: str, path: str, secure: bo
                         path=path, secure=secure, httponly=True, samesite="Lax")
 
 
-def _wait_text(seconds: int) -> str:
+def _wait_text(request: web.Request, seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"about {round(seconds / 60)} minutes"
+        return translate_n(request, "%(num)s second", "%(num)s seconds", seconds)
+    minutes = round(seconds / 60)
+    return translate_n(request, "about %(num)s minute", "about %(num)s minutes", minutes)
 
 
 def _login_form(request: web.Request, status: int = 200, error: Optional[str] = None,
@@ -157,7 +160,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = (fields.get("username") or "").strip().lower()[:64]
     password = fields.get("password") or ""
     if not same(fields.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
-        return _login_form(request, 403, "The form expired. Please try again.", username)
+        return _login_form(request, 403, translate(
+            request, N_("The form expired. Please try again.")), username)
 
     moment = now(request)
     devices: DeviceCookies = request.app[DEVICES]
@@ -173,8 +177,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         logger.info("login for %r from %s refused for %s s (too many failures)",
                        username, address, attempt.wait_seconds)
         response = _login_form(
-            request, 429, "Too many failed logins for now. Please wait "
-            f"{_wait_text(attempt.wait_seconds)}, then try again.", username,
+            request, 429, translate(
+                request, N_("Too many failed logins for now. Please wait %(wait)s, then try "
+                            "again."), wait=_wait_text(request, attempt.wait_seconds)),
+            username,
         )
         response.headers["Retry-After"] = str(attempt.wait_seconds)
         return response
@@ -182,7 +188,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     agent = await db(request, agent_store.authenticate, username, password)
     if agent is None:
         logger.info("failed login for %r from %s", username, address)
-        return _login_form(request, 401, "Wrong username or password.", username)
+        return _login_form(request, 401, translate(request, N_("Wrong username or password.")),
+                           username)
 
     await db(request, throttle.succeeded, attempt)
     token, _csrf = await db(request, agent_store.create_session, agent.id, now=moment)

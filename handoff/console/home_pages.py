@@ -7,6 +7,7 @@ from aiohttp import web
 
 from handoff.console import roles
 from handoff.console.helpers import NAV
+from handoff.console.i18n import translate
 from handoff.console.render import render
 from handoff.console.roles import ANY_ROLE, Route
 
@@ -16,8 +17,8 @@ async def home_page(request: web.Request) -> web.StreamResponse:
     return render(
         request, "home.html",
         pages=roles.nav_for(request.app[NAV], me.role),
-        description=roles.ROLE_DESCRIPTIONS.get(me.role, ""),
-        coming=roles.COMING.get(me.role),
+        description=translate(request, roles.ROLE_DESCRIPTIONS.get(me.role, "")),
+        coming=translate(request, roles.COMING[me.role]) if me.role in roles.COMING else None,
     )
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from handoff import queue
 from handoff.console.helpers import db, form, json_answer, now, shop_db, wants_json
+from handoff.console.i18n import N_, translate
 from handoff.console.render import render
 from handoff.console.roles import SUPPORT, Route
 from seba import verification
@@ -26,10 +27,11 @@ from seba.verification import LockView
 
 logger = logging.getLogger(__name__)
 
-SHOP_DOWN = "The shop database is not available, so order locks cannot be shown."
+SHOP_DOWN = N_("The shop database is not available, so order locks cannot be shown.")
 NOTICES = {
-    "lifted": "Lock lifted on order {order}: the customer can check it with the bot again.",
-    "not_locked": "Order {order} was not locked any more (lifted or expired meanwhile).",
+    "lifted": N_("Lock lifted on order %(order)s: the customer can check it with the bot "
+                 "again."),
+    "not_locked": N_("Order %(order)s was not locked any more (lifted or expired meanwhile)."),
 }
 _BACK = re.compile(r"/tickets/\d+|/locks")
 
@@ -41,7 +43,7 @@ async def conversation_locks(request: web.Request,
         locks = await shop_db(request, verification.locks_for_conversation, conversation_id,
                               now=now(request))
     except ShopUnavailable:
-        return [], SHOP_DOWN
+        return [], translate(request, SHOP_DOWN)
     return locks, None
 
 
@@ -50,7 +52,7 @@ async def locks_page(request: web.Request) -> web.StreamResponse:
         locks = await shop_db(request, verification.active_locks, now=now(request))
     except ShopUnavailable:
         return render(request, "locks.html", status=503, locks=[], tickets={},
-                      error=SHOP_DOWN, notice=None)
+                      error=translate(request, SHOP_DOWN), notice=None)
     tickets = {}
     for lock in locks:  # a link to the conversation when it is in the queue
         if lock.conversation_id and lock.conversation_id not in tickets:
@@ -59,7 +61,7 @@ async def locks_page(request: web.Request) -> web.StreamResponse:
     template = NOTICES.get(request.query.get("done", ""))
     order = re.sub(r"\D", "", request.query.get("order", ""))[:32]
     return render(request, "locks.html", locks=locks, tickets=tickets, error=None,
-                  notice=template.format(order=order) if template else None)
+                  notice=translate(request, template, order=order) if template else None)
 
 
 async def lift(request: web.Request) -> web.StreamResponse:
@@ -71,19 +73,21 @@ async def lift(request: web.Request) -> web.StreamResponse:
         back = "/locks"
     if not order:
         if wants_json(request):
-            return json_answer(False, "Which order? order_number is missing.", 400)
-        raise web.HTTPBadRequest(text="order_number is missing")
+            return json_answer(False, translate(
+                request, N_("Which order? order_number is missing.")), 400)
+        raise web.HTTPBadRequest(text=translate(request, N_("order_number is missing")))
     lifted = await shop_db(request, verification.lift, order, me.display_name, now=now(request))
     if lifted:
         logger.info("%s lifted the verification lock on order %s", me.username, order)
     done = "lifted" if lifted else "not_locked"
     if wants_json(request):
-        return json_answer(lifted, NOTICES[done].format(order=order), 200 if lifted else 409)
+        return json_answer(lifted, translate(request, NOTICES[done], order=order),
+                           200 if lifted else 409)
     query = f"done={done}" + (f"&order={re.sub(r'[^0-9]', '', order)}" if back == "/locks" else "")
     raise web.HTTPSeeOther(f"{back}?{query}")
 
 
 ROUTES = [
-    Route("GET", "/locks", locks_page, SUPPORT, nav="Order locks"),
+    Route("GET", "/locks", locks_page, SUPPORT, nav=N_("Order locks")),
     Route("POST", "/locks/lift", lift, SUPPORT),
 ]

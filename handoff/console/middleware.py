@@ -1,12 +1,14 @@
 """Middlewares for every response: security headers, and a clear 503 when a database is
 down (instead of a stack trace)."""
 
+import json
 import logging
 from typing import Callable
 
 from aiohttp import web
 
 from handoff.console.helpers import wants_json
+from handoff.console.i18n import N_, translate
 from handoff.db import HandoffUnavailable
 from seba.db import ShopUnavailable
 
@@ -43,10 +45,11 @@ def add_headers(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def _unavailable(request: web.Request, what: str, hint: str) -> web.Response:
+    message = translate(request, what)
     if wants_json(request):
-        return web.json_response({"ok": False, "message": f"The {what} is not available."},
-                                 status=503)
-    return web.Response(text=f"The {what} is not available.{hint}", status=503)
+        return web.json_response({"ok": False, "message": message}, status=503,
+                                 dumps=lambda data: json.dumps(data, ensure_ascii=False))
+    return web.Response(text=f"{message}{hint}", status=503)
 
 
 @web.middleware
@@ -55,7 +58,9 @@ async def db_errors(request: web.Request, handler: Callable) -> web.StreamRespon
         return await handler(request)
     except HandoffUnavailable as exc:
         logger.error("handoff database unavailable: %s", exc)
-        return _unavailable(request, "queue database", " Run `python -m handoff upgrade`?")
+        return _unavailable(request, N_("The queue database is not available."),
+                            " Run `python -m handoff upgrade`?")
     except ShopUnavailable as exc:
         logger.error("shop database unavailable: %s", exc)
-        return _unavailable(request, "shop database", " Run `python -m seba.db init`?")
+        return _unavailable(request, N_("The shop database is not available."),
+                            " Run `python -m seba.db init`?")

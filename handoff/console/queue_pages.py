@@ -12,6 +12,7 @@ from handoff import agents as agent_store
 from handoff import queue
 from handoff.console.auth import touch
 from handoff.console.helpers import CLOSING, db, dumps, form, now, wants_json
+from handoff.console.i18n import N_, translate
 from handoff.console.middleware import add_headers
 from handoff.console.render import labels, render
 from handoff.console.roles import SUPPORT, Route
@@ -42,7 +43,8 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     snapshot = await _snapshot(request)
     return render(
         request, "queue.html",
-        snapshot=snapshot, initial=_snapshot_json(snapshot, me), labels=labels(), notice=None,
+        snapshot=snapshot, initial=_snapshot_json(snapshot, me), labels=labels(request),
+        notice=None,
     )
 
 
@@ -91,7 +93,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 async def set_status(request: web.Request) -> web.StreamResponse:
     status = form(request).get("status")
     if status not in ("online", "away"):
-        raise web.HTTPBadRequest(text="status must be online or away")
+        raise web.HTTPBadRequest(text=translate(request, N_("status must be online or away")))
     await db(request, agent_store.set_status, request["agent"].id, status)
     if wants_json(request):
         return web.json_response({"ok": True, "status": status})
@@ -102,7 +104,8 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
     ticket = await db(request, queue.claim_next, request["agent"].id)
     if ticket is None:
         if wants_json(request):
-            return web.json_response({"ok": False, "message": "Nobody is waiting."}, status=409)
+            return web.json_response({"ok": False, "message": translate(
+                request, N_("Nobody is waiting."))}, status=409, dumps=dumps)
         raise web.HTTPSeeOther("/")
     await keep_bot_quiet(request, ticket)
     if wants_json(request):
@@ -111,7 +114,7 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
 
 
 ROUTES = [
-    Route("GET", "/", queue_page, SUPPORT, nav="Queue"),
+    Route("GET", "/", queue_page, SUPPORT, nav=N_("Queue")),
     Route("GET", "/api/queue", queue_api, SUPPORT),
     Route("GET", "/events", events, SUPPORT),
     Route("POST", "/status", set_status, SUPPORT),

@@ -17,6 +17,7 @@ from typing import Awaitable, Callable, FrozenSet, Iterable, List, Optional
 
 from aiohttp import web
 
+from handoff.console.i18n import N_
 from handoff.models import ROLES
 
 AGENT, CONTENT, OWNER = ROLES
@@ -27,17 +28,18 @@ CONTENT_STAFF: FrozenSet[str] = frozenset({CONTENT, OWNER})  # what the bot says
 OWNER_ONLY: FrozenSet[str] = frozenset({OWNER})
 PUBLIC = None  # no login needed (login page, health check)
 
-ROLE_LABELS = {AGENT: "Agent", CONTENT: "Content", OWNER: "Owner"}
-ROLE_PEOPLE = {AGENT: "agents", CONTENT: "content staff", OWNER: "the owner"}
+# Strings marked N_() are translated where they are shown (i18n.translate).
+ROLE_LABELS = {AGENT: N_("Agent"), CONTENT: N_("Content"), OWNER: N_("Owner")}
+ROLE_PEOPLE = {AGENT: N_("agents"), CONTENT: N_("content staff"), OWNER: N_("the owner")}
 ROLE_DESCRIPTIONS = {
-    AGENT: "You help customers: the queue, their conversations and locked orders.",
-    CONTENT: "You look after what the bot says: the content pages.",
-    OWNER: "You are the shop's owner: every page of the console is yours.",
+    AGENT: N_("You help customers: the queue, their conversations and locked orders."),
+    CONTENT: N_("You look after what the bot says: the content pages."),
+    OWNER: N_("You are the shop's owner: every page of the console is yours."),
 }
 #: Pages a role will have that are not built yet (shown on its home page).
 COMING = {
-    CONTENT: "Review: what customers said that the bot did not understand. Until then, "
-             "make review on the server writes it to review/inbox.yml.",
+    CONTENT: N_("Review: what customers said that the bot did not understand. Until then, "
+                "make review on the server writes it to review/inbox.yml."),
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,8 +75,15 @@ def home_for(nav: Iterable[NavItem], role: str) -> str:
     return mine[0].path if mine else "/home"
 
 
-def refusal(roles: FrozenSet[str], role: str) -> str:
-    people = [ROLE_PEOPLE[r] for r in ROLES if r in roles]
-    allowed = " and ".join([", ".join(people[:-1]), people[-1]] if len(people) > 2 else people)
-    return (f"Not allowed: this page is for {allowed}, and your account's role is "
-            f"{ROLE_LABELS.get(role, role).lower()}.")
+def refusal(roles: FrozenSet[str], role: str,
+            gettext: Callable[[str], str] = lambda message: message) -> str:
+    """Why ``role`` may not use a page for ``roles``, through ``gettext`` (the language)."""
+    people = [gettext(ROLE_PEOPLE[r]) for r in ROLES if r in roles]
+    if len(people) > 1:
+        allowed = gettext(N_("%(some)s and %(last)s")) % {"some": ", ".join(people[:-1]),
+                                                          "last": people[-1]}
+    else:
+        allowed = people[0] if people else ""
+    return gettext(N_("Not allowed: this page is for %(allowed)s, and your account's role is "
+                      "%(role)s.")) % {"allowed": allowed,
+                                       "role": gettext(ROLE_LABELS.get(role, role)).lower()}

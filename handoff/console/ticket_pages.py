@@ -2,12 +2,13 @@
 of the conversation), claim, reply, hand back, resolve, release."""
 
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
 from handoff import config, queue
 from handoff.console.helpers import RASA, db, dumps, form, now, wants_json
+from handoff.console.i18n import N_, translate
 from handoff.console.lock_pages import conversation_locks
 from handoff.console.render import labels, render
 from handoff.console.roles import SUPPORT, Route
@@ -19,13 +20,14 @@ logger = logging.getLogger(__name__)
 
 MAX_REPLY_CHARS = 4000
 DONE_MESSAGES = {
-    "claimed": "You have this conversation now. The customer sees your replies in their own app.",
-    "resolved": "Marked resolved. The bot is back and asks the customer for a rating.",
-    "handed_back": "Handed back to the bot.",
-    "released": "Put back in the queue.",
-    "sent": "Reply sent.",
-    "lifted": "Lock lifted: the customer can check this order with the bot again.",
-    "not_locked": "That order was not locked any more (lifted or expired meanwhile).",
+    "claimed": N_("You have this conversation now. The customer sees your replies in their "
+                  "own app."),
+    "resolved": N_("Marked resolved. The bot is back and asks the customer for a rating."),
+    "handed_back": N_("Handed back to the bot."),
+    "released": N_("Put back in the queue."),
+    "sent": N_("Reply sent."),
+    "lifted": N_("Lock lifted: the customer can check this order with the bot again."),
+    "not_locked": N_("That order was not locked any more (lifted or expired meanwhile)."),
 }
 
 
@@ -39,7 +41,7 @@ def _ticket_id(request: web.Request) -> int:
 async def _ticket_or_404(request: web.Request) -> TicketView:
     ticket = await db(request, queue.get_ticket, _ticket_id(request))
     if ticket is None:
-        raise web.HTTPNotFound(text="No such conversation in the queue.")
+        raise web.HTTPNotFound(text=translate(request, N_("No such conversation in the queue.")))
     return ticket
 
 
@@ -54,18 +56,28 @@ def permissions(ticket: TicketView, me: AgentView) -> Dict[str, bool]:
     }
 
 
-def refusal(ticket: TicketView, me: AgentView) -> str:
-    """Why ``me`` cannot act on the ticket."""
+def refusal(request: web.Request, ticket: TicketView, me: AgentView) -> str:
+    """Why ``me`` cannot act on the ticket (in the request's language)."""
     if ticket.state == "assigned" and ticket.agent_id != me.id:
-        return (
-            f"Already taken: {ticket.agent_name or 'another agent'} is handling this "
-            "conversation."
-        )
+        if ticket.agent_name:
+            return translate(request, N_("Already taken: %(agent)s is handling this "
+                                         "conversation."), agent=ticket.agent_name)
+        return translate(request, N_("Already taken: another agent is handling this "
+                                     "conversation."))
     if ticket.state == "waiting":
-        return "Claim the conversation first."
+        return translate(request, N_("Claim the conversation first."))
     if ticket.state == "abandoned":
-        return "This conversation was abandoned: the customer left before an agent came."
-    return "This conversation is closed."
+        return translate(request, N_("This conversation was abandoned: the customer left "
+                                     "before an agent came."))
+    return translate(request, N_("This conversation is closed."))
+
+
+def translate_notes(request: web.Request, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The transcript's system notes (``transcript.SYSTEM_NOTES``) in the request's language."""
+    for item in items:
+        if item.get("kind") == "system":
+            item["text"] = translate(request, item["text"])
+    return items
 
 
 async def _conversation(request: web.Request, ticket: TicketView) -> Dict[str, Any]:
@@ -75,15 +87,15 @@ async def _conversation(request: web.Request, ticket: TicketView) -> Dict[str, A
     try:
         tracker = await rasa.get_tracker(ticket.conversation_id)
     except RasaError as exc:
-        result["rasa_error"] = (
+        result["rasa_error"] = translate(request, N_(
             "Rasa is not reachable, so the transcript cannot be shown; replies cannot be "
-            "sent either." if exc.status is None else f"Rasa answered {exc.status}."
-        )
+            "sent either.")) if exc.status is None else translate(
+            request, N_("Rasa answered %(status)s."), status=exc.status)
         return result
     events = (tracker or {}).get("events") or []
-    result["transcript"] = build_transcript(
+    result["transcript"] = translate_notes(request, build_transcript(
         events, ticket.created_at, ticket.assigned_at or ticket.resolved_at
-    )
+    ))
     result["paused"] = bool((tracker or {}).get("paused"))
     result["latest_input_channel"] = (tracker or {}).get("latest_input_channel")
     return result
@@ -92,8 +104,9 @@ async def _conversation(request: web.Request, ticket: TicketView) -> Dict[str, A
 async def ticket_page(request: web.Request) -> web.StreamResponse:
     ticket = await _ticket_or_404(request)
     done = request.query.get("done")
-    return await _ticket_response(request, ticket, notice=DONE_MESSAGES.get(done or ""),
-                                  error=None, status=200)
+    notice = DONE_MESSAGES.get(done or "")
+    return await _ticket_response(request, ticket, error=None, status=200,
+                                  notice=translate(request, notice) if notice else None)
 
 
 async def _ticket_response(request: web.Request, ticket: TicketView, notice: Optional[str],
@@ -113,9 +126,9 @@ async def _ticket_response(request: web.Request, ticket: TicketView, notice: Opt
     can = permissions(ticket, me)
     return render(
         request, "ticket.html", status=status,
-        ticket=ticket, can=can, canned=canned, labels=labels(),
+        ticket=ticket, can=can, canned=canned, labels=labels(request),
         notice=notice, error=error, now=now(request),
-        refusal=None if can["reply"] else refusal(ticket, me),
+        refusal=None if can["reply"] else refusal(request, ticket, me),
         transcript=conversation["transcript"], rasa_error=conversation["rasa_error"],
         paused=conversation["paused"], locks=locks, locks_error=locks_error,
     )
@@ -129,7 +142,7 @@ async def ticket_api(request: web.Request) -> web.StreamResponse:
     data.update(
         ticket=ticket.to_json(now(request)),
         can=can,
-        refusal=None if can["reply"] else refusal(ticket, me),
+        refusal=None if can["reply"] else refusal(request, ticket, me),
         me={"id": me.id, "display_name": me.display_name, "role": me.role},
     )
     return web.json_response(data, dumps=dumps)
@@ -172,9 +185,10 @@ async def claim(request: web.Request) -> web.StreamResponse:
     ticket = await _ticket_or_404(request)
     if await db(request, queue.claim, ticket.id, me.id):
         await keep_bot_quiet(request, ticket)
-        return await _answer(request, ticket.id, True, "claimed", DONE_MESSAGES["claimed"], 200)
+        return await _answer(request, ticket.id, True, "claimed",
+                             translate(request, DONE_MESSAGES["claimed"]), 200)
     ticket = await db(request, queue.get_ticket, ticket.id)
-    return await _answer(request, ticket.id, False, "", refusal(ticket, me), 409)
+    return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
@@ -182,13 +196,15 @@ async def reply(request: web.Request) -> web.StreamResponse:
     ticket = await _ticket_or_404(request)
     text = (form(request).get("text") or "").strip()
     if not permissions(ticket, me)["reply"]:
-        return await _answer(request, ticket.id, False, "", refusal(ticket, me), 409)
+        return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
     if not text:
-        return await _answer(request, ticket.id, False, "", "Write a reply first.", 400)
+        return await _answer(request, ticket.id, False, "",
+                             translate(request, N_("Write a reply first.")), 400)
     if len(text) > MAX_REPLY_CHARS:
         return await _answer(
-            request, ticket.id, False, "", f"A reply can have at most {MAX_REPLY_CHARS} "
-            "characters.", 400,
+            request, ticket.id, False, "", translate(
+                request, N_("A reply can have at most %(max)s characters."),
+                max=MAX_REPLY_CHARS), 400,
         )
     rasa: RasaClient = request.app[RASA]
     try:
@@ -196,17 +212,19 @@ async def reply(request: web.Request) -> web.StreamResponse:
     except RasaError as exc:
         logger.warning("reply to %s failed: %s", ticket.conversation_id, exc)
         return await _answer(
-            request, ticket.id, False, "", "Not sent: Rasa is not reachable or refused the "
-            "message. Try again in a moment.", 502,
+            request, ticket.id, False, "", translate(
+                request, N_("Not sent: Rasa is not reachable or refused the message. Try "
+                            "again in a moment.")), 502,
         )
-    return await _answer(request, ticket.id, True, "sent", DONE_MESSAGES["sent"], 200)
+    return await _answer(request, ticket.id, True, "sent",
+                         translate(request, DONE_MESSAGES["sent"]), 200)
 
 
 async def _close(request: web.Request, resolution: str) -> web.StreamResponse:
     me = request["agent"]
     ticket = await _ticket_or_404(request)
     if not permissions(ticket, me)["resolve"]:
-        return await _answer(request, ticket.id, False, "", refusal(ticket, me), 409)
+        return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
     rasa: RasaClient = request.app[RASA]
     try:
         # Rasa first: if the bot cannot be resumed, the ticket stays with the agent.
@@ -214,16 +232,17 @@ async def _close(request: web.Request, resolution: str) -> web.StreamResponse:
     except RasaError as exc:
         logger.warning("hand back of %s failed: %s", ticket.conversation_id, exc)
         return await _answer(
-            request, ticket.id, False, "", "Rasa is not reachable: the bot could not take the "
-            "conversation back. The conversation is still yours; try again.", 502,
+            request, ticket.id, False, "", translate(
+                request, N_("Rasa is not reachable: the bot could not take the conversation "
+                            "back. The conversation is still yours; try again.")), 502,
         )
     close = queue.hand_back if resolution == "handed_back" else queue.resolve
     if not await db(request, close, ticket.id, me.id):
         ticket = await db(request, queue.get_ticket, ticket.id)
-        return await _answer(request, ticket.id, False, "", refusal(ticket, me), 409)
-    message = DONE_MESSAGES[resolution]
-    if not result.triggered:
-        message += f" (Note: {result.detail}.)"
+        return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
+    message = translate(request, DONE_MESSAGES[resolution])
+    if not result.triggered:  # the detail comes from Rasa, in English
+        message += " " + translate(request, N_("(Note: %(detail)s.)"), detail=result.detail)
     return await _answer(request, ticket.id, True, resolution, message, 200,
                          extra={"welcomed_back": result.triggered})
 
@@ -240,9 +259,10 @@ async def release(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     ticket = await _ticket_or_404(request)
     if await db(request, queue.release, ticket.id, me.id):
-        return await _answer(request, ticket.id, True, "released", DONE_MESSAGES["released"], 200)
+        return await _answer(request, ticket.id, True, "released",
+                             translate(request, DONE_MESSAGES["released"]), 200)
     ticket = await db(request, queue.get_ticket, ticket.id)
-    return await _answer(request, ticket.id, False, "", refusal(ticket, me), 409)
+    return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
 
 
 TICKET = "/tickets/{ticket_id:\\d+}"

@@ -165,3 +165,31 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     driver.get(stack.console.url + "/")
     wait.until(lambda d: "Nobody is waiting" in rows("waiting"))
     shot("queue-after")
+
+
+def test_the_console_in_bangla_pages_and_their_scripts(handoff_stack, browser, artifacts):
+    """The switch on the login page, then the queue in Bangla; the waiting time is written by
+    console.js (the server writes minutes, the script seconds), so its Bangla comes from T()."""
+    stack, driver = handoff_stack, browser
+    wait = WebDriverWait(driver, 60, poll_frequency=0.25)
+    driver.get(stack.console.url + "/login")
+    wait.until(EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, "[data-lang-form] button[value='bn']"))).click()
+    wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "এজেন্ট লগ ইন"))
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "bn"
+    driver.find_element(By.NAME, "username").send_keys("rina")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-rows='waiting']")))
+
+    ticket = queue.enqueue(f"rest:lang-{uuid.uuid4().hex[:8]}", "rest", "en", "complaint",
+                           "where is my parcel?", url=stack.db_url)
+    wait_cell = (By.CSS_SELECTOR, "[data-rows='waiting'] td.wait")
+    wait.until(lambda d: re.fullmatch(r"\d+ সে\.", d.find_element(*wait_cell).text.strip()))
+    page = driver.find_element(By.TAG_NAME, "main").text
+    assert "পরের কাস্টমারকে নিন" in page and "অভিযোগ" in page and "নিন" in page
+    assert "Take the next customer" not in page and "Complaint" not in page
+    driver.save_screenshot(str(artifacts / "queue-bn.png"))
+    rina = next(a for a in queue.queue_snapshot(url=stack.db_url).agents if a.username == "rina")
+    assert queue.claim(ticket.ticket_id, rina.id, url=stack.db_url)
+    assert queue.resolve(ticket.ticket_id, rina.id, url=stack.db_url)

@@ -35,8 +35,10 @@ def test_every_route_says_who_may_use_it(handoff_url, db_url):
             public.add((route.method, path))
         else:
             guarded[(route.method, path)] = route.handler.allowed_roles
+    # The language switch of the login page (login form's double-submit token).
     assert public == {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
-                      ("GET", "/healthz"), ("HEAD", "/healthz")}
+                      ("POST", "/login/language"), ("GET", "/healthz"), ("HEAD", "/healthz")}
+    assert guarded[("POST", "/language")] == ANY_ROLE
     assert guarded[("GET", "/")] == SUPPORT
     assert guarded[("POST", "/tickets/{ticket_id}/reply")] == SUPPORT
     assert guarded[("POST", "/locks/lift")] == SUPPORT

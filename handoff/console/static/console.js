@@ -7,6 +7,19 @@
   var csrf = document.body.getAttribute("data-csrf") || "";
   var page = document.body.getAttribute("data-page");
 
+  /* Translations: base.html puts this script's strings, in the page's language, in a JSON
+     block (#i18n; empty in English). T("Hello %(name)s", {name: n}) like the server's _(). */
+  var messages = {};
+  var i18nNode = document.getElementById("i18n");
+  if (i18nNode) { try { messages = JSON.parse(i18nNode.textContent) || {}; } catch (e) { messages = {}; } }
+  function T(msgid, vars) {
+    var text = Object.prototype.hasOwnProperty.call(messages, msgid) && messages[msgid] ? messages[msgid] : msgid;
+    return text.replace(/%\(([a-z_]+)\)s/g, function (all, name) {
+      return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : all;
+    });
+  }
+  var STATES = { waiting: T("waiting"), assigned: T("with an agent"), resolved: T("resolved"), abandoned: T("abandoned") };
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
@@ -24,12 +37,12 @@
 
   function duration(seconds) {
     seconds = Math.max(0, Math.floor(seconds || 0));
-    if (seconds < 60) return seconds + " s";
+    if (seconds < 60) return T("%(seconds)s s", { seconds: seconds });
     var minutes = Math.floor(seconds / 60);
-    if (minutes < 60) return minutes + " min";
+    if (minutes < 60) return T("%(minutes)s min", { minutes: minutes });
     var hours = Math.floor(minutes / 60);
     var rest = minutes % 60;
-    return hours + " h " + (rest < 10 ? "0" : "") + rest + " min";
+    return T("%(hours)s h %(minutes)s min", { hours: hours, minutes: (rest < 10 ? "0" : "") + rest });
   }
 
   function hhmm(iso) { return iso ? iso.substring(11, 16) : ""; }
@@ -42,7 +55,7 @@
       body: JSON.stringify(data || {})
     }).then(function (response) {
       if (response.status === 401) { window.location.href = "/login"; throw new Error("logged out"); }
-      return response.json().catch(function () { return { ok: false, message: "Error " + response.status }; });
+      return response.json().catch(function () { return { ok: false, message: T("Error %(status)s", { status: response.status }) }; });
     });
   }
 
@@ -76,8 +89,8 @@
   document.querySelectorAll("form[data-action='hand_back'], form[data-action='resolve']").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       var question = form.getAttribute("data-action") === "resolve"
-        ? "Mark this conversation resolved? The bot takes over and asks for a rating."
-        : "Hand this conversation back to the bot?";
+        ? T("Mark this conversation resolved? The bot takes over and asks for a rating.")
+        : T("Hand this conversation back to the bot?");
       if (!window.confirm(question)) event.preventDefault();
     });
   });
@@ -86,7 +99,7 @@
   document.querySelectorAll("form[data-lift-form]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       var order = form.querySelector("input[name='order_number']").value;
-      if (!window.confirm("Lift the lock on order " + order + "? Do it only after you have verified the customer another way.")) event.preventDefault();
+      if (!window.confirm(T("Lift the lock on order %(order)s? Do it only after you have verified the customer another way.", { order: order }))) event.preventDefault();
     });
   });
 
@@ -111,13 +124,13 @@
 
     function waitingRow(t) {
       var claim = el("form", { method: "post", action: "/tickets/" + t.id + "/claim", className: "inline" }, [
-        csrfInput(), el("button", { type: "submit", className: "btn btn-sm btn-primary", text: "Claim" })
+        csrfInput(), el("button", { type: "submit", className: "btn btn-sm btn-primary", text: T("Claim") })
       ]);
       var cells = [
         el("td", { className: "num", text: String(t.position) }),
         el("td", { className: "wait" + (t.wait_seconds > 600 ? " long" : ""), text: duration(t.wait_seconds) })
       ].concat(badges(t), [
-        el("td", { className: "actions" }, [el("a", { className: "btn btn-sm", href: "/tickets/" + t.id, text: "Open" }), claim])
+        el("td", { className: "actions" }, [el("a", { className: "btn btn-sm", href: "/tickets/" + t.id, text: T("Open") }), claim])
       ]);
       return el("tr", {}, cells);
     }
@@ -127,7 +140,7 @@
         el("td", { text: t.agent_name || "?" }),
         el("td", { text: hhmm(t.assigned_at) })
       ].concat(badges(t), [
-        el("td", { className: "actions" }, [el("a", { className: "btn btn-sm" + (t.agent_id === me.id ? " btn-primary" : ""), href: "/tickets/" + t.id, text: "Open" })])
+        el("td", { className: "actions" }, [el("a", { className: "btn btn-sm" + (t.agent_id === me.id ? " btn-primary" : ""), href: "/tickets/" + t.id, text: T("Open") })])
       ]);
       return el("tr", { className: t.agent_id === me.id ? "mine" : null }, cells);
     }
@@ -141,8 +154,8 @@
     }
 
     function render(data) {
-      fill("waiting", data.waiting.map(waitingRow), "Nobody is waiting. The bot is handling everyone.");
-      fill("assigned", data.assigned.map(function (t) { return assignedRow(t, data.me); }), "No conversation is with an agent.");
+      fill("waiting", data.waiting.map(waitingRow), T("Nobody is waiting. The bot is handling everyone."));
+      fill("assigned", data.assigned.map(function (t) { return assignedRow(t, data.me); }), T("No conversation is with an agent."));
       var counts = { waiting: data.waiting.length, assigned: data.assigned.length,
                      resolved_today: data.resolved_today, abandoned_today: data.abandoned_today };
       Object.keys(counts).forEach(function (key) {
@@ -159,13 +172,13 @@
         list.textContent = "";
         data.agents.forEach(function (a) {
           list.appendChild(el("li", {}, [
-            el("span", { className: "dot " + (a.online ? "dot-online" : "dot-away"), title: a.online ? "online" : "away" }),
+            el("span", { className: "dot " + (a.online ? "dot-online" : "dot-away"), title: a.online ? T("online") : T("away") }),
             a.display_name,
-            a.id === data.me.id ? el("span", { className: "muted", text: " (you)" }) : null
+            a.id === data.me.id ? el("span", { className: "muted", text: " " + T("(you)") }) : null
           ]));
         });
       }
-      document.title = (data.waiting.length ? "(" + data.waiting.length + ") " : "") + "Queue · Seba agent console";
+      document.title = (data.waiting.length ? "(" + data.waiting.length + ") " : "") + T("Queue") + " · " + T("Seba agent console");
     }
 
     function setLive(ok, text) {
@@ -185,8 +198,8 @@
             if (r.status === 401) { window.location.href = "/login"; return null; }
             return r.json();
           })
-          .then(function (data) { if (data) { render(data); setLive(true, "Updates every 2 seconds."); } })
-          .catch(function () { setLive(false, "Connection lost; retrying…"); });
+          .then(function (data) { if (data) { render(data); setLive(true, T("Updates every 2 seconds.")); } })
+          .catch(function () { setLive(false, T("Connection lost; retrying…")); });
       }, 2000);
     }
 
@@ -196,12 +209,12 @@
       source.addEventListener("queue", function (event) {
         failures = 0;
         render(JSON.parse(event.data));
-        setLive(true, "Updates live.");
+        setLive(true, T("Updates live."));
       });
       source.addEventListener("logout", function () { source.close(); window.location.href = "/login"; });
       source.onerror = function () {
         failures += 1;
-        setLive(false, "Connection lost; retrying…");
+        setLive(false, T("Connection lost; retrying…"));
         if (failures >= 3) { source.close(); poll(); }
       };
     } else {
@@ -224,9 +237,9 @@
       if (item.kind === "system") {
         return el("div", { className: "note" }, [item.text, el("span", { className: "time", text: hhmm(item.time) })]);
       }
-      var who = item.kind === "customer" ? "Customer" : item.kind === "agent" ? (item.agent + " · agent") : "Bot";
+      var who = item.kind === "customer" ? T("Customer") : item.kind === "agent" ? T("%(agent)s · agent", { agent: item.agent }) : T("Bot");
       var whoNode = el("div", { className: "who" }, [who, item.while_waiting ? " " : null,
-        item.while_waiting ? el("span", { className: "tag", text: "while waiting" }) : null]);
+        item.while_waiting ? el("span", { className: "tag", text: T("while waiting") }) : null]);
       var buttons = null;
       if (item.buttons && item.buttons.length) {
         buttons = el("div", { className: "buttons" }, item.buttons.map(function (b) { return el("span", { className: "chip", text: b }); }));
@@ -246,7 +259,7 @@
       var nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 80;
       transcript.textContent = "";
       if (data.rasa_error) transcript.appendChild(el("div", { className: "note note-error", text: data.rasa_error }));
-      if (!data.transcript.length && !data.rasa_error) transcript.appendChild(el("div", { className: "note", text: "No messages yet." }));
+      if (!data.transcript.length && !data.rasa_error) transcript.appendChild(el("div", { className: "note", text: T("No messages yet.") }));
       data.transcript.forEach(function (item) { transcript.appendChild(bubble(item)); });
       if (nearBottom) transcript.scrollTop = transcript.scrollHeight;
     }
@@ -254,9 +267,9 @@
     function renderState(data) {
       var t = data.ticket;
       var pill = document.querySelector("[data-state]");
-      if (pill) { pill.textContent = t.state; pill.className = "pill pill-" + t.state; }
+      if (pill) { pill.textContent = STATES[t.state] || t.state; pill.className = "pill pill-" + t.state; }
       var agentLine = document.querySelector("[data-agent-line]");
-      if (agentLine) agentLine.textContent = t.agent_name ? "with " + t.agent_name : "";
+      if (agentLine) agentLine.textContent = t.agent_name ? T("with %(agent)s", { agent: t.agent_name }) : "";
       Object.keys(data.can).forEach(function (action) {
         var node = document.querySelector("form[data-action='" + action + "']");
         if (node) node.classList.toggle("hidden", !data.can[action]);
@@ -266,11 +279,11 @@
       if (form) form.classList.toggle("disabled", !data.can.reply);
       if (textarea) {
         textarea.disabled = !data.can.reply;
-        textarea.placeholder = data.can.reply ? "Write to the customer… (Ctrl+Enter sends)" : "Claim the conversation to reply";
+        textarea.placeholder = data.can.reply ? T("Write to the customer… (Ctrl+Enter sends)") : T("Claim the conversation to reply");
       }
       if (sendButton) sendButton.disabled = !data.can.reply;
       var paused = document.querySelector("[data-paused]");
-      if (paused) paused.textContent = data.paused === null ? "unknown (Rasa not reachable)" : data.paused ? "paused: people answer" : "answering";
+      if (paused) paused.textContent = data.paused === null ? T("unknown (Rasa not reachable)") : data.paused ? T("paused: people answer") : T("answering");
       var wait = document.querySelector("[data-wait]");
       if (wait) wait.textContent = duration(t.wait_seconds);
     }
@@ -309,9 +322,9 @@
         sendButton.disabled = true;
         postJSON("/tickets/" + id + "/reply", { text: text }).then(function (body) {
           if (body.ok) { textarea.value = ""; showAlert("ok", ""); refresh(); }
-          else showAlert("error", body.message || "Not sent.");
+          else showAlert("error", body.message || T("Not sent."));
         }).catch(function () {
-          showAlert("error", "Not sent: the console is not reachable.");
+          showAlert("error", T("Not sent: the console is not reachable."));
         }).then(function () { sendButton.disabled = textarea.disabled; textarea.focus(); });
       });
       textarea.addEventListener("keydown", function (event) {
