@@ -23,6 +23,7 @@ help:
 	@echo "make shell  chat with the running assistant in a terminal"
 	@echo "make train | validate | db | web | secrets | bench | clean"
 	@echo "make review  export what the bot did not understand to review/inbox.yml"
+	@echo "make soak   200 customers for 10 min + the long fuzz run; writes bench/soak/report.md"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
 
@@ -94,6 +95,9 @@ test-fast: setup
 
 bench: setup system-deps
 	$(PY) -m bench
+
+soak: setup
+	$(PY) -m bench.soak
 
 # --- Telegram: register the webhook (a command, never a side effect) ----------
 telegram-webhook: install

@@ -26,7 +26,7 @@ PROFILE_ENV = "SEBA_FUZZ_PROFILE"
 EXAMPLE_DB = ROOT / "tests" / "artifacts" / "hypothesis"
 
 #: (connector inputs per channel, stack examples per test)
-EXAMPLES = {"ci": (90, 4), "soak": (10_000, 150)}
+EXAMPLES = {"ci": (120, 10), "soak": (10_000, 300)}
 CI_MINIMUM = 15  # a connector test's examples in ci, at least
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
