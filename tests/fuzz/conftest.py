@@ -5,7 +5,7 @@ stack-level fuzz test of the session.
 The stack (``fuzz_stack``) is started once: the action server, ``python -m seba.server run``
 with the REST, web chat, Telegram and Messenger channels (fake Bot API and Graph API on
 threads of this process), and the agent console on its own handoff database, with two agents
-(``tests/e2e/handoff_stack.py``).
+(``tests/e2e/handoff_stack.py``); ``stack_<channel>`` talk to it.
 """
 
 import os
@@ -26,6 +26,15 @@ def pytest_configure(config):
 
 def pytest_report_header(config):
     return f"hypothesis fuzz profile: {PROFILE} (set {profiles.PROFILE_ENV}=soak for the long run)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """In the soak profile the tests go on after a failed property: fail them at the end."""
+    result = yield
+    if stats.violations(item.nodeid):
+        raise AssertionError(stats.violation_summary(item.nodeid))
+    return result
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -73,3 +82,34 @@ def fuzz_stack(demo_template_db, fake_bot_api, fake_graph_api, tmp_path_factory)
                                     fake_graph=fake_graph_api)
         stack.shop_url = shop_url  # the console's order locks live there
         yield stack
+
+
+# One channel of the stack each (their repr is short in Hypothesis' reports).
+
+
+@pytest.fixture(scope="session")
+def stack_telegram(fuzz_stack, fake_bot_api):
+    from tests.fuzz.stack_turns import TelegramChats
+
+    return TelegramChats(fuzz_stack, fake_bot_api)
+
+
+@pytest.fixture(scope="session")
+def stack_messenger(fuzz_stack, fake_graph_api):
+    from tests.fuzz.stack_turns import MessengerChats
+
+    return MessengerChats(fuzz_stack, fake_graph_api)
+
+
+@pytest.fixture(scope="session")
+def stack_rest(fuzz_stack):
+    from tests.fuzz.stack_turns import RestCustomers
+
+    return RestCustomers(fuzz_stack)
+
+
+@pytest.fixture(scope="session")
+def stack_web(fuzz_stack):
+    from tests.fuzz.stack_turns import WebVisitors
+
+    return WebVisitors(fuzz_stack)

@@ -22,7 +22,7 @@ from tests.e2e.handoff_stack import FACEBOOK, TELEGRAM_SECRET, WebCustomer, logs
 from tests.fuzz.strategies import HELLOS
 from tests.servers import REST_HEADERS, http
 
-DROPPED_AFTER = 30  # seconds without the message in the tracker: it never reached Rasa
+DROPPED_AFTER = 20  # seconds without the message in the tracker: it never reached Rasa
 TURN_TIMEOUT = 180
 APOLOGIES = ("দুঃখিত, এই মুহূর্তে আমাদের সিস্টেমে", "Sorry, our system is having a problem")
 

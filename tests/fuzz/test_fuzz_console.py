@@ -24,7 +24,7 @@ from tests.fuzz import stats
 from tests.fuzz.console_driver import ConsoleWorld
 from tests.fuzz.console_requests import console_requests
 from tests.fuzz.fake_rasa import FakeRasaApi
-from tests.fuzz.profiles import connector_examples, stack_examples
+from tests.fuzz.profiles import console_examples, stack_examples
 from tests.fuzz.stack_turns import TelegramChats, fresh_id
 from tests.handoff.helpers import LOCK_RULES, LOCKED_ORDER, PASSWORD, FakeClock, InProcessConsole
 
@@ -72,11 +72,12 @@ def console_world(demo_template_db, tmp_path_factory):
     dispose(db_url)
 
 
-@settings(max_examples=connector_examples(1.0))
-@given(request=console_requests(["agent", "content", "owner"]))
-def test_any_form_post_gets_its_documented_answer(console_world, request):
+@settings(max_examples=console_examples())
+@given(form_post=console_requests(["agent", "content", "owner"]))
+@stats.checked
+def test_any_form_post_gets_its_documented_answer(console_world, form_post):
     lock_an_order(console_world.shop_url, console_world.now())
-    stats.note(console_world.check(request))
+    stats.note(console_world.check(form_post))
     console_world.check_still_working()
 
 
@@ -110,8 +111,9 @@ def stack_world(fuzz_stack, fake_bot_api):
 
 @pytest.mark.slow
 @settings(max_examples=stack_examples())
-@given(request=console_requests(["agent", "content"]))
-def test_on_the_real_stack_any_form_post_gets_its_documented_answer(stack_world, request):
+@given(form_post=console_requests(["agent", "content"]))
+@stats.checked
+def test_on_the_real_stack_any_form_post_gets_its_documented_answer(stack_world, form_post):
     lock_an_order(stack_world.shop_url, stack_world.now())
-    stats.note(stack_world.check(request))
+    stats.note(stack_world.check(form_post))
     stack_world.check_still_working()

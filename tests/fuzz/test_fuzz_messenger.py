@@ -22,7 +22,7 @@ from tests.fuzz import stats
 from tests.fuzz.harness import ConnectorServer
 from tests.fuzz.messenger_events import SILENT, MessengerCase, any_cases, cases
 from tests.fuzz.profiles import connector_examples, stack_examples
-from tests.fuzz.stack_turns import MessengerChats, fresh_id
+from tests.fuzz.stack_turns import fresh_id
 from tests.fuzz.strategies import (
     HELLOS,
     encode_json,
@@ -90,18 +90,21 @@ def run_case(server: ConnectorServer, case: MessengerCase) -> None:
 
 @settings(max_examples=connector_examples(0.35))
 @given(case=cases())
+@stats.checked
 def test_batches_of_events_get_their_replies(messenger, case):
     run_case(messenger, case)
 
 
 @settings(max_examples=connector_examples(0.45))
 @given(case=any_cases)
+@stats.checked
 def test_any_payload_gets_no_5xx_and_customers_go_on(messenger, case):
     run_case(messenger, case)
 
 
 @settings(max_examples=connector_examples(0.2))
 @given(body=raw_bodies)
+@stats.checked
 def test_bodies_that_are_not_a_json_object_get_400(messenger, body):
     messenger.forget()
     status = post_signed(messenger, body)
@@ -116,8 +119,9 @@ def test_bodies_that_are_not_a_json_object_get_400(messenger, body):
 @pytest.mark.slow
 @settings(max_examples=stack_examples())
 @given(text=visible_customer_texts)
-def test_on_the_real_stack_text_messages_get_a_reply(fuzz_stack, fake_graph_api, text):
-    chats = MessengerChats(fuzz_stack, fake_graph_api)
+@stats.checked
+def test_on_the_real_stack_text_messages_get_a_reply(stack_messenger, text):
+    chats = stack_messenger
     psid = str(fresh_id())
     turn = chats.say(psid, text)
     stats.note("paused" if turn.paused else "reply" if turn.replies else "no reply")

@@ -18,7 +18,7 @@ from tests.fuzz import stats
 from tests.fuzz.harness import ConnectorServer
 from tests.fuzz.profiles import connector_examples, stack_examples
 from tests.fuzz.rest_bodies import RestRequest, requests, valid_senders
-from tests.fuzz.stack_turns import RestCustomers, fresh_id
+from tests.fuzz.stack_turns import fresh_id
 from tests.fuzz.strategies import HELLOS, encode_json, visible_customer_texts
 
 SECRET = "fuzz-rest-secret"
@@ -41,6 +41,7 @@ def say_hello(server: ConnectorServer, sender: str) -> list:
 
 @settings(max_examples=connector_examples(1.0))
 @given(request=requests)
+@stats.checked
 def test_any_request_gets_its_documented_answer(rest, request: RestRequest):
     rest.forget()
     status, body = rest.post("/webhook", request.body, AUTH)
@@ -67,8 +68,9 @@ def test_any_request_gets_its_documented_answer(rest, request: RestRequest):
 @pytest.mark.slow
 @settings(max_examples=stack_examples())
 @given(text=visible_customer_texts, name=valid_senders)
-def test_on_the_real_stack_text_messages_get_a_reply(fuzz_stack, text, name):
-    customers = RestCustomers(fuzz_stack)
+@stats.checked
+def test_on_the_real_stack_text_messages_get_a_reply(stack_rest, text, name):
+    customers = stack_rest
     sender = f"{fresh_id()}-{name}"[:128]  # a new conversation every example
     turn = customers.say(sender, text)
     stats.note("paused" if turn.paused else "reply" if turn.replies else "no reply")

@@ -20,7 +20,7 @@ from tests.channels.fakes import FakeTelegram
 from tests.fuzz import stats
 from tests.fuzz.harness import ConnectorServer
 from tests.fuzz.profiles import connector_examples, stack_examples
-from tests.fuzz.stack_turns import TelegramChats, fresh_id
+from tests.fuzz.stack_turns import fresh_id
 from tests.fuzz.strategies import (
     HELLOS,
     encode_json,
@@ -125,18 +125,21 @@ def run_case(server: ConnectorServer, case: TelegramCase) -> None:
 
 @settings(max_examples=connector_examples(0.4))
 @given(case=text_cases())
+@stats.checked
 def test_text_messages_get_a_reply(telegram, case):
     run_case(telegram, case)
 
 
 @settings(max_examples=connector_examples(0.45))
 @given(case=any_cases)
+@stats.checked
 def test_any_update_gets_no_5xx_and_the_chat_goes_on(telegram, case):
     run_case(telegram, case)
 
 
 @settings(max_examples=connector_examples(0.15))
 @given(body=raw_bodies)
+@stats.checked
 def test_bodies_that_are_not_an_update_get_400(telegram, body):
     telegram.forget()
     status, answer = telegram.post("/webhook", body, HEADERS)
@@ -155,8 +158,9 @@ def test_bodies_that_are_not_an_update_get_400(telegram, body):
 @pytest.mark.slow
 @settings(max_examples=stack_examples())
 @given(text=visible_customer_texts)
-def test_on_the_real_stack_text_messages_get_a_reply(fuzz_stack, fake_bot_api, text):
-    chats = TelegramChats(fuzz_stack, fake_bot_api)
+@stats.checked
+def test_on_the_real_stack_text_messages_get_a_reply(stack_telegram, text):
+    chats = stack_telegram
     chat_id = fresh_id()
     turn = chats.say(chat_id, text)
     stats.note("paused" if turn.paused else "reply" if turn.replies else "no reply")

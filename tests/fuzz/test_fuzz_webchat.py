@@ -22,7 +22,6 @@ from channels.webchat import WebChatInput, conversation_of
 from tests.fuzz import stats
 from tests.fuzz.harness import ConnectorServer
 from tests.fuzz.profiles import connector_examples, stack_examples
-from tests.fuzz.stack_turns import WebVisitors
 from tests.fuzz.strategies import HELLOS, visible_customer_texts
 from tests.fuzz.webchat_events import Emit, sequences
 
@@ -43,8 +42,9 @@ def webchat():
 
 
 def echo_of(text: str) -> str:
-    """The first bot_uttered the stub's "echo: <text>" becomes (blank lines split it)."""
-    return f"echo: {text}".strip().split("\n\n")[0]
+    """The first bot_uttered of the stub's answer: Rasa strips the message (``UserMessage``),
+    the stub says "echo: <text>", the channel splits it at blank lines."""
+    return f"echo: {text.strip()}".strip().split("\n\n")[0]
 
 
 async def until(predicate, what: str) -> None:
@@ -104,6 +104,7 @@ async def run_sequence(server: ConnectorServer, sequence: List[Emit]) -> None:
 
 @settings(max_examples=connector_examples(1.0))
 @given(sequence=sequences())
+@stats.checked
 def test_any_sequence_of_emits_keeps_the_socket_answering(webchat, sequence):
     webchat.forget()
     webchat.loop.run(run_sequence(webchat, sequence), timeout=120)
@@ -117,8 +118,9 @@ def test_any_sequence_of_emits_keeps_the_socket_answering(webchat, sequence):
 @pytest.mark.slow
 @settings(max_examples=stack_examples())
 @given(text=visible_customer_texts, first=sequences(max_size=2))
-def test_on_the_real_stack_text_messages_get_a_reply(fuzz_stack, text, first):
-    visitors = WebVisitors(fuzz_stack)
+@stats.checked
+def test_on_the_real_stack_text_messages_get_a_reply(stack_web, text, first):
+    visitors = stack_web
     visitor = visitors.connect()
     try:
         for emit in first:  # odd data and other events first (nothing that reaches Rasa)
