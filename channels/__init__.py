@@ -7,8 +7,8 @@ Both connectors follow the same rules, so a conversation works the same way ever
 * an unconfigured channel still loads (``make run`` works without it) and answers 503;
 * every webhook call is authenticated (Telegram secret token, Facebook HMAC signature):
   anything else is refused with 403 and logged;
-* the webhook answers at once and the message is handled in the background, in order
-  per conversation (:class:`ConversationTasks`);
+* Telegram and Messenger store every update before the platform gets its 200, and a worker
+  handles them in order per conversation, once, also after a crash (``channels/intake.py``);
 * ``get_output_channel()`` returns an output channel that can send to any recipient with
   no request in flight (Rasa uses it for ``output_channel=latest``, e.g. agent replies);
 * Rasa's convention is kept: a blank line (``"\\n\\n"``) in a reply starts a new chat
@@ -252,60 +252,3 @@ class RateLimitedLog:
         if now - self._last >= self._interval:
             self._last = now
             self._log.warning(message, *args)
-
-
-class ConversationTasks:
-    """Runs message handling in the background, in arrival order per conversation.
-
-    Webhooks must answer fast (Telegram and Facebook retry slow or failed deliveries),
-    so a connector answers 200 at once and hands the work to ``submit``. Jobs for the
-    same conversation run one after another, in the order they arrived; different
-    conversations run concurrently. A failing job is logged and never stops the next.
-    """
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-        self._tails: Dict[str, asyncio.Task] = {}
-        self._tasks: Set[asyncio.Task] = set()
-
-    def submit(self, key: str, job: Callable[[], Awaitable[Any]]) -> asyncio.Task:
-        previous = self._tails.get(key)
-
-        async def run() -> None:
-            if previous is not None and not previous.done():
-                await asyncio.wait([previous])
-            try:
-                await job()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("%s: handling a message for %s failed.", self._name, key)
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._tails[key] = task
-        self._tasks.add(task)
-
-        def done(finished: asyncio.Task) -> None:
-            self._tasks.discard(finished)
-            if self._tails.get(key) is finished:
-                del self._tails[key]
-
-        task.add_done_callback(done)
-        return task
-
-    async def join(self, timeout: Optional[float] = None) -> bool:
-        """Wait until all submitted work is done; False if ``timeout`` ran out first."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self._tasks:
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                return False
-            await asyncio.wait(set(self._tasks), timeout=remaining)
-        return True
-
-    async def close(self, timeout: float = 10.0) -> None:
-        """At shutdown: let running work finish for a while, then cancel the rest."""
-        if not await self.join(timeout):
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)

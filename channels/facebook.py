@@ -20,8 +20,9 @@ What changes compared with ``rasa.core.channels.facebook`` (which this subclasse
   refused with 403 (Rasa answered 200 "not validated"); a wrong verify token gets 403;
 * without tokens the channel still loads and answers 503;
 * the conversation id is ``fb:<PSID>``, the sender of an event behind a valid signature;
-* all events of a batch are handled (Rasa handled the first one only), in the background
-  and in order per customer, so Meta gets its 200 at once;
+* all events of a batch are handled (Rasa handled the first one only): stored before Meta
+  gets its 200 (503 if they cannot be, and Meta retries), then handled by the intake worker
+  in order per customer, a redelivered message id once (``channels/intake.py``);
 * echoes, delivery and read receipts are ignored; attachments (image, audio, video, file,
   sticker, location) get the polite "please write in text" reply instead of their URL
   being read as the customer's words; postbacks and quick replies pass their payload;
@@ -38,7 +39,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 import requests
 from fbmessenger import MessengerClient
@@ -51,10 +52,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.intake import Intake, IntakeUnavailable
 from channels import (
     TEXT_ONLY_REPLY,
     ChannelDeliveryError,
-    ConversationTasks,
     RateLimitedLog,
     conversation_id,
     platform_id,
@@ -303,27 +304,29 @@ class SebaMessenger(Messenger):
     def __init__(
         self,
         client: MessengerClient,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        tasks: ConversationTasks,
+        on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None,
     ) -> None:
         # Rasa's __init__ builds a new MessengerClient per webhook call; share one instead.
         self.client = client
         self.on_new_message = on_new_message
-        self.tasks = tasks
         self.last_message: Dict[Text, Any] = {}
 
-    async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
-        """Queue every messaging event of the batch; returns without waiting for Rasa."""
+    def jobs(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> List[Tuple[str, str, Dict]]:
+        """Every messaging event of the batch as (event id, conversation id, job payload)."""
+        found = []
         for entry in payload.get("entry") or []:
             if not isinstance(entry, dict):
                 continue
             for event in entry.get("messaging") or []:
                 if isinstance(event, dict):
-                    self._dispatch(entry, event, metadata)
+                    job = self._job(entry, event, metadata)
+                    if job:
+                        found.append(job)
+        return found
 
-    def _dispatch(
+    def _job(
         self, entry: Dict[Text, Any], event: Dict[Text, Any], metadata: Optional[Dict]
-    ) -> None:
+    ) -> Optional[Tuple[str, str, Dict]]:
         sender_id = str((event.get("sender") or {}).get("id") or "")
         message = event.get("message")
         postback = event.get("postback")
@@ -331,7 +334,7 @@ class SebaMessenger(Messenger):
 
         if isinstance(message, dict):
             if message.get("is_echo"):
-                return  # our own replies, echoed back
+                return None  # our own replies, echoed back
             info["mid"] = message.get("mid")
             if self._is_quick_reply_message(event):
                 text: Optional[str] = str(message["quick_reply"]["payload"])
@@ -344,31 +347,32 @@ class SebaMessenger(Messenger):
                 info["kind"] = "attachment"
             else:
                 logger.debug("Messenger message without text or attachment ignored.")
-                return
+                return None
         elif isinstance(postback, dict):
             text = str(postback.get("payload") or typed_text(postback.get("title")) or "")
             info["kind"] = "postback"
             info["mid"] = postback.get("mid")
         else:
-            return  # delivery, read, reaction, referral, optin ...: nothing to answer
+            return None  # delivery, read, reaction, referral, optin ...: nothing to answer
 
         if not sender_id:
             logger.warning("Messenger event without a sender ignored.")
-            return
-        sender_id = conversation_id("facebook", sender_id)
+            return None
+        sender = conversation_id("facebook", sender_id)
         event_metadata = dict(metadata or {})
         event_metadata["facebook"] = {k: v for k, v in info.items() if v is not None}
-        self.tasks.submit(
-            sender_id, lambda: self._handle_event(text, sender_id, event_metadata)
-        )
+        # Meta's message id names the event; without one, the event itself does.
+        event_id = str(info.get("mid") or hashlib.sha256(
+            json.dumps(event, sort_keys=True, default=str).encode("utf-8")).hexdigest())
+        return event_id, sender, {"text": text, "sender": sender, "metadata": event_metadata}
 
-    async def _handle_event(
-        self, text: Optional[str], sender_id: Text, metadata: Dict[Text, Any]
-    ) -> None:
+    async def handle_job(self, job: Dict[str, Any]) -> None:
+        """The intake worker's job: one stored event."""
+        text, sender_id = job.get("text"), job["sender"]
         if text is None:
             await SebaMessengerBot(self.client).send_text_message(sender_id, TEXT_ONLY_REPLY)
-        elif text:
-            await self._handle_user_message(text, sender_id, metadata)
+        else:  # even an empty one gets an answer (seba/inbound.py)
+            await self._handle_user_message(text, sender_id, job.get("metadata"))
 
     async def _handle_user_message(
         self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]
@@ -376,8 +380,10 @@ class SebaMessenger(Messenger):
         out_channel = SebaMessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
+        mid = ((metadata or {}).get("facebook") or {}).get("mid")
         message = UserMessage(
-            text, out_channel, sender_id, input_channel=self.name(), metadata=metadata
+            text, out_channel, sender_id, input_channel=self.name(), metadata=metadata,
+            message_id=f"fb:{mid}" if mid else None,
         )
         try:
             await self.on_new_message(message)
@@ -409,7 +415,9 @@ class MessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_url = graph_url
         self.api_version = api_version
-        self.tasks = ConversationTasks("facebook")
+        # Events are stored before Meta gets its 200 and handled by a worker, in order per
+        # customer; a redelivered message id is answered once (channels/intake.py).
+        self.intake = Intake("facebook")
         self._client: Optional[GraphClient] = None
         self._not_configured_log = RateLimitedLog(logger)
         if self.problem:
@@ -471,9 +479,13 @@ class MessengerInput(FacebookInput):
     ) -> Blueprint:
         fb_webhook = Blueprint("seba_facebook_webhook", __name__)
 
+        @fb_webhook.listener("after_server_start")
+        async def start(*_: Any) -> None:
+            self.intake.start(SebaMessenger(self.client(), on_new_message).handle_job)
+
         @fb_webhook.listener("after_server_stop")
         async def close(*_: Any) -> None:
-            await self.tasks.close()
+            await self.intake.stop()
 
         @fb_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -516,8 +528,13 @@ class MessengerInput(FacebookInput):
             if payload.get("object") != "page":
                 logger.debug("Facebook webhook for %r ignored.", payload.get("object"))
                 return response.text("EVENT_RECEIVED")
-            messenger = SebaMessenger(self.client(), on_new_message, self.tasks)
-            await messenger.handle(payload, self.get_metadata(request))
+            jobs = SebaMessenger(self.client()).jobs(payload, self.get_metadata(request))
+            try:
+                await self.intake.store(jobs)
+            except IntakeUnavailable as error:
+                logger.error("Messenger events not stored (%s): answered 503, Meta retries.",
+                             error)
+                return response.text("try again later", status=503)
             return response.text("EVENT_RECEIVED")
 
         return fb_webhook

@@ -29,6 +29,9 @@ Behaviour (see docs/channels.md):
   "please write in text" reply in Bangla and English;
 * only private chats are served: a group could see a customer's order details;
 * the conversation id is ``tg:<chat id>``, the chat behind the verified secret header;
+* every update is stored before Telegram gets its 200 (503 if it cannot be, and Telegram
+  retries), then handled by the intake worker in order per chat, a redelivered update_id
+  once, also after a crash or restart (``channels/intake.py``);
 * malformed JSON → 400; wrong or missing secret → 403; not configured → 503.
 """
 
@@ -49,11 +52,11 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from channels.intake import Intake, IntakeUnavailable
 from channels import (
     LRU,
     TEXT_ONLY_REPLY,
     ChannelDeliveryError,
-    ConversationTasks,
     RateLimitedLog,
     conversation_id,
     platform_id,
@@ -360,8 +363,9 @@ class TelegramInput(InputChannel):
         self.config = config
         self.bots = BotHolder(config)
         self.payloads = CallbackPayloads()
-        self.tasks = ConversationTasks("telegram")
-        self._seen_updates = LRU(2_000)  # Telegram re-delivers when unsure; answer once
+        # Updates are stored before Telegram gets its 200 and handled by a worker, in order
+        # per chat; a redelivered update_id is answered once (channels/intake.py).
+        self.intake = Intake("telegram")
         self._latest_message = LRU(50_000)  # chat id -> id of the customer's latest message
         self._not_configured_log = RateLimitedLog(logger)
         self._warm_up: Optional[asyncio.Task] = None
@@ -423,10 +427,11 @@ class TelegramInput(InputChannel):
         async def warm_up(*_: Any) -> None:
             if self.config.token:  # getMe in the background: token problems show at start
                 self._warm_up = asyncio.get_running_loop().create_task(self.bots.get())
+            self.intake.start(lambda payload: self._handle_stored(payload, on_new_message))
 
         @telegram_webhook.listener("after_server_stop")
         async def close(*_: Any) -> None:
-            await self.tasks.close()
+            await self.intake.stop()
             await self.bots.close()
 
         @telegram_webhook.route("/", methods=["GET"])
@@ -466,15 +471,9 @@ class TelegramInput(InputChannel):
             try:
                 update = Update.de_json({"update_id": data["update_id"], **handled}, None)
             except Exception as error:
-                return self._unparsed(data, handled, error)
-
-            if update.update_id in self._seen_updates:
-                logger.debug("Telegram update %s delivered twice; ignored.", update.update_id)
-                return response.text("ok")
-            self._seen_updates.put(update.update_id, True)
+                return await self._unparsed(data, handled, error)
 
             request.ctx.telegram_update = update
-            metadata = self.get_metadata(request)
             chat = update.effective_chat
             if chat is None:
                 logger.debug("Telegram update %s has no chat; ignored.", update.update_id)
@@ -482,15 +481,14 @@ class TelegramInput(InputChannel):
                 logger.info("Telegram update from a %s chat %s ignored (private chats only).",
                             chat.type, chat.id)
             else:
-                sender = conversation_id("telegram", chat.id)
-                self.tasks.submit(
-                    sender, lambda: self._handle(update, sender, metadata, on_new_message)
-                )
+                payload = {"update": {"update_id": data["update_id"], **handled},
+                           "metadata": self.get_metadata(request)}
+                return await self._store(update.update_id, chat.id, payload)
             return response.text("ok")
 
         return telegram_webhook
 
-    def _unparsed(
+    async def _unparsed(
         self, data: Dict[str, Any], handled: Dict[str, Any], error: Exception
     ) -> HTTPResponse:
         """An update PTB cannot read: polite reply if it is a private message, else 400."""
@@ -503,12 +501,31 @@ class TelegramInput(InputChannel):
         ):
             logger.warning("Telegram update %s not understood (%s); asked for text.",
                            data["update_id"], error)
-            sender = conversation_id("telegram", chat["id"])
-            out = TelegramOutput(self.bots, self.payloads)
-            self.tasks.submit(sender, lambda: out.send_text_message(sender, TEXT_ONLY_REPLY))
-            return response.text("ok")
+            return await self._store(data["update_id"], chat["id"], {"text_only": chat["id"]})
         logger.warning("Telegram webhook: malformed update refused (%s).", error)
         return response.text("malformed update", status=400)
+
+    async def _store(self, update_id: int, chat_id: int, payload: Dict[str, Any]) -> HTTPResponse:
+        """Keep the update before Telegram hears 200; if it cannot be kept, Telegram retries."""
+        try:
+            await self.intake.store([(update_id, conversation_id("telegram", chat_id), payload)])
+        except IntakeUnavailable as error:
+            logger.error("Telegram update %s not stored (%s): answered 503, Telegram retries.",
+                         update_id, error)
+            return response.text("try again later", status=503)
+        return response.text("ok")
+
+    async def _handle_stored(
+        self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """The intake worker's job: one stored update."""
+        if "text_only" in payload:
+            sender = conversation_id("telegram", payload["text_only"])
+            await TelegramOutput(self.bots, self.payloads).send_text_message(sender, TEXT_ONLY_REPLY)
+            return
+        update = Update.de_json(payload["update"], None)
+        sender = conversation_id("telegram", update.effective_chat.id)
+        await self._handle(update, sender, payload.get("metadata"), on_new_message)
 
     def _secret_ok(self, received: Optional[str]) -> bool:
         expected = self.config.webhook_secret or ""
@@ -527,6 +544,8 @@ class TelegramInput(InputChannel):
 
         if update.callback_query is not None:
             text = await self._button_text(update, out)
+            if not text:
+                return  # a press whose data was not on the pressed message: tampered with
         elif update.message is not None:
             self._latest_message.put(sender, update.message.message_id)
             text = self._message_text(update.message)
@@ -543,11 +562,13 @@ class TelegramInput(InputChannel):
         if text is None:  # sticker, photo, voice, location ...
             await out.send_text_message(sender, TEXT_ONLY_REPLY)
             return
-        if not text:
-            return
+        # Even an empty message (a bare "/", spaces) gets an answer (seba/inbound.py).
 
+        # The update's id goes with the message: Rasa skips an update it already answered
+        # (a crash between the reply and marking it done, channels/intake.py).
         message = UserMessage(
-            text, out, sender, input_channel=self.name(), metadata=metadata
+            text, out, sender, input_channel=self.name(), metadata=metadata,
+            message_id=f"tg:{update.update_id}",
         )
         await out.send_typing(sender)
         typing = asyncio.get_running_loop().create_task(self._keep_typing(out, sender))

@@ -22,7 +22,8 @@ channel (which takes whatever ``session_id`` the client sends), this one:
   the console or the logs, and knowing a conversation id does not let anyone in;
 * refuses browsers from origins other than the shop's own (``seba.settings`` allowed
   origins; clients that send no Origin, such as apps, are let in);
-* keeps only the page language from the client's metadata.
+* keeps only the page language from the client's metadata; a message that is not text
+  (a list, an object) gets the polite "please write in text" reply.
 
 Replies and pushes (``output_channel=latest``) go to the room named after the conversation,
 which every socket of that visitor joined. Like Rasa's channel, pushes work only on the Rasa
@@ -42,7 +43,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels import conversation_id
+from channels import TEXT_ONLY_REPLY, conversation_id
 from seba import secrets
 from seba.settings import allowed_origins
 
@@ -148,7 +149,11 @@ class WebChatInput(SocketIOInput):
             conversation = session.get("conversation") or await bind(sid, None)
             data = data if isinstance(data, dict) else {}
             text = data.get("message")
-            if not isinstance(text, str):
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                text = str(text)  # a number is something the customer typed
+            if not isinstance(text, str):  # a list, an object, nothing: not words to read
+                await sio.emit(self.bot_message_evt, {"text": TEXT_ONLY_REPLY}, room=sid,
+                               namespace=namespace)
                 return
             message = UserMessage(
                 text, SocketIOOutput(sio, self.bot_message_evt), conversation,

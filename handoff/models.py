@@ -107,6 +107,7 @@ class Ticket(Base):
     last_customer_message_at = Column(DateTime)
     last_message = Column(Text)  # the customer's latest message, shown in the queue
     summary = Column(Text)  # what the bot knew (e.g. "order 10456, wants a return")
+    released_at = Column(DateTime)  # abandoned: when the bot got the conversation back
     rating = Column(Integer)  # 1-5, the customer's rating after the agent's help
     rated_at = Column(DateTime)
 

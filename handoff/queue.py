@@ -485,6 +485,27 @@ def sweep_abandoned(
     return abandoned
 
 
+def unreleased_abandoned(*, url: Optional[str] = None) -> List[TicketView]:
+    """Abandoned tickets whose conversation the bot has not got back yet (Rasa was down when
+    the sweep tried), unless the customer asked for a person again since."""
+    with session_scope(url) as session:
+        tickets = session.execute(
+            select(Ticket).where(Ticket.state == "abandoned", Ticket.released_at.is_(None))
+            .order_by(Ticket.resolved_at)
+        ).scalars().all()
+        return [TicketView.of(t) for t in tickets
+                if _open_ticket(session, t.conversation_id) is None]
+
+
+def mark_released(ticket_id: int, now: Optional[dt.datetime] = None, *,
+                  url: Optional[str] = None) -> None:
+    with session_scope(url) as session:
+        session.execute(
+            update(Ticket).where(Ticket.id == ticket_id, Ticket.released_at.is_(None))
+            .values(released_at=as_local(now)).execution_options(synchronize_session=False)
+        )
+
+
 def get_ticket(ticket_id: int, *, url: Optional[str] = None) -> Optional[TicketView]:
     with session_scope(url) as session:
         ticket = session.get(Ticket, ticket_id)

@@ -61,6 +61,7 @@ class TicketView:
     summary: Optional[str]
     rating: Optional[int]
     rated_at: Optional[dt.datetime]
+    released_at: Optional[dt.datetime] = None
 
     @classmethod
     def of(cls, ticket: Ticket) -> "TicketView":
@@ -82,6 +83,7 @@ class TicketView:
             summary=ticket.summary,
             rating=ticket.rating,
             rated_at=ticket.rated_at,
+            released_at=ticket.released_at,
         )
 
     @property
@@ -96,7 +98,7 @@ class TicketView:
     def to_json(self, now: Optional[dt.datetime] = None) -> Dict[str, Any]:
         data = asdict(self)
         for key in ("created_at", "assigned_at", "resolved_at", "last_customer_message_at",
-                    "rated_at"):
+                    "rated_at", "released_at"):
             data[key] = _iso(data[key])
         if now is not None:
             data["wait_seconds"] = self.wait_seconds(now)

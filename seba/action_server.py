@@ -13,14 +13,22 @@ This one is the same app (``rasa_sdk.endpoint.create_app``, plugins included) wi
 * loopback only by default (``ACTION_HOST``, ``--host``);
 * no CORS (browsers have no business here) and error answers that do not echo the request
   (rasa-sdk returns the whole tracker it was sent);
-* phone numbers masked in every log line (``seba.logmask``).
+* phone numbers masked in every log line (``seba.logmask``);
+* lean and ready at once: TensorFlow is kept out of the process (spaCy's thinc would import
+  it — 10-15 s and ~400 MB — though the blank Bengali tokenizer and PhraseMatcher that
+  product search uses never need it), and the product matcher is built at start-up.
 """
 
 import argparse
 import hmac
 import logging
 import os
+import sys
 from typing import Optional
+
+# Before anything imports spaCy: thinc probes for TensorFlow with `import tensorflow`, and a
+# None entry makes that import fail fast. Nothing in the action server needs TensorFlow.
+sys.modules.setdefault("tensorflow", None)
 
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME, DEFAULT_SERVER_PORT
@@ -65,6 +73,16 @@ def make_app(actions: str, secret: str) -> Sanic:
     return app
 
 
+def _warm_up() -> None:
+    from seba import shop
+    from seba.db import ShopUnavailable
+
+    try:
+        shop.warm_up()
+    except ShopUnavailable as error:  # the first product question will build it
+        logger.warning("Action server: product matcher not built at start-up (%s)", error)
+
+
 def main(argv: Optional[list] = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m seba.action_server",
                                      description="Seba's action server (rasa-sdk, Rasa only).")
@@ -86,6 +104,7 @@ def main(argv: Optional[list] = None) -> None:
     except MissingSecret as error:
         raise SystemExit(f"seba.action_server: refusing to start without a secret: {error}")
     app = make_app(args.actions, secret)
+    _warm_up()
     logger.info("Action server on http://%s:%d (calls need %s)", args.host, args.port,
                 ACTION_SECRET_HEADER)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)

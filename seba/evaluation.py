@@ -2,7 +2,7 @@
 
 The split lives in ``tests/nlu/heldout/<variety>/*.yml`` (bn, en, banglish) and is
 never used for training. Reported per variety: intent accuracy and macro-F1,
-FAQ key accuracy (``faq/<key>`` chosen by the ResponseSelector), out-of-scope
+FAQ key accuracy (``faq/<key>`` chosen by ``FaqKeySelector``), out-of-scope
 detection (out_of_scope messages that end in out_of_scope/nlu_fallback) and
 false rejection (in-scope messages that wrongly do).
 

@@ -1,10 +1,12 @@
 """Changes to how the Rasa server runs; ``install()`` applies them (Rasa 3.6.21 only).
 
-0. Customers cannot type the bot's controls: every message goes through
-   ``seba.controls.customer_text`` before the NLU (``SebaMessageProcessor``).
+0. Every customer message is screened before the NLU (``SebaMessageProcessor``): cleaned,
+   bounded in length, never empty (``seba.inbound``), and customers cannot type the bot's
+   controls (``seba.controls``).
 
 1. A failed custom action gets an apology. Out of the box, when the action server
-   is down or answers with an error, Rasa logs it and the customer hears nothing.
+   is down or answers with an error, Rasa logs it and the customer hears nothing; when it
+   is slow, Rasa waits up to five minutes. Here it waits ``SEBA_ACTION_TIMEOUT`` (5 s).
 2. Event types are looked up in a dict. ``Event.resolve_by_type`` walks every
    Event subclass for every event it deserialises, and the tracker store
    deserialises the whole conversation on every message: at turn 100 that was
@@ -16,7 +18,10 @@
    turns plus the slots and active form as they stood before them.
 """
 
+import asyncio
 import logging
+import os
+import weakref
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 from rasa.core import agent as rasa_agent
@@ -24,15 +29,28 @@ from rasa.core.actions import action as rasa_action
 from rasa.core.actions import forms as rasa_forms
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, Event, SlotSet
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
+from seba import inbound
 from seba.controls import customer_text
 
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = "utter_technical_problem"
+#: Rasa waits up to 5 minutes for the action server; a customer should not.
+DEFAULT_ACTION_TIMEOUT = 5.0
+
+
+def action_timeout() -> float:
+    """Seconds a custom action may take before the customer gets an apology
+    (``SEBA_ACTION_TIMEOUT``, default 5)."""
+    try:
+        return max(float(os.environ.get("SEBA_ACTION_TIMEOUT") or DEFAULT_ACTION_TIMEOUT), 0.5)
+    except ValueError:
+        return DEFAULT_ACTION_TIMEOUT
 KEEP_USER_TURNS = 8
 # Below this many events the full tracker is cheap enough.
 MIN_EVENTS_FOR_VIEW = 80
@@ -72,13 +90,18 @@ class SebaRemoteAction(rasa_action.RemoteAction):
 
     async def run(self, output_channel, nlg, tracker, domain) -> List[Event]:
         try:
-            return await super().run(output_channel, nlg, tracker, domain)
+            return await asyncio.wait_for(
+                super().run(output_channel, nlg, tracker, domain), action_timeout()
+            )
         except rasa_action.ActionExecutionRejection:
             raise  # a form's validation said no: Rasa's normal path
+        except asyncio.TimeoutError:
+            logger.error("Custom action '%s' took over %ss; apologising.", self.name(),
+                         action_timeout())
         except RasaException:
             logger.exception("Custom action '%s' failed; apologising.", self.name())
-            message: Any = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
-            return [rasa_action.create_bot_utterance(dict(message))] if message else []
+        message: Any = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
+        return [rasa_action.create_bot_utterance(dict(message))] if message else []
 
 
 _EVENT_TYPES: Dict[str, Type[Event]] = {}
@@ -181,10 +204,54 @@ class SebaMessageProcessor(MessageProcessor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prefixes = _PrefixCache()
+        self._answered: "weakref.WeakSet" = weakref.WeakSet()  # output channels that replied
+
+    async def handle_message(self, message: Any) -> Any:
+        if await self._already_answered(message):
+            logger.info("Message %s of %s was answered before; not again.",
+                        message.message_id, message.sender_id)
+            return []
+        return await super().handle_message(message)
+
+    async def _already_answered(self, message: Any) -> bool:
+        """A stored webhook update handled again after a crash (channels/intake.py) whose
+        message Rasa recorded already: its ``message_id`` is in the recent history."""
+        if not str(message.message_id or "").startswith(DURABLE_ID_PREFIXES):
+            return False
+        tracker = await self.get_tracker(message.sender_id)
+        recent = list(tracker.events)[-RECENT_EVENTS_FOR_DUPLICATES:]
+        return any(isinstance(e, UserUttered) and e.message_id == message.message_id
+                   for e in recent)
+
+    async def _apologise(self, message: Any) -> None:
+        tracker = DialogueStateTracker.from_events(
+            message.sender_id,
+            [UserUttered(message.text if isinstance(message.text, str) else "",
+                         metadata=message.metadata)],
+            slots=self.domain.slots,
+        )
+        try:
+            response = await self.nlg.generate(APOLOGY_RESPONSE, tracker,
+                                               message.output_channel.name())
+            if response:
+                await message.output_channel.send_response(message.sender_id, response)
+        except Exception:  # noqa: BLE001 - nothing more can be done for this message
+            logger.exception("Could not send the apology to %s", message.sender_id)
+
+    async def execute_side_effects(self, events: List[Event], tracker: DialogueStateTracker,
+                                   output_channel: Any) -> None:
+        if any(isinstance(event, BotUttered) for event in events):
+            self._answered.add(output_channel)
+        await super().execute_side_effects(events, tracker, output_channel)
 
     async def _handle_message_with_tracker(self, message: Any, tracker: DialogueStateTracker) -> None:
         if not message.parse_data:
-            message.text = customer_text(message.text, tracker.events)
+            text, intent = inbound.screen(message.text)
+            if intent:
+                message.parse_data = inbound.parse_data(text, intent)
+            else:
+                text = customer_text(text, tracker.events)
+            message.text = text
         await super()._handle_message_with_tracker(message, tracker)
 
     def _predict_next_with_tracker(self, tracker: DialogueStateTracker):
@@ -194,9 +261,35 @@ class SebaMessageProcessor(MessageProcessor):
         return super()._predict_next_with_tracker(view)
 
 
+#: Message ids of the durable channels (Telegram update ids, Messenger message ids).
+DURABLE_ID_PREFIXES = ("tg:", "fb:")
+RECENT_EVENTS_FOR_DUPLICATES = 200
+
 #: The Rasa release these changes were written and tested against: they reach into
 #: MessageProcessor, RemoteAction and Event, which other releases may have changed.
 RASA_VERSION = "3.6.21"
+
+
+class SebaAgent(rasa_agent.Agent):
+    """Rasa's agent; a message that fails anywhere — the lock store (Redis) or the tracker
+    store is down, an unexpected error — gets an apology in the customer's language instead
+    of silence, unless the bot had already answered it."""
+
+    async def handle_message(self, message: Any) -> Any:
+        try:
+            return await super().handle_message(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the customer must hear something
+            logger.exception("Message for %s could not be handled; apologising.",
+                             message.sender_id)
+            processor = self.processor
+            if isinstance(processor, SebaMessageProcessor) and \
+                    message.output_channel not in processor._answered:
+                await processor._apologise(message)
+            if isinstance(message.output_channel, CollectingOutputChannel):
+                return message.output_channel.messages
+            return None
 
 
 def install() -> None:
@@ -212,3 +305,4 @@ def install() -> None:
     rasa_forms.RemoteAction = SebaRemoteAction  # used for form validation actions
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     rasa_agent.MessageProcessor = SebaMessageProcessor
+    rasa_agent.Agent = SebaAgent  # what rasa_agent.load_agent builds

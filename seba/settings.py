@@ -148,6 +148,8 @@ class Settings:
         self.business_hours = _hours(hours)
         self.agent_hours = _hours(hours.get("agents") or hours)
         self.verification = VerificationPolicy.of(raw.get("verification") or {})
+        messages = raw.get("messages") or {}
+        self.max_message_chars = max(int(messages.get("max_chars", 1000) or 1000), 100)
 
     def delivery_charge(self, area: str) -> int:
         return int(self.delivery[area]["charge"])
@@ -211,6 +213,10 @@ class Settings:
             "bkash_number": str(payment.get("bkash_number", "")),
             "nagad_number": str(payment.get("nagad_number", "")),
             "warranty": _localized(self.raw.get("warranty"), lang),
+            "max_message_chars": (
+                str(self.max_message_chars) if lang == "en"
+                else to_bengali_digits(str(self.max_message_chars))
+            ),
         }
 
 

@@ -372,6 +372,16 @@ def _product_index(session: Session) -> _ProductIndex:
         return index
 
 
+def warm_up(url: Optional[str] = None) -> None:
+    """Load spaCy's Bengali tokenizer and build the product matcher now (the action server
+    calls it at start-up), so that the first product question is answered at once."""
+    from seba.db import session_scope
+
+    _nlp()
+    with session_scope(url) as session:
+        _product_index(session)
+
+
 @_guard
 def find_products(session: Session, text: str, limit: int = 3) -> List[Product]:
     """Catalogue products mentioned in ``text`` (Bangla, English or Banglish), best first.

@@ -1,26 +1,56 @@
-"""Rasa's SQL tracker store, keeping recently used conversations in memory.
+"""Rasa's SQL tracker store, with the conversations in use kept in memory and saves that
+only append.
 
-Rasa's SQLTrackerStore rebuilds a conversation from every stored event on every
-message (an ORM object, a JSON parse and an Event per row), so at turn 100 the
-store took longer than everything else. This store keeps the tracker it just
-saved; the next message of that conversation gets it back after one cheap check
-that the database holds exactly what this process wrote last (the newest event id
-and the event count). Anything else — another process answered in between, a
-request failed before saving, a new session started — falls back to Rasa's own
-retrieve, so several processes can share one database (deploy/endpoints.postgres.yml).
+Rasa's SQLTrackerStore rebuilds a conversation from every stored event on every message
+(an ORM object, a JSON parse and an Event per row) and, on every save, counts the stored
+events of the session to find which ones are new — both grow with the conversation. This
+store keeps each tracker it handed out or saved, with how many of its events are stored and
+the id of the newest one:
+
+* ``retrieve`` returns the kept tracker after one indexed query (the newest event id of the
+  conversation) shows that the database holds exactly what this process wrote last;
+* ``save`` appends only the events after the stored ones, in one transaction, after the same
+  check — nothing is counted, nothing rewritten; a message costs the same at turn 100 as at
+  turn 1.
+
+Anything else — another process wrote in between, a save failed, the conversation is not
+kept — falls back to Rasa's own retrieve and save, so several processes can share one
+database (deploy/endpoints.postgres.yml). Every save is committed before the reply leaves,
+as before: a crash (kill -9) loses nothing that was answered. On SQLite the database runs in
+WAL mode with ``synchronous=NORMAL`` (durable across process crashes; readers never wait
+for the writer).
 
 endpoints.yml: ``tracker_store: {type: seba.tracker_store.CachingSQLTrackerStore, dialect: ..., ...}``
 """
 
+import json
+import logging
 from collections import OrderedDict
-from typing import Any, Optional, Text, Tuple
+from dataclasses import dataclass
+from typing import Any, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-# (tracker, id of its newest stored event, number of events when saved)
-_Entry = Tuple[DialogueStateTracker, int, int]
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Kept:
+    tracker: DialogueStateTracker
+    stored: int  # how many of tracker.events are in the database
+    newest: Optional[int]  # id of the newest stored event of the conversation
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 class CachingSQLTrackerStore(SQLTrackerStore):
@@ -28,8 +58,11 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         # SQL errors must not log the bound values (customers' messages).
         self.engine.hide_parameters = True
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # connections made so far get the pragmas too
         self._cache_size = int(cache_size)
-        self._cache: "OrderedDict[str, _Entry]" = OrderedDict()
+        self._cache: "OrderedDict[str, _Kept]" = OrderedDict()
 
     def _newest_event_id(self, sender_id: Text) -> Optional[int]:
         with self.session_scope() as session:
@@ -37,31 +70,58 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 self.SQLEvent.sender_id == sender_id
             ).scalar()
 
-    def _stored_in_latest_session(self, sender_id: Text) -> int:
-        """How many events Rasa's retrieve() returns (and save() counts) for this sender."""
-        with self.session_scope() as session:
-            return self._event_query(session, sender_id,
-                                     fetch_events_from_all_sessions=False).count()
-
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        entry = self._cache.pop(sender_id, None)
-        if entry is not None:
-            tracker, newest, length = entry
-            if len(tracker.events) == length and self._newest_event_id(sender_id) == newest:
-                self._cache[sender_id] = entry
-                return tracker
-        return await super().retrieve(sender_id)
-
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        self._cache.pop(tracker.sender_id, None)
-        await super().save(tracker)
-        # Keep it only if it is exactly what retrieve() would build: after a new
-        # session starts it still holds the old one, which save() would count wrong.
-        if self._stored_in_latest_session(tracker.sender_id) != len(tracker.events):
-            return
-        newest = self._newest_event_id(tracker.sender_id)
-        if newest is None:
-            return
-        self._cache[tracker.sender_id] = (tracker, newest, len(tracker.events))
+    def _keep(self, entry: _Kept) -> None:
+        self._cache[entry.tracker.sender_id] = entry
+        self._cache.move_to_end(entry.tracker.sender_id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        entry = self._cache.get(sender_id)
+        if entry is not None:
+            if (len(entry.tracker.events) == entry.stored
+                    and self._newest_event_id(sender_id) == entry.newest):
+                self._cache.move_to_end(sender_id)
+                return entry.tracker
+            del self._cache[sender_id]
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            # What Rasa rebuilt is exactly the stored latest session.
+            self._keep(_Kept(tracker, len(tracker.events), self._newest_event_id(sender_id)))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        entry = self._cache.pop(tracker.sender_id, None)
+        newest = self._newest_event_id(tracker.sender_id)
+        if entry is not None and entry.tracker is tracker and newest == entry.newest:
+            start = entry.stored  # this process wrote everything before it
+        elif entry is None and newest is None:
+            start = 0  # a new conversation: all of it is new
+        else:
+            await super().save(tracker)  # Rasa's own count-based save
+            return
+        await self.stream_events(tracker)
+        new_events = list(tracker.events)[start:]
+        if new_events:
+            newest = self._append(tracker.sender_id, new_events)
+        self._keep(_Kept(tracker, len(tracker.events), newest))
+
+    def _append(self, sender_id: Text, events: List[Event]) -> int:
+        """Insert the events in one transaction; the id of the last one."""
+        rows = []
+        for event in events:
+            data = event.as_dict()
+            rows.append(self.SQLEvent(
+                sender_id=sender_id,
+                type_name=event.type_name,
+                timestamp=data.get("timestamp"),
+                intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                action_name=data.get("name"),
+                data=json.dumps(data),
+            ))
+        with self.session_scope() as session:
+            session.add_all(rows)
+            session.flush()
+            newest = rows[-1].id
+            session.commit()
+        return newest

@@ -8,16 +8,9 @@
 - ``postgres_url``: an empty database on a PostgreSQL server started for the session.
 """
 
-import glob
 import os
-import pwd
-import shutil
-import socket
 import sqlite3
-import subprocess
-import tempfile
 from pathlib import Path
-from typing import List, Optional
 
 import pytest
 
@@ -103,85 +96,18 @@ def shop_db_module(demo_template_db, tmp_path_factory):
 
 # -- PostgreSQL ------------------------------------------------------------------------------
 
-def _postgres_bin_dir() -> Optional[Path]:
-    """The directory with initdb, pg_ctl and postgres (PATH first, then Debian's layout)."""
-    candidates = []
-    found = shutil.which("pg_ctl")
-    if found:
-        candidates.append(Path(os.path.realpath(found)).parent)
-
-    def version(path: str) -> float:
-        try:
-            return float(Path(path).parts[-3])
-        except ValueError:
-            return 0.0
-
-    for pg_ctl in sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=version, reverse=True):
-        candidates.append(Path(pg_ctl).parent)
-    for directory in candidates:
-        if all((directory / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
-            return directory
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """Start a throwaway PostgreSQL server; yields the URL of an empty database ``seba``.
-
-    PostgreSQL refuses to run as root: then initdb/pg_ctl run as the ``postgres`` user.
-    """
-    bin_dir = _postgres_bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL binaries not found (install the Debian package 'postgresql')")
-    as_user: List[str] = []
-    base = Path(tempfile.mkdtemp(prefix="seba-pg-"))  # not under pytest's root-only tmp dirs
-    if os.geteuid() == 0:
-        try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(base)
-            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL")
-        if not shutil.which("runuser"):
-            shutil.rmtree(base)
-            pytest.skip("running as root and 'runuser' is missing")
-        os.chown(base, user.pw_uid, user.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data, log = base / "data", base / "server.log"
-    port = _free_port()
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-
-    def run(*args: str) -> None:
-        subprocess.run(as_user + list(args), check=True, env=env, capture_output=True,
-                       timeout=120)
+    """Start a throwaway PostgreSQL server; yields the URL of an empty database ``seba``."""
+    from tests.pg import PostgresServer, PostgresUnavailable
 
     try:
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--no-locale")
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-            "-o", f"-h 127.0.0.1 -p {port} -k {base} -F", "start")
-    except subprocess.CalledProcessError as exc:
-        server_log = log.read_text() if log.exists() else ""
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {exc.stderr.decode()}\n{server_log}")
-
-    import psycopg2
-
-    # pg_ctl -w returned: the server accepts connections.
-    conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("CREATE DATABASE seba")
-    conn.close()
+        server = PostgresServer().start()
+    except PostgresUnavailable as reason:
+        pytest.skip(str(reason))
     try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/seba"
+        yield server.create_database("seba")
     finally:
         dispose_engines()
-        subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                                  "-w", "stop"], env=env, capture_output=True, timeout=60)
-        shutil.rmtree(base, ignore_errors=True)
+        server.destroy()

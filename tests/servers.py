@@ -171,12 +171,16 @@ class RasaStack:
         return body
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str = "") -> Path:
+def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str = "",
+                    tracker: Optional[str] = None) -> Path:
+    """The endpoints file of a test stack: the action server, Seba's NLG, and the tracker
+    store on SQLite at ``tracker_db`` (or ``tracker``: another tracker_store block)."""
+    tracker = tracker or (f"tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
+                          f"  dialect: sqlite\n  db: {tracker_db}\n")
     path.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n    X-Seba-Action-Secret: ${SEBA_ACTION_SECRET}\n"
-        "nlg:\n  type: seba.nlg.SebaNLG\n"
-        f"tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n  dialect: sqlite\n  db: {tracker_db}\n{extra}",
+        "nlg:\n  type: seba.nlg.SebaNLG\n" + tracker + extra,
         encoding="utf-8",
     )
     return path
@@ -184,14 +188,17 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str =
 
 def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
                      credentials: Path = ROOT / "credentials.yml",
-                     with_actions: bool = True, **_ignored: Any) -> RasaStack:
-    """Start the servers; ``stack`` stops them. ``env`` must carry DATABASE_URL."""
+                     with_actions: bool = True, tracker: Optional[str] = None,
+                     **_ignored: Any) -> RasaStack:
+    """Start the servers; ``stack`` stops them. ``env`` must carry DATABASE_URL;
+    ``tracker``: a tracker_store block for endpoints.yml (default: SQLite in ``workdir``)."""
     if not MODEL.exists():
         raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
     workdir.mkdir(parents=True, exist_ok=True)
     env = {"SEBA_REST_SECRET": REST_SECRET, **env}
     action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
+    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db",
+                                tracker=tracker)
     servers = []
     if with_actions:
         actions = Server("action server", action_server_cmd(action_port),

@@ -30,13 +30,9 @@ def test_extractor_leaves_money_alone():
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import scipy.sparse  # noqa: E402
 from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
 from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE  # noqa: E402
-from rasa.shared.nlu.training_data.features import Features  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
 
 from seba.nlu.linear_classifier import LinearIntentClassifier  # noqa: E402
 from seba.nlu.products import ProductEntityExtractor  # noqa: E402
@@ -52,16 +48,13 @@ EXAMPLES = [
 ]
 
 
-def _messages(vectorizer, rows):
+def _messages(rows):
     messages = []
     for text, intent, key in rows:
         data = {TEXT: text, "intent": intent}
         if key:
             data["intent_response_key"] = key
-        message = Message(data=data)
-        counts = scipy.sparse.coo_matrix(vectorizer.transform([text]))
-        message.add_features(Features(counts, FEATURE_TYPE_SENTENCE, TEXT, "counts"))
-        messages.append(message)
+        messages.append(Message(data=data))
     return messages
 
 
@@ -72,17 +65,15 @@ def storage(tmp_path):
 
 @pytest.mark.parametrize("e5_weight,threshold", [(0.0, 0.8), (2.0, 0.0), (2.0, 1.01)])
 def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, threshold):
-    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(
-        [t for t, _, _ in EXAMPLES])
     config = {**LinearIntentClassifier.get_default_config(), "e5_weight": e5_weight,
               "cascade_threshold": threshold}
     resource = Resource("linear")
     trainer = LinearIntentClassifier(config, storage, resource)
-    trainer.train(TrainingData(training_examples=_messages(vectorizer, EXAMPLES)))
+    trainer.train(TrainingData(training_examples=_messages(EXAMPLES)))
 
     loaded = LinearIntentClassifier.load(config, storage, resource, None)
-    [ask, hours] = _messages(vectorizer, [("delivery charge koto vai", None, None),
-                                          ("what are your opening hours", None, None)])
+    [ask, hours] = _messages([("delivery charge koto vai", None, None),
+                              ("what are your opening hours", None, None)])
     loaded.process([ask, hours])
     assert ask.get("intent")["name"] == "faq"  # FAQ keys add up to the base intent
     names = [r["name"] for r in ask.get("intent_ranking")]
@@ -90,9 +81,16 @@ def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, t
     assert abs(sum(r["confidence"] for r in ask.get("intent_ranking")) - 1.0) < 1e-6
     assert hours.get("intent")["name"] == "faq"
     # The fast probability path agrees with scikit-learn's own.
-    X = loaded._tfidf.transform(loaded._sparse([ask, hours]))
-    assert np.allclose(loaded._predict_proba(loaded._sparse_clf, X),
-                       loaded._sparse_clf.predict_proba(X))
+    X = loaded._model.features(["delivery charge koto vai", "what are your opening hours"])
+    assert np.allclose(loaded._predict_proba(loaded._model.sparse_clf, X),
+                       loaded._model.sparse_clf.predict_proba(X))
+
+
+def test_words_keep_bangla_vowel_signs_and_split_at_punctuation():
+    from seba.nlu.linear_classifier import words
+
+    assert words("আমার অর্ডারটা কোথায়? Order#10456, ok!") == [
+        "আমার", "অর্ডারটা", "কোথায়", "order", "10456", "ok"]
 
 
 def test_product_extractor_handles_bangla_endings(storage):
@@ -115,3 +113,49 @@ def test_product_extractor_handles_bangla_endings(storage):
     message = Message(data={TEXT: "panjabiwala dokan"})
     loaded.process([message])
     assert not message.get(ENTITIES)
+
+
+def test_the_faq_answer_is_the_classifiers_best_faq_key():
+    from seba.nlu.components import FaqKeySelector
+    from seba.nlu.linear_classifier import KEY_RANKING
+
+    faq = Message(data={TEXT: "delivery charge koto", "intent": {"name": "faq", "confidence": 0.9}})
+    faq.set(KEY_RANKING, [("faq/delivery_charge", 0.6), ("order_status", 0.2),
+                          ("faq/warranty", 0.2)])
+    other = Message(data={TEXT: "amar order", "intent": {"name": "order_status"}})
+    other.set(KEY_RANKING, [("order_status", 0.9), ("faq/warranty", 0.1)])
+    FaqKeySelector().process([faq, other])
+    selected = faq.get("response_selector")["faq"]
+    assert selected["response"]["intent_response_key"] == "faq/delivery_charge"
+    assert selected["response"]["utter_action"] == "utter_faq/delivery_charge"
+    assert abs(selected["response"]["confidence"] - 0.75) < 1e-9  # among the FAQ keys
+    assert [r["intent_response_key"] for r in selected["ranking"]] == [
+        "faq/delivery_charge", "faq/warranty"]
+    assert other.get("response_selector") is None  # not an FAQ: nothing to select
+
+
+def test_training_embeddings_are_computed_once_across_trainings(tmp_path, monkeypatch):
+    from seba.nlu import e5
+
+    computed = []
+    monkeypatch.setattr(e5, "_compute", lambda text: computed.append(text) or
+                        np.full(e5.DIM, len(text), dtype=np.float32))
+    cache = e5.DiskCache(tmp_path / "cache.sqlite")
+    first = e5.embed_many(["ক", "ab", "ক"], cache)
+    assert computed == ["ক", "ab"] and first.shape == (3, e5.DIM)
+    again = e5.embed_many(["ab", "new one", "ক"], e5.DiskCache(tmp_path / "cache.sqlite"))
+    assert computed == ["ক", "ab", "new one"]  # only the new text
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[2], first[0])
+
+
+def test_the_same_data_trains_the_same_model(storage, tmp_path):
+    config = {**LinearIntentClassifier.get_default_config(), "e5_weight": 0.0}
+    probabilities = []
+    for n in range(2):
+        (tmp_path / str(n)).mkdir()
+        model = LinearIntentClassifier(config, LocalModelStorage(tmp_path / str(n)),
+                                       Resource("linear"))
+        model.train(TrainingData(training_examples=_messages(EXAMPLES)))
+        X = model._model.features([t for t, _, _ in EXAMPLES])
+        probabilities.append(model._predict_proba(model._model.sparse_clf, X))
+    assert np.array_equal(probabilities[0], probabilities[1])

@@ -73,3 +73,45 @@ def test_a_new_session_is_stored_once(tmp_path):
         full = await _store(tmp_path / "t.db").retrieve_full_tracker("c1")
         assert _texts(full) == ["old session", "new session", "next"]
     asyncio.run(run())
+
+
+def _rows(db):
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def test_saves_append_only_the_new_events(tmp_path, monkeypatch):
+    """A hundred turns: each save writes its own events once, and never counts or rereads
+    the conversation (Rasa's count-based save is not used while the store keeps it)."""
+    async def run():
+        store = _store(tmp_path / "t.db")
+        monkeypatch.setattr(type(store).__mro__[1], "save", _fail)  # SQLTrackerStore.save
+        tracker = await store.get_or_create_tracker("c1")
+        for turn in range(100):
+            tracker = await store.retrieve("c1") or tracker
+            tracker.update(ActionExecuted("action_listen"))
+            tracker.update(UserUttered(f"turn {turn}"))
+            await store.save(tracker)
+        assert _rows(tmp_path / "t.db") == 1 + 200  # the new tracker's action_listen + 2 a turn
+        fresh = await _store(tmp_path / "t.db").retrieve("c1")
+        assert _texts(fresh) == [f"turn {n}" for n in range(100)]
+
+    async def _fail(*_args, **_kwargs):
+        raise AssertionError("Rasa's count-based save was used")
+
+    asyncio.run(run())
+
+
+def test_the_database_runs_in_wal_mode(tmp_path):
+    import sqlite3
+
+    async def run():
+        store = _store(tmp_path / "t.db")
+        tracker = await store.get_or_create_tracker("c1")
+        tracker.update(UserUttered("hi"))
+        await store.save(tracker)
+    asyncio.run(run())
+    with sqlite3.connect(tmp_path / "t.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -37,17 +37,21 @@ async def sync_once(app: web.Application) -> None:
 
 
 async def sweep_once(app: web.Application) -> None:
-    """Abandon quiet waiting tickets and give their conversations back to the bot."""
-    abandoned = await db(app, queue.sweep_abandoned)
+    """Abandon quiet waiting tickets and give their conversations back to the bot — also
+    the ones abandoned earlier while Rasa could not be reached: retried on every sweep until
+    the bot has them back, so no customer stays paused with nobody answering."""
+    await db(app, queue.sweep_abandoned)
     rasa: RasaClient = app[RASA]
-    for ticket in abandoned:
+    for ticket in await db(app, queue.unreleased_abandoned):
         try:
             await rasa.hand_back(ticket.conversation_id, welcome_back=False)
         except RasaError as exc:
             logger.warning(
-                "abandoned ticket %s: could not resume conversation %s: %s",
-                ticket.id, ticket.conversation_id, exc,
+                "abandoned ticket %s: could not resume conversation %s yet (retried at the "
+                "next sweep): %s", ticket.id, ticket.conversation_id, exc,
             )
+            continue
+        await db(app, queue.mark_released, ticket.id)
 
 
 async def _every(app: web.Application, seconds: float, job: Callable, name: str) -> None:

@@ -7,10 +7,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -260,3 +262,31 @@ class VerificationLock(Base):
     conversation_id = Column(String(255))  # the conversation whose failure locked it
     lifted_at = Column(DateTime)
     lifted_by = Column(String(120))
+
+
+# --- durable intake of platform webhooks (channels/intake.py) ----------------------------------
+
+INTAKE_STATES = ("pending", "processing", "done")
+
+
+class ChannelUpdate(Base):
+    """A Telegram update or Messenger event, stored before the platform got its 200."""
+
+    __tablename__ = "channel_updates"
+    __table_args__ = (
+        one_of("state", INTAKE_STATES),
+        # A redelivery has the same platform id: stored (and answered) once.
+        UniqueConstraint("channel", "external_id", name="uq_channel_updates_channel_external_id"),
+        Index("ix_channel_updates_state_id", "state", "id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(20), nullable=False)
+    external_id = Column(String(120), nullable=False)  # update_id / message id
+    conversation_id = Column(String(255), nullable=False, index=True)
+    payload = Column(Text, nullable=False)  # JSON, what the connector needs to handle it
+    received_at = Column(DateTime, nullable=False, default=local_now)
+    state = Column(String(12), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    lease_until = Column(DateTime)  # while processing: reclaimable after this
+    done_at = Column(DateTime)

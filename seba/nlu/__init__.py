@@ -1,10 +1,10 @@
 """Custom Rasa NLU components (referenced from config.yml by their full path)."""
 
-from seba.nlu.components import BengaliDigitNormalizer, FaqResponseSelector, OrderEntityExtractor
+from seba.nlu.components import BengaliDigitNormalizer, FaqKeySelector, OrderEntityExtractor
 from seba.nlu.linear_classifier import LinearIntentClassifier
 from seba.nlu.products import ProductEntityExtractor
 
 __all__ = [
-    "BengaliDigitNormalizer", "FaqResponseSelector", "LinearIntentClassifier",
+    "BengaliDigitNormalizer", "FaqKeySelector", "LinearIntentClassifier",
     "OrderEntityExtractor", "ProductEntityExtractor",
 ]

@@ -23,6 +23,13 @@ TELEGRAM_SECRET = "e2e_webhook-secret"
 FACEBOOK = {"verify": "e2e-verify", "secret": "e2e-app-secret", "token": "E2E-PAGE-TOKEN"}
 
 
+@pytest.fixture(autouse=True)
+def intake_db(request, shop_db):
+    """A fresh shop database per connector test: Telegram and Messenger store every update
+    there before they answer (channels/intake.py)."""
+    return shop_db
+
+
 @pytest.fixture(scope="module")
 def fake_telegram():
     api = FakeTelegram().start_in_thread()

@@ -1,11 +1,8 @@
 """Shared channel helpers: splitting, titles, typed text, ordered background work."""
 
-import asyncio
-
 import pytest
 
-from channels import ConversationTasks, setting, shorten, split_message, typed_text, utf16_len
-from tests.channels.helpers import async_test
+from channels import setting, shorten, split_message, typed_text, utf16_len
 
 
 def test_short_text_is_one_bubble_and_blank_lines_make_bubbles():
@@ -62,36 +59,6 @@ def test_setting_prefers_credentials_then_environment(monkeypatch):
     assert setting(None, "k", "SEBA_TEST_SETTING") == "env"
     monkeypatch.delenv("SEBA_TEST_SETTING")
     assert setting(None, "k", "SEBA_TEST_SETTING", "default") == "default"
-
-
-@async_test
-async def test_tasks_keep_order_per_conversation_and_survive_failures():
-    tasks = ConversationTasks("test")
-    done = []
-
-    def job(key, value, delay=0.0, fail=False):
-        async def run():
-            await asyncio.sleep(delay)
-            if fail:
-                raise RuntimeError("boom")
-            done.append((key, value))
-        return run
-
-    tasks.submit("a", job("a", 1, delay=0.2))
-    tasks.submit("a", job("a", 2, fail=True))
-    tasks.submit("a", job("a", 3))
-    tasks.submit("b", job("b", 1))
-    assert await tasks.join(5)
-    assert done == [("b", 1), ("a", 1), ("a", 3)]
-
-
-@async_test
-async def test_close_cancels_work_that_does_not_finish():
-    tasks = ConversationTasks("test")
-    never = asyncio.Event()
-    task = tasks.submit("a", never.wait)
-    await tasks.close(timeout=0.1)
-    assert task.cancelled()
 
 
 @pytest.mark.parametrize("limit", [5, 17, 64, 500])

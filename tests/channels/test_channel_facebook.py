@@ -45,7 +45,7 @@ class Harness:
         return await post(self.url + "/webhook", body, {**signed, **(headers or {})})
 
     async def settle(self):
-        assert await self.channel.tasks.join(20), "message handling did not finish"
+        assert await self.channel.intake.join(20), "message handling did not finish"
 
 
 @asynccontextmanager
@@ -111,7 +111,8 @@ async def test_signed_with_another_secret_or_one_bad_header_is_refused():
 async def test_either_signature_alone_is_accepted():
     async with messenger() as h:
         for sha1, sha256 in ((True, False), (False, True)):
-            body = fb_body(fb_payload(fb_event(f"P{sha1}", message={"mid": "m", "text": "hi"})))
+            body = fb_body(fb_payload(fb_event(f"P{sha1}", message={"mid": f"m{sha1}",
+                                                                     "text": "hi"})))
             headers = fb_sign(SECRET, body, sha1=sha1, sha256=sha256)
             assert (await h.send(body, headers, sign=False)).status == 200
         await h.settle()

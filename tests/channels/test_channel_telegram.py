@@ -41,7 +41,7 @@ class Harness:
         return await post(self.url + "/webhook", update, headers)
 
     async def settle(self):
-        assert await self.channel.tasks.join(20), "message handling did not finish"
+        assert await self.channel.intake.join(20), "message handling did not finish"
 
 
 @asynccontextmanager

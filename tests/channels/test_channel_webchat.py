@@ -7,6 +7,7 @@ from typing import Any, List, Optional
 import pytest
 import socketio
 
+from channels import TEXT_ONLY_REPLY
 from channels.webchat import WebChatInput, conversation_of, issue_token, page_metadata
 from tests.channels.helpers import Collector, async_test, echo, serve_channel, wait_until
 
@@ -123,19 +124,21 @@ async def test_other_origins_are_refused_and_apps_without_one_are_served():
 
 
 @async_test
-async def test_only_the_page_language_is_kept_and_non_text_is_ignored():
+async def test_only_the_page_language_is_kept_and_non_text_gets_a_polite_reply():
     collector = Collector()
     async with serve_channel(webchat(), collector) as url:
         visitor = Visitor(url)
         await visitor.connect()
         await visitor.say(["not", "text"])
         await visitor.say({"text": "x"})
+        await visitor.say(None)
+        await visitor.say(10456)  # a number is what the customer typed
         await visitor.say("hello", meta={"language": "en", "session_id": "tg:1",
                                          "verified_order": "10456", "blob": "x" * 10_000})
-        await wait_until(lambda: collector.messages)
-        await asyncio.sleep(0.2)
-        assert [m.text for m in collector.messages] == ["hello"]
-        assert collector.messages[0].metadata == {"language": "en"}
+        await wait_until(lambda: len(collector.messages) == 2 and len(visitor.replies) == 3)
+        assert [m.text for m in collector.messages] == ["10456", "hello"]
+        assert collector.messages[1].metadata == {"language": "en"}
+        assert [r["text"] for r in visitor.replies] == [TEXT_ONLY_REPLY] * 3
         await visitor.close()
 
 

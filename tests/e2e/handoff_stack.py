@@ -107,7 +107,7 @@ def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
         })
     rasa = start_rasa_stack(stack, workdir / "rasa", env=env, credentials=credentials)
     server = start_console(workdir, db_url, {
-        **env, "RASA_URL": rasa.url, "HANDOFF_SYNC_SECONDS": "1",
+        **env, "RASA_URL": rasa.url, "HANDOFF_SYNC_SECONDS": "1", "HANDOFF_SWEEP_SECONDS": "1",
     })
     stack.callback(server.stop)
     return HandoffStack(rasa, Console(f"http://127.0.0.1:{server.port}", db_url, server),

@@ -466,3 +466,41 @@ def test_postgres_skip_locked_passes_over_a_row_being_claimed(pg_handoff_url):
         assert claimed is not None and claimed.id == second
         transaction.rollback()
     assert queue.claim_next(rina.id, url=url).id == first
+
+
+def _thousand_racing_claims(url):
+    """1,000 waiting tickets; four agents claim every one of them at the same time, each in
+    its own order: every ticket has exactly one winner."""
+    import random
+
+    team = [agents.create_agent(f"racer{i}", f"Racer {i}", PASSWORD, url=url) for i in range(4)]
+    ids = [queue.enqueue(f"race-{i}", "socketio", "bn", "customer_request",
+                         now=T0 + dt.timedelta(seconds=i), url=url).ticket_id
+           for i in range(1000)]
+    barrier = threading.Barrier(len(team))
+
+    def work(agent):
+        order = list(ids)
+        random.Random(agent.id).shuffle(order)
+        barrier.wait()
+        return [(ticket_id, agent.id) for ticket_id in order
+                if queue.claim(ticket_id, agent.id, url=url)]
+
+    with ThreadPoolExecutor(len(team)) as pool:
+        wins = [win for batch in pool.map(work, team) for win in batch]
+    winners = {}
+    for ticket_id, agent_id in wins:
+        assert ticket_id not in winners, f"ticket {ticket_id} claimed twice"
+        winners[ticket_id] = agent_id
+    assert sorted(winners) == sorted(ids)
+    with session_scope(url) as session:
+        stored = dict(session.execute(select(Ticket.id, Ticket.agent_id)).all())
+    assert all(stored[t] == a for t, a in winners.items())
+
+
+def test_a_thousand_racing_claims_have_one_winner_each(handoff_url):
+    _thousand_racing_claims(handoff_url)
+
+
+def test_a_thousand_racing_claims_on_postgres(pg_handoff_url):
+    _thousand_racing_claims(pg_handoff_url)
