@@ -4,7 +4,9 @@ A Hypothesis test is a plain function called once per example, so the servers li
 event loop in a background thread (``BackgroundLoop``) for the whole module: the connector's
 blueprint on a real Sanic server (``tests.channels.helpers.serve_channel``) with a stub in
 place of Rasa that answers every message (``echo``), and the fake far sides of Telegram's
-and Meta's APIs (``tests.channels.fakes``). Examples talk to them over real HTTP.
+and Meta's APIs (``tests.channels.fakes``). Examples talk to them over real HTTP. Telegram
+and Messenger store every update in the shop database first (``channels/intake.py``): their
+fixtures run on the module's demo database (``shop_db_module``).
 """
 
 import asyncio
@@ -65,10 +67,11 @@ class ConnectorServer:
         return status == 200
 
     def settle(self, timeout: float = 30) -> None:
-        """Wait until the connector's background work (Rasa turns, replies) is done."""
-        tasks = getattr(self.channel, "tasks", None)
-        if tasks is not None:
-            assert self.loop.run(tasks.join(timeout), timeout + 5), \
+        """Wait until the connector's background work (stored updates, Rasa turns, replies)
+        is done: its durable intake (Telegram, Messenger) or its task queue."""
+        work = getattr(self.channel, "intake", None) or getattr(self.channel, "tasks", None)
+        if work is not None:
+            assert self.loop.run(work.join(timeout), timeout + 5), \
                 "the connector's message handling did not finish"
 
     def forget(self) -> None:

@@ -11,10 +11,12 @@ customers (PSIDs), sent with a valid ``X-Hub-Signature-256`` over the raw body. 
 
 So per PSID, at least as many messages come back as it sent events of the first two kinds,
 and a PSID with only silent events gets none. Mutated payloads (fields deleted, or JSON of
-another type) and payloads for other objects promise nothing beyond "no 5xx".
+another type) and payloads for other objects promise nothing beyond "no 5xx". Every message
+gets its own ``mid`` when it is sent (``with_fresh_message_ids``), as Meta's do.
 """
 
 import copy
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
@@ -32,6 +34,17 @@ class MessengerCase:
     payload: Any
     events: List[Tuple[str, str]] = field(default_factory=list)  # (psid, expected)
     promises: bool = True  # False: mutated, or not a page: only "no 5xx"
+
+    def with_fresh_message_ids(self) -> Any:
+        """The payload with a new ``mid`` for every message and postback: Meta never sends
+        one twice except as a redelivery, which the connector answers once."""
+        payload = copy.deepcopy(self.payload)
+        for entry in payload["entry"]:
+            for event in entry["messaging"]:
+                for key in ("message", "postback"):
+                    if isinstance(event.get(key), dict) and not event[key].get("is_echo"):
+                        event[key]["mid"] = "m_" + uuid.uuid4().hex
+        return payload
 
     def expected(self, kind: str) -> Dict[str, int]:
         counts: Dict[str, int] = {}
@@ -111,7 +124,7 @@ def cases(draw, max_events: int = 4) -> MessengerCase:
         case.payload["entry"].append({"id": "PAGE1", "time": 1, "messaging": events})
     repeat = min(draw(st.sampled_from([1] * 19 + [25, 100])), 100 // len(case.events))
     if repeat > 1:  # a huge batch (up to 100 events): the same events many times
-        case.payload["entry"] = case.payload["entry"] * repeat
+        case.payload["entry"] = [copy.deepcopy(e) for e in case.payload["entry"] * repeat]
         case.events = case.events * repeat
     return case
 

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, settings
 PROFILE_ENV = "SEBA_FUZZ_PROFILE"
 
 #: (connector inputs per channel, stack examples per test, console inputs at the app level)
-EXAMPLES = {"ci": (120, 10, 120), "soak": (10_000, 300, 3_000), "dig": (10_000, 300, 3_000)}
+EXAMPLES = {"ci": (120, 10, 120), "soak": (10_000, 150, 3_000), "dig": (10_000, 150, 3_000)}
 CI_MINIMUM = 15  # a connector test's examples in ci, at least
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,

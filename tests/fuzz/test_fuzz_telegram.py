@@ -48,7 +48,7 @@ _message_ids = itertools.count(9_000_000_000)
 
 
 @pytest.fixture(scope="module")
-def telegram():
+def telegram(shop_db_module):
     server = ConnectorServer(
         lambda api: TelegramInput(TelegramConfig(token=api.token, webhook_secret=SECRET,
                                                  api_base_url=api.url)),
