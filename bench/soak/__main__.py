@@ -18,9 +18,11 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict
 from typing import Any, Dict
 
@@ -47,6 +49,16 @@ def git_rev() -> str:
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
     return rev + (" + uncommitted changes" if dirty else "")
+
+
+def log_errors(path) -> Dict[str, int]:
+    """The ERROR lines of a server's log, by message (numbers and ids left out)."""
+    found: Counter = Counter()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if " ERROR " in line or "[ERROR]" in line:
+            message = line.split("ERROR", 1)[1].strip(" ]-")
+            found[re.sub(r"\d+", "N", message)[:120]] += 1
+    return dict(found.most_common(8))
 
 
 def warm_up(rasa_url: str, conversations) -> None:
@@ -101,6 +113,7 @@ def run_load(args: argparse.Namespace, run_dir) -> Dict[str, Any]:
         "memory": {name: {"start_kb": start_kb[name], "end_kb": end_kb[name],
                           "peak_kb": sampler.peak[name]} for name in start_kb},
         "telegram_messages_at_the_fake": telegram.sent_messages,
+        "log_errors": {name: log_errors(proc.log_path) for name, proc in running.procs.items()},
     }
 
 
@@ -131,7 +144,7 @@ def main(argv=None) -> int:
     run_dir = RUNS / run_id
     run_dir.mkdir(parents=True)
     started = time.monotonic()
-    model_time = dt.datetime.fromtimestamp(stack.MODEL.stat().st_mtime)
+    model_time = dt.datetime.fromtimestamp(stack.model_copy(run_dir).stat().st_mtime)
     res: Dict[str, Any] = {"run_id": run_id, "started": f"{dt.datetime.now():%Y-%m-%d %H:%M}",
                            "git": git_rev(), "machine": machine(),
                            "model": f"trained {model_time:%Y-%m-%d %H:%M}"}

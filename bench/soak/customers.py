@@ -12,11 +12,15 @@ the bot's latest message is pressed (a ``callback_query``).
 - Telegram: updates POSTed to the webhook with the real secret header; the replies are what
   the bot sends to the chat at the fake Bot API (``NotifyingTelegram``).
 
-Per turn: the time to the first reply (``latency``), or ``lost`` after ``turn_timeout``. After
-each conversation Rasa's tracker is checked: every user message of it was followed by a bot
-message. Errors: a webhook that did not answer 200, a lost reply, the bot's apology for a
-technical problem, a tracker with an unanswered message, a socket that could not connect.
-A customer starts no new turn after ``duration``; the replies in flight are still awaited.
+A turn is over when Rasa's tracker shows the bot listening again after the message (all of
+its messages were sent by then); only then, and after the think time, comes the next message,
+so every bot message is counted for the message it answers. Per turn: the time to the first
+reply (``latency``), or ``lost`` after ``turn_timeout``; every bot message the tracker holds
+for it must have reached the customer. Errors: a webhook that did not answer 200, a lost
+reply, a turn that never ended, a message without a bot message in the tracker, a bot message
+that did not reach the customer, the bot's apology for a technical problem, a message that
+arrived after its turn was over, a socket that could not connect. A customer starts no new
+turn after ``duration``; the turns in flight are finished.
 """
 
 import asyncio
@@ -43,10 +47,11 @@ class Results:
     conversations: Counter = field(default_factory=Counter)  # (channel, started/completed/cut)
     notes: Counter = field(default_factory=Counter)
 
-    def turn(self, channel: str, sent_at: float, latency: Optional[float], status: str) -> None:
+    def turn(self, channel: str, sent_at: float, latency: Optional[float], status: str,
+             detail: str = "") -> None:
         self.turns.append((channel, sent_at, latency, status))
         if status != "ok":
-            self.error(channel, status, "")
+            self.error(channel, status, detail)
 
     def error(self, channel: str, kind: str, detail: str) -> None:
         self.errors[(channel, kind)] += 1
@@ -68,20 +73,6 @@ class LoadSpec:
     seed: int = 1
 
 
-def _tracker_answers_every_message(tracker: Dict[str, Any]) -> Tuple[int, int]:
-    """(user messages, of them followed by a bot message before the next user message)."""
-    users = answered = 0
-    waiting = False
-    for event in tracker.get("events") or []:
-        if event.get("event") == "user":
-            users += 1
-            waiting = True
-        elif event.get("event") == "bot" and waiting:
-            answered += 1
-            waiting = False
-    return users, answered
-
-
 class Load:
     def __init__(self, spec: LoadSpec, telegram: Any) -> None:
         self.spec, self.telegram = spec, telegram
@@ -99,54 +90,78 @@ class Load:
             self.keyboards[chat] = message
         inbox = self.inboxes.get(chat)
         if inbox is not None:
-            inbox.put_nowait(text)
+            inbox.put_nowait((text, time.monotonic()))
 
     def time_left(self) -> bool:
         return time.monotonic() < self.deadline
 
-    async def turn(self, channel: str, inbox: asyncio.Queue, send) -> bool:
-        """Send one message and wait for the first reply; False if it was lost."""
-        while not inbox.empty():  # late bubbles of the previous turn
-            inbox.get_nowait()
+    async def turn(self, channel: str, conversation_id: str, number: int,
+                   inbox: asyncio.Queue, send, rng: random.Random) -> None:
+        """The conversation's ``number``-th message and everything the bot says to it."""
+        if not inbox.empty():  # nothing may be left over from the previous turn
+            self.results.error(channel, "message after its turn was over", conversation_id)
+            while not inbox.empty():
+                inbox.get_nowait()
         sent = time.monotonic()
         try:
             await send()
         except Exception as exc:  # noqa: BLE001 - every failure is counted, the customer goes on
-            self.results.error(channel, "send failed", f"{type(exc).__name__}: {exc}")
-            self.results.turn(channel, sent - self.t0, None, "send failed")
-            return False
-        try:
-            first = await asyncio.wait_for(inbox.get(), self.spec.turn_timeout)
-        except asyncio.TimeoutError:
-            self.results.turn(channel, sent - self.t0, None, "lost")
-            return False
-        latency = time.monotonic() - sent
-        if str(first).startswith(APOLOGIES):
-            self.results.turn(channel, sent - self.t0, latency, "apology")
-            return True
-        self.results.turn(channel, sent - self.t0, latency, "ok")
-        return True
-
-    async def think(self, rng: random.Random, inbox: asyncio.Queue) -> None:
-        """The customer reads and types; other bubbles of the reply arrive meanwhile."""
-        await asyncio.sleep(rng.uniform(*self.spec.think))
-        while not inbox.empty():
-            if str(inbox.get_nowait()).startswith(APOLOGIES):
-                self.results.error("any", "apology", "in a later bubble")
-
-    async def check_tracker(self, channel: str, conversation_id: str, sent: int) -> None:
-        url = f"{self.spec.rasa_url}/conversations/{conversation_id}/tracker"
-        try:
-            async with self.http.get(url, headers=api_headers()) as resp:
-                tracker = await resp.json()
-        except Exception as exc:  # noqa: BLE001
-            self.results.error(channel, "tracker unreadable", f"{type(exc).__name__}: {exc}")
+            self.results.turn(channel, sent - self.t0, None, "send failed",
+                              f"{conversation_id}: {type(exc).__name__}: {exc}")
             return
-        users, answered = _tracker_answers_every_message(tracker)
-        if users < sent or answered < users:
-            self.results.error(channel, "tracker: unanswered message",
-                               f"{conversation_id}: {sent} sent, {users} in the tracker, "
-                               f"{answered} answered")
+        try:
+            first, first_at = await asyncio.wait_for(inbox.get(), self.spec.turn_timeout)
+        except asyncio.TimeoutError:
+            self.results.turn(channel, sent - self.t0, None, "lost", conversation_id)
+            return
+        received = [first]
+        await asyncio.sleep(rng.uniform(*self.spec.think))  # reads, types the next message
+        bot_events = await self.turn_over(channel, conversation_id, number)
+        give_up = time.monotonic() + 30
+        while bot_events is not None and len(received) < bot_events:
+            try:  # every message Rasa sent must reach the customer
+                text, _ = await asyncio.wait_for(inbox.get(), max(give_up - time.monotonic(), 0))
+                received.append(text)
+            except asyncio.TimeoutError:
+                break
+        while not inbox.empty():
+            received.append(inbox.get_nowait()[0])
+        if bot_events is None:
+            status = "turn never over"
+        elif bot_events == 0:
+            status = "unanswered in the tracker"
+        elif len(received) < bot_events:
+            status = "bot message not delivered"
+        elif any(str(text).startswith(APOLOGIES) for text in received):
+            status = "apology"
+        else:
+            status = "ok"
+        self.results.turn(channel, sent - self.t0, first_at - sent, status,
+                          f"{conversation_id} message {number}: {len(received)} received, "
+                          f"{bot_events} in the tracker")
+
+    async def turn_over(self, channel: str, conversation_id: str, number: int) -> Optional[int]:
+        """Wait until Rasa listens again after the ``number``-th user message; the bot
+        messages it recorded for it (all sent by then), or None if the turn never ended."""
+        url = f"{self.spec.rasa_url}/conversations/{conversation_id}/tracker"
+        give_up = time.monotonic() + self.spec.turn_timeout
+        while time.monotonic() < give_up:
+            try:
+                async with self.http.get(url, headers=api_headers()) as resp:
+                    tracker = await resp.json()
+            except Exception as exc:  # noqa: BLE001
+                self.results.error(channel, "tracker unreadable", f"{type(exc).__name__}: {exc}")
+                tracker = {}
+            users = bots = 0
+            for event in tracker.get("events") or []:
+                if event.get("event") == "user":
+                    users += 1
+                elif event.get("event") == "bot" and users == number:
+                    bots += 1
+            if users >= number and tracker.get("latest_action_name") == "action_listen":
+                return bots
+            await asyncio.sleep(0.5)
+        return None
 
     def conversations(self, cid: int):
         convs = self.spec.conversations
@@ -188,24 +203,20 @@ class Load:
             chat_id = 700_000_000 + cid * 10_000 + n
             inbox = self.inboxes[str(chat_id)] = asyncio.Queue()
             self.results.conversations[("telegram", "started")] += 1
-            sent = 0
             for serial, text in enumerate(conv.turns, start=1):
                 if not self.time_left():
                     self.results.conversations[("telegram", "cut at the end")] += 1
                     break
-                update = self._update(chat_id, text, serial)
 
-                async def send() -> None:
+                async def send(text: str = text, serial: int = serial) -> None:
+                    update = self._update(chat_id, text, serial)  # the buttons shown now
                     async with self.http.post(url, json=update, headers=headers) as resp:
                         if resp.status != 200:
                             raise RuntimeError(f"webhook answered {resp.status}")
 
-                sent += 1
-                await self.turn("telegram", inbox, send)
-                await self.think(rng, inbox)
+                await self.turn("telegram", f"tg:{chat_id}", serial, inbox, send, rng)
             else:
                 self.results.conversations[("telegram", "completed")] += 1
-            await self.check_tracker("telegram", f"tg:{chat_id}", sent)
             del self.inboxes[str(chat_id)]
             self.keyboards.pop(str(chat_id), None)
 
@@ -218,7 +229,8 @@ class Load:
         inbox: asyncio.Queue = asyncio.Queue()
         confirmed: asyncio.Queue = asyncio.Queue()
         sio = socketio.AsyncClient(reconnection=False)
-        sio.on("bot_uttered", lambda data: inbox.put_nowait((data or {}).get("text", "")))
+        sio.on("bot_uttered", lambda data: inbox.put_nowait(((data or {}).get("text", ""),
+                                                             time.monotonic())))
         sio.on("session_confirm", confirmed.put_nowait)
         try:
             for _, conv in self.conversations(cid):
@@ -239,8 +251,7 @@ class Load:
                 token = token.get("session_id") if isinstance(token, dict) else token
                 self.results.conversations[("socketio", "started")] += 1
                 language = "en" if conv.variety == "en" else "bn"
-                sent = 0
-                for text in conv.turns:
+                for number, text in enumerate(conv.turns, start=1):
                     if not self.time_left():
                         self.results.conversations[("socketio", "cut at the end")] += 1
                         break
@@ -249,12 +260,9 @@ class Load:
                         await sio.emit("user_uttered", {"message": text, "session_id": token,
                                                         "customData": {"language": language}})
 
-                    sent += 1
-                    await self.turn("socketio", inbox, send)
-                    await self.think(rng, inbox)
+                    await self.turn("socketio", f"web:{token[:32]}", number, inbox, send, rng)
                 else:
                     self.results.conversations[("socketio", "completed")] += 1
-                await self.check_tracker("socketio", f"web:{token[:32]}", sent)
         finally:
             try:
                 await sio.disconnect()

@@ -17,6 +17,7 @@ from typing import Any, Dict
 
 from bench.paths import ROOT
 from bench.procs import python
+from bench.soak.stack import model_copy
 
 PER_TEST_TIMEOUT = 3 * 3600
 
@@ -25,6 +26,7 @@ def run(run_dir: Path, timeout: float) -> Dict[str, Any]:
     stats_path = run_dir / "fuzz.json"
     log_path = run_dir / "fuzz-pytest.log"
     environ = {**os.environ, "SEBA_FUZZ_PROFILE": "soak", "SEBA_FUZZ_STATS": str(stats_path),
+               "SEBA_TEST_MODEL": str(model_copy(run_dir)),
                "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     started = time.monotonic()

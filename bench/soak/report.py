@@ -94,6 +94,15 @@ def load_section(res: Dict[str, Any]) -> List[str]:
                      "answered.")
     for note, count in sorted(load.get("notes", {}).items()):
         lines.append(f"\nNote: {note}: {count}×.")
+    logged = load.get("log_errors", {})
+    if logged:
+        lines += ["", "ERROR lines in the servers' logs during the load (by message; not counted "
+                  "as errors above unless a customer saw the effect):", ""]
+        for name, found in logged.items():
+            if not found:
+                lines.append(f"- {name}: none")
+            for message, count in found.items():
+                lines.append(f"- {name}: {count}× `{message}`")
     lines += ["", "### Memory (RSS of each process and its children)", "",
               "| process | at the start (after warm-up) | at the end | peak |", "|---|---|---|---|"]
     for name, mem in load["memory"].items():

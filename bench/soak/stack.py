@@ -9,6 +9,7 @@ API of this process. Everything listens on 127.0.0.1.
 """
 
 import secrets
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from bench.procs import Proc, env, free_port, python, wait_first_reply, wait_por
 from bench.runner import endpoints_for, make_shop_db, rasa_server_args
 
 MODEL = ROOT / "models" / "seba.tar.gz"
+RUN_MODEL = "seba.tar.gz"  # the copy in the run directory: one model for the whole soak
 TELEGRAM_SECRET = "soak-" + secrets.token_hex(16)
 START_TIMEOUT = 420
 
@@ -39,6 +41,15 @@ class SoakStack:
     def stop(self) -> None:
         self.rasa.stop()
         self.actions.stop()
+
+
+def model_copy(run_dir: Path) -> Path:
+    """``models/seba.tar.gz`` copied into the run directory once (a retrain during the soak
+    must not change the model between its parts)."""
+    copy = run_dir / RUN_MODEL
+    if not copy.exists():
+        shutil.copyfile(MODEL, copy)
+    return copy
 
 
 def start(run_dir: Path, fake_telegram: Any) -> SoakStack:
@@ -63,7 +74,7 @@ def start(run_dir: Path, fake_telegram: Any) -> SoakStack:
         raise RuntimeError(f"the action server did not start:\n{actions.tail()}")
     endpoints = endpoints_for("ours", run_dir, action_port)
     rasa_port = free_port()
-    rasa = Proc("rasa server", rasa_server_args("ours", MODEL, rasa_port, endpoints),
+    rasa = Proc("rasa server", rasa_server_args("ours", model_copy(run_dir), rasa_port, endpoints),
                 run_dir / "rasa.log", environ=environ)
     if wait_first_reply(rasa_port, rasa, START_TIMEOUT) is None:
         tail = rasa.tail(40)
