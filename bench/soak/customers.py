@@ -199,7 +199,7 @@ class Load:
         rng = random.Random(self.spec.seed * 100_003 + cid)
         url = f"{self.spec.rasa_url}/webhooks/telegram/webhook"
         headers = {SECRET_HEADER: self.spec.telegram_secret}
-        for n, (k, conv) in enumerate(self.conversations(cid)):
+        for n, (_, conv) in enumerate(self.conversations(cid)):
             chat_id = 700_000_000 + cid * 10_000 + n
             inbox = self.inboxes[str(chat_id)] = asyncio.Queue()
             self.results.conversations[("telegram", "started")] += 1
@@ -208,7 +208,8 @@ class Load:
                     self.results.conversations[("telegram", "cut at the end")] += 1
                     break
 
-                async def send(text: str = text, serial: int = serial) -> None:
+                async def send(text: str = text, serial: int = serial,
+                               chat_id: int = chat_id) -> None:
                     update = self._update(chat_id, text, serial)  # the buttons shown now
                     async with self.http.post(url, json=update, headers=headers) as resp:
                         if resp.status != 200:
@@ -256,7 +257,8 @@ class Load:
                         self.results.conversations[("socketio", "cut at the end")] += 1
                         break
 
-                    async def send(text: str = text) -> None:
+                    async def send(text: str = text, token: str = token,
+                                   language: str = language) -> None:
                         await sio.emit("user_uttered", {"message": text, "session_id": token,
                                                         "customData": {"language": language}})
 

@@ -131,8 +131,10 @@ def fuzz_section(res: Dict[str, Any]) -> List[str]:
         f"{fuzz.get('seconds', 0) / 60:.0f} minutes (log: `{fuzz.get('log')}`, git-ignored). "
         "Connector level: the connector on a real Sanic server with a stub Rasa (the console: "
         "the app with a stub of Rasa's API); stack level: the real Rasa, action server and "
-        "console. A failed test stops at its first failing input and shrinks it: its count "
-        "is what ran until then.", "",
+        "console. In this profile a failed property does not stop a test: every input runs, "
+        "and a failed test lists each kind of failure (exception and the line of the test), "
+        "how often, and the smallest input that caused it (`SEBA_FUZZ_PROFILE=dig` shrinks "
+        "one further).", "",
         "| channel | connector-level inputs | stack-level inputs |", "|---|---|---|",
     ]
     channels = sorted({_channel(t) for t in tests})
@@ -153,11 +155,17 @@ def fuzz_section(res: Dict[str, Any]) -> List[str]:
     failed = [(t, e) for t, e in sorted(tests.items()) if e.get("outcome") not in (None, "passed")]
     lines.append("")
     if failed:
-        lines += ["### Failures (Hypothesis' shrunk examples)", ""]
+        lines += ["### Failures", ""]
         for test_id, entry in failed:
-            lines += [f"**`{test_id}`**", "", "```",
-                      (entry.get("falsifying_example") or "(no example recorded)")[:2500],
-                      "", (entry.get("error") or "")[:1200], "```", ""]
+            lines += [f"**`{test_id}`**", ""]
+            kinds = sorted((entry.get("violations") or {}).items(), key=lambda kv: -kv[1]["count"])
+            for kind, seen in kinds:
+                lines += [f"- {kind}, {seen['count']}×: `{seen['message'][:300]}`", "",
+                          "  smallest input:", "", "  ```",
+                          "  " + seen["example"][:1500].replace("\n", "\n  "), "  ```", ""]
+            if not kinds:
+                lines += ["```", (entry.get("falsifying_example") or "")[:2500], "",
+                          (entry.get("error") or "")[:1200], "```", ""]
     else:
         lines += ["Every fuzz test passed.", ""]
     return lines

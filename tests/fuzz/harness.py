@@ -58,7 +58,8 @@ class ConnectorServer:
 
         self.channel, self.url = self.loop.run(up())
 
-    def post(self, path: str, body: Any, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+    def post(self, path: str, body: Any,
+             headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
         """POST to ``/webhooks/<channel><path>``: (status, parsed JSON or text)."""
         return http("POST", self.url + path, body, headers, timeout=REQUEST_TIMEOUT)
 

@@ -23,7 +23,7 @@ BN_DIGITS = "০১২৩৪৫৬৭৮৯"
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # ZWSP, ZWNJ, ZWJ, word joiner, BOM
 DIRECTION_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 ODD_SPACES = " \t\n\r\x0b\x0c\u00a0\u1680\u2000\u2007\u2028\u2029\u202f\u3000"
-BENGALI_SIGNS = "\u0981\u0982\u0983\u09bc\u09be\u09bf\u09c0\u09c1\u09cd\u09d7"  # vowel signs, hasanta
+BENGALI_SIGNS = "\u0981\u0982\u0983\u09bc\u09be\u09bf\u09c0\u09c1\u09cd\u09d7"  # signs, hasanta
 EMOJI_SEQUENCES = ["😊", "👍🏽", "👨‍👩‍👧", "🏳️‍🌈", "❤️", "🇧🇩", "🙏", "😭😭", "🛍️", "#️⃣"]
 
 
