@@ -38,3 +38,22 @@ def console_form_body_unparseable(request: Any) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+def messenger_batch_of_odd_shape(payload: Any) -> bool:
+    """channels/facebook.py ``SebaMessenger.jobs``/``_job`` trust the batch's shape: an
+    ``entry`` or ``messaging`` that is a number (``{"object": "page", "entry": 1}``:
+    ``TypeError``) or an event whose ``sender`` is not an object (``AttributeError``) gets a
+    500 instead of 200 (nothing to answer) or 400. Fix: check the types before iterating.
+    This walks the batch the way the channel does and says whether that walk would raise."""
+    if not isinstance(payload, dict) or payload.get("object") != "page":
+        return False
+    try:
+        for entry in payload.get("entry") or []:
+            if isinstance(entry, dict):
+                for event in entry.get("messaging") or []:
+                    if isinstance(event, dict):
+                        (event.get("sender") or {}).get("id")
+    except (TypeError, AttributeError):
+        return True
+    return False
