@@ -24,6 +24,7 @@ help:
 	@echo "make train | validate | db | web | secrets | bench | clean"
 	@echo "make check-content [CHECK_LANG=bn]   check domain.yml, data/ and shop.yml (docs/content-guide.en.md)"
 	@echo "make review  export what the bot did not understand to review/inbox.yml"
+	@echo "make soak   200 customers for 10 min + the long fuzz run; writes bench/soak/report.md"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
 
@@ -117,6 +118,9 @@ test-fast: setup
 
 bench: setup system-deps
 	$(PY) -m bench
+
+soak: setup
+	$(PY) -m bench.soak
 
 # --- Telegram: register the webhook (a command, never a side effect) ----------
 telegram-webhook: install

@@ -20,7 +20,9 @@ from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "seba.tar.gz"
+#: The trained model the test servers load (``SEBA_TEST_MODEL``: another one, e.g. a copy
+#: that a retrain elsewhere cannot replace during a long run).
+MODEL = Path(os.environ.get("SEBA_TEST_MODEL") or ROOT / "models" / "seba.tar.gz")
 QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",

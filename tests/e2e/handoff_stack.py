@@ -1,11 +1,12 @@
 """The whole handoff path as real processes, for the end-to-end handoff tests.
 
 ``start_handoff_stack`` starts the action server, ``python -m seba.server run`` (REST,
-web chat and Telegram channels; HTTP API with JWT) and the agent console
-(``python -m handoff serve``) over one migrated SQLite handoff database, with two agents
-(rina "রিনা", karim "Karim") and a copy of shop.yml whose agent hours cover the whole day,
-every day, so the "in the queue" branch does not depend on the wall clock. Only the far side
-of Telegram's Bot API is a fake (tests/channels/fakes.py).
+web chat and Telegram channels, Messenger too with ``fake_graph``; HTTP API with JWT) and
+the agent console (``python -m handoff serve``) over one migrated SQLite handoff database,
+with two agents (rina "রিনা", karim "Karim") and a copy of shop.yml whose agent hours cover
+the whole day, every day, so the "in the queue" branch does not depend on the wall clock.
+Only the far sides of Telegram's Bot API and Meta's Graph API are fakes
+(tests/channels/fakes.py).
 
 ``WebCustomer`` is a customer on the website chat bubble: python-socketio's AsyncClient
 against the web chat channel (``session_request`` with the token it holds, if any — the
@@ -33,6 +34,9 @@ from tests.handoff.helpers import PASSWORD, AgentClient, Console, start_console
 from tests.servers import ROOT, RasaStack, http, start_rasa_stack  # noqa: F401 - http re-exported
 
 TELEGRAM_SECRET = "handoff-e2e-secret"
+#: Messenger's settings when a fake Graph API is given (``fake_graph``).
+FACEBOOK = {"verify": "handoff-e2e-verify", "secret": "handoff-e2e-app-secret",
+            "token": "HANDOFF-E2E-PAGE-TOKEN"}
 
 CREDENTIALS = """\
 channels.rest.RestInput:
@@ -42,6 +46,7 @@ channels.webchat.WebChatInput:
   metadata_key: customData
 channels.telegram.TelegramInput:
 """
+MESSENGER_CREDENTIALS = "channels.facebook.MessengerInput:\n"
 
 
 @dataclass
@@ -69,7 +74,8 @@ def all_day_settings(path: Path, overrides: Optional[Dict[str, Any]] = None) -> 
 
 def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
                         fake_telegram: Any = None,
-                        settings_overrides: Optional[Dict[str, Any]] = None) -> HandoffStack:
+                        settings_overrides: Optional[Dict[str, Any]] = None,
+                        fake_graph: Any = None) -> HandoffStack:
     workdir.mkdir(parents=True, exist_ok=True)
     settings = all_day_settings(workdir / "shop.yml", settings_overrides)
     db_url = f"sqlite:///{workdir / 'handoff.db'}"
@@ -78,7 +84,8 @@ def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
     agents.create_agent("karim", "Karim", PASSWORD, url=db_url)
     stack.callback(dispose, db_url)
     credentials = workdir / "credentials.yml"
-    credentials.write_text(CREDENTIALS, encoding="utf-8")
+    credentials.write_text(CREDENTIALS + (MESSENGER_CREDENTIALS if fake_graph is not None else ""),
+                           encoding="utf-8")
     env = {
         "DATABASE_URL": shop_db_url,
         "HANDOFF_DATABASE_URL": db_url,
@@ -90,6 +97,13 @@ def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TELEGRAM_BOT_NAME": fake_telegram.username,
             "TELEGRAM_API_BASE_URL": fake_telegram.url,
+        })
+    if fake_graph is not None:
+        env.update({
+            "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
+            "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
+            "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
+            "FACEBOOK_GRAPH_URL": fake_graph.url,
         })
     rasa = start_rasa_stack(stack, workdir / "rasa", env=env, credentials=credentials)
     server = start_console(workdir, db_url, {
