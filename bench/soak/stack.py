@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Tuple
 
 from bench.paths import ROOT
 from bench.procs import Proc, env, free_port, python, wait_first_reply, wait_port
-from bench.runner import endpoints_for, make_shop_db, rasa_server_args
+from bench.stacks import endpoints_for, make_shop_db, rasa_server_args
 
 MODEL = ROOT / "models" / "seba.tar.gz"
 RUN_MODEL = "seba.tar.gz"  # the copy in the run directory: one model for the whole soak
