@@ -52,7 +52,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.intake import Intake, IntakeUnavailable
 from channels import (
     TEXT_ONLY_REPLY,
     ChannelDeliveryError,
@@ -64,6 +63,7 @@ from channels import (
     split_message,
     typed_text,
 )
+from channels.intake import Intake, IntakeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -314,11 +314,13 @@ class SebaMessenger(Messenger):
     def jobs(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> List[Tuple[str, str, Dict]]:
         """Every messaging event of the batch as (event id, conversation id, job payload)."""
         found = []
-        for entry in payload.get("entry") or []:
+        entries = payload.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict):
                 continue
-            for event in entry.get("messaging") or []:
-                if isinstance(event, dict):
+            events = entry.get("messaging")
+            for event in events if isinstance(events, list) else []:
+                if isinstance(event, dict) and isinstance(event.get("sender") or {}, dict):
                     job = self._job(entry, event, metadata)
                     if job:
                         found.append(job)

@@ -35,7 +35,7 @@ from channels import conversation_id, setting
 logger = logging.getLogger(__name__)
 
 #: What a sender id may look like (the app's own user ids).
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{1,128}$")
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9_.@+-]{1,128}")  # whole string: fullmatch
 
 
 class RestInput(RasaRestInput):
@@ -84,7 +84,7 @@ class RestInput(RasaRestInput):
             if not isinstance(body, dict):
                 return self._refuse(400, "the body must be a JSON object")
             sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+            if not isinstance(sender, str) or not SENDER_PATTERN.fullmatch(sender):
                 return self._refuse(400, "'sender' is required: 1-128 letters, digits or . _ @ + -")
             if not isinstance(text, str):
                 return self._refuse(400, "'message' must be text")

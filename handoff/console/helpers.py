@@ -88,9 +88,12 @@ async def read_form(request: web.Request) -> Dict[str, str]:
         try:
             data = await request.json()
         except ValueError:
-            raise web.HTTPBadRequest(text="invalid JSON")
+            raise web.HTTPBadRequest(text="invalid JSON") from None
         return {k: str(v) for k, v in (data or {}).items()} if isinstance(data, dict) else {}
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # not UTF-8 (UnicodeDecodeError), a multipart body without its parts
+        raise web.HTTPBadRequest(text="The form could not be read.") from None
     return {k: str(v) for k, v in form.items()}
 
 

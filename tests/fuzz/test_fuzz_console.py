@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 
 from channels import split_message, utf16_len
 from channels.telegram import MAX_MESSAGE_LENGTH
@@ -24,7 +24,6 @@ from tests.fuzz import stats
 from tests.fuzz.console_driver import ConsoleWorld
 from tests.fuzz.console_requests import ConsoleRequest, console_requests
 from tests.fuzz.fake_rasa import FakeRasaApi
-from tests.fuzz.known_bugs import console_form_body_unparseable
 from tests.fuzz.profiles import console_examples, stack_examples
 from tests.fuzz.stack_turns import TelegramChats, fresh_id
 from tests.handoff.helpers import LOCK_RULES, LOCKED_ORDER, PASSWORD, FakeClock, InProcessConsole
@@ -77,21 +76,16 @@ def console_world(demo_template_db, tmp_path_factory):
 @given(form_post=console_requests(["agent", "content", "owner"]))
 @stats.checked
 def test_any_form_post_gets_its_documented_answer(console_world, form_post):
-    assume(not console_form_body_unparseable(form_post))  # pinned below
     lock_an_order(console_world.shop_url, console_world.now())
     stats.note(console_world.check(form_post))
     console_world.check_still_working()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="known bug: a form body aiohttp cannot parse gets a "
-    "500 from the console (tests/fuzz/known_bugs.py)")
 @pytest.mark.parametrize("body, content_type", [
     (b"\x80", "application/x-www-form-urlencoded"),
     (b"", "multipart/form-data; boundary=xyz"),
 ])
-def test_known_bug_a_form_body_that_cannot_be_read_gets_400(console_world, body, content_type):
+def test_a_form_body_that_cannot_be_read_gets_400(console_world, body, content_type):
     request = ConsoleRequest(route="/claim-next", ticket="waiting", who="agent", csrf="right",
                              encoding="raw", fields=body, content_type=content_type)
     console_world.prepare(request)
@@ -132,7 +126,6 @@ def stack_world(fuzz_stack, fake_bot_api):
 @given(form_post=console_requests(["agent", "content"]))
 @stats.checked
 def test_on_the_real_stack_any_form_post_gets_its_documented_answer(stack_world, form_post):
-    assume(not console_form_body_unparseable(form_post))
     lock_an_order(stack_world.shop_url, stack_world.now())
     stats.note(stack_world.check(form_post))
     stack_world.check_still_working()
