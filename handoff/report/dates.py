@@ -11,12 +11,23 @@ from dataclasses import dataclass
 from typing import List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
+from handoff.console.i18n import N_
 from seba.db import shop_timezone
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 92  # about a quarter: enough for a season, bounded for the database and the page
 EARLIEST = dt.date(2015, 1, 1)  # before Seba existed; keeps arithmetic far from year 1
 _MAX_INPUT = 10  # "YYYY-MM-DD"
+
+
+class Notice(str):
+    """A notice for the page: the English text, and its msgid and values, so the page can
+    show it in the console's language (``translate(request, n.msgid, **n.values)``)."""
+
+    def __new__(cls, msgid: str, **values: object) -> "Notice":
+        notice = super().__new__(cls, msgid % values if values else msgid)
+        notice.msgid, notice.values = msgid, values
+        return notice
 
 
 @dataclass(frozen=True)
@@ -58,11 +69,12 @@ def _parse(raw: Optional[str]) -> Tuple[Optional[dt.date], Optional[str]]:
     if not text:
         return None, None
     if len(text) > _MAX_INPUT:
-        return None, "That is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)."
+        return None, Notice(N_("That is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)."))
     try:
         return dt.date.fromisoformat(text), None
     except ValueError:
-        return None, f"“{text}” is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)."
+        return None, Notice(N_("“%(text)s” is not a date (write it as YYYY-MM-DD, e.g. "
+                               "2025-01-31)."), text=text)
 
 
 def parse_range(query: Mapping[str, str], today: dt.date) -> Tuple[DateRange, List[str]]:
@@ -75,7 +87,7 @@ def parse_range(query: Mapping[str, str], today: dt.date) -> Tuple[DateRange, Li
         if problem and problem not in notices:
             notices.append(problem)
     if problem_first or problem_last:
-        notices.append("Showing the last 7 days instead.")
+        notices.append(Notice(N_("Showing the last 7 days instead.")))
         return default, notices
     if first is None and last is None:
         return default, notices
@@ -85,18 +97,19 @@ def parse_range(query: Mapping[str, str], today: dt.date) -> Tuple[DateRange, Li
         first = last - dt.timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         first, last = last, first
-        notices.append("The start was after the end, so the dates were swapped.")
+        notices.append(Notice(N_("The start was after the end, so the dates were swapped.")))
     if last > today:
         last = today
-        notices.append("The report cannot look past today, so it ends today.")
+        notices.append(Notice(N_("The report cannot look past today, so it ends today.")))
         first = min(first, last)
     if first < EARLIEST:
         first = EARLIEST
-        notices.append(f"The report starts no earlier than {EARLIEST.isoformat()}.")
+        notices.append(Notice(N_("The report starts no earlier than %(earliest)s."),
+                              earliest=EARLIEST.isoformat()))
         last = max(last, first)
     if (last - first).days + 1 > MAX_DAYS:
         first = last - dt.timedelta(days=MAX_DAYS - 1)
-        notices.append(f"A report covers at most {MAX_DAYS} days: showing the last {MAX_DAYS} "
-                       f"days of the range asked for, {first.isoformat()} to "
-                       f"{last.isoformat()}.")
+        notices.append(Notice(N_("A report covers at most %(days)s days: showing the last "
+                                 "%(days)s days of the range asked for, %(first)s to %(last)s."),
+                              days=MAX_DAYS, first=first.isoformat(), last=last.isoformat()))
     return DateRange(first, last), notices

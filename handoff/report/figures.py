@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
+from handoff.console.i18n import N_
 from handoff.console.render import CHANNEL_LABELS, LANGUAGE_LABELS, REASON_LABELS
 from handoff.db import from_epoch
 from handoff.models import REASONS
@@ -31,7 +32,7 @@ from handoff.report.conversations import (
     SOLVED,
     Conversation,
 )
-from handoff.report.dates import DateRange
+from handoff.report.dates import DateRange, Notice
 from handoff.report.reading import TicketRow
 from seba.text import mask_phones
 
@@ -40,21 +41,21 @@ PAGE_ROWS = 20  # rows of the long tables (questions, misses) on the page
 CSV_ROWS = 500  # and in their CSV files
 MAX_TEXT = 300
 
-OUTCOME_LABELS = {SOLVED: "Solved by the bot alone", HANDED_OVER: "Handed to a person",
-                  LEFT: "Left without help"}
+OUTCOME_LABELS = {SOLVED: N_("Solved by the bot alone"), HANDED_OVER: N_("Handed to a person"),
+                  LEFT: N_("Left without help")}
 CHANNELS = [(code, CHANNEL_LABELS[code]) for code in ("facebook", "telegram", "socketio", "rest")]
 LANGUAGES = list(LANGUAGE_LABELS.items())
 QUESTION_LABELS = {
-    "order_status": "Where is my order?", "cancel_order": "Cancel an order",
-    "return_policy": "Return policy", "return_request": "Return an item",
-    "refund_status": "Refund status", "product_info": "Price and stock of a product",
-    "human_handoff": "Asked for a person", "complaint": "Complaint",
-    "bot_challenge": "Is this a bot?", "faq": "FAQ (key not known)",
+    "order_status": N_("Where is my order?"), "cancel_order": N_("Cancel an order"),
+    "return_policy": N_("Return policy"), "return_request": N_("Return an item"),
+    "refund_status": N_("Refund status"), "product_info": N_("Price and stock of a product"),
+    "human_handoff": N_("Asked for a person"), "complaint": N_("Complaint"),
+    "bot_challenge": N_("Is this a bot?"), "faq": N_("FAQ (key not known)"),
 }
 NOT_QUESTIONS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "inform", "rate",
                            "message_too_long", "empty_message", *NOT_UNDERSTOOD})
-MISS_KINDS = {"nlu_fallback": "Not understood", "out_of_scope": "Out of scope",
-              "unsure": f"Unsure (below {UNSURE_BELOW:.0%})"}
+MISS_KINDS = {"nlu_fallback": N_("Not understood"), "out_of_scope": N_("Out of scope"),
+              "unsure": N_("Unsure (below 60%)")}  # says UNSURE_BELOW
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,16 @@ def days_table(conversations: List[Conversation], date_range: DateRange) -> Tabl
         counts[from_epoch(c.first_message).date()][c.outcome] += 1
     rows = [[day.isoformat(), sum(counts[day].values())] + [counts[day][o] for o in OUTCOMES]
             for day in date_range.days]
-    return Table("days", "Conversations per day", [
-        Column("date", "Date", "date"), Column("conversations", "Conversations"),
+    return Table("days", N_("Conversations per day"), [
+        Column("date", N_("Date"), "date"), Column("conversations", N_("Conversations")),
         *[Column(o, OUTCOME_LABELS[o]) for o in OUTCOMES]], rows)
 
 
 def _shares(key: str, title: str, label: str, counted: Counter, names, total: int) -> Table:
     rows = [[name, counted[code], share(counted[code], total)] for code, name in names]
-    return Table(key, title, [Column(key, label, "text"), Column("conversations", "Conversations"),
-                              Column("share", "Share", "share")], rows)
+    return Table(key, title, [Column(key, label, "text"),
+                              Column("conversations", N_("Conversations")),
+                              Column("share", N_("Share"), "share")], rows)
 
 
 def times_table(tickets: List[TicketRow]) -> Table:
@@ -138,35 +140,35 @@ def times_table(tickets: List[TicketRow]) -> Table:
     left = [m for t in tickets if t.state == "abandoned"
             and (m := _minutes(t.created_at, t.resolved_at)) is not None]
     rows = [[label, len(values), median(values), percentile(values, 90)] for label, values in (
-        ("Waiting for an agent (handover → claimed)", waited),
-        ("Handling by the agent (claimed → resolved or handed back)", handled),
-        ("Left waiting (handover → taken off the queue)", left))]
-    return Table("times", "Waiting and handling times of handed-over chats", [
-        Column("measure", "Time", "text"), Column("tickets", "Tickets"),
-        Column("median_minutes", "Median", "minutes"),
-        Column("p90_minutes", "90th percentile", "minutes")], rows)
+        (N_("Waiting for an agent (handover → claimed)"), waited),
+        (N_("Handling by the agent (claimed → resolved or handed back)"), handled),
+        (N_("Left waiting (handover → taken off the queue)"), left))]
+    return Table("times", N_("Waiting and handling times of handed-over chats"), [
+        Column("measure", N_("Time"), "text"), Column("tickets", N_("Tickets")),
+        Column("median_minutes", N_("Median"), "minutes"),
+        Column("p90_minutes", N_("90th percentile"), "minutes")], rows)
 
 
 def endings_table(tickets: List[TicketRow]) -> Table:
     ended = Counter(t.resolution or t.state for t in tickets)
     rows = [[label, ended[code], share(ended[code], len(tickets))] for code, label in (
-        ("resolved", "Resolved by an agent"), ("handed_back", "Handed back to the bot"),
-        ("abandoned", "Left waiting (customer went quiet)"), ("waiting", "Still waiting"),
-        ("assigned", "Still with an agent"))]
-    return Table("handovers", "How the handovers ended", [
-        Column("ending", "Ending", "text"), Column("tickets", "Tickets"),
-        Column("share", "Share", "share")], rows)
+        ("resolved", N_("Resolved by an agent")), ("handed_back", N_("Handed back to the bot")),
+        ("abandoned", N_("Left waiting (customer went quiet)")), ("waiting", N_("Still waiting")),
+        ("assigned", N_("Still with an agent")))]
+    return Table("handovers", N_("How the handovers ended"), [
+        Column("ending", N_("Ending"), "text"), Column("tickets", N_("Tickets")),
+        Column("share", N_("Share"), "share")], rows)
 
 
 def ratings_table(people: List[int], bot: List[int]) -> Table:
     rows = []
-    for label, values in (("With a person (after the agent's chat)", people),
-                          ("Bot alone", bot)):
+    for label, values in ((N_("With a person (after the agent's chat)"), people),
+                          (N_("Bot alone"), bot)):
         stars = Counter(values)
         rows.append([label, len(values), _average(values)] + [stars[n] for n in range(1, 6)])
-    return Table("ratings", "Ratings (1–5) with and without people", [
-        Column("who", "Who helped", "text"), Column("ratings", "Ratings"),
-        Column("average", "Average", "rating"),
+    return Table("ratings", N_("Ratings (1–5) with and without people"), [
+        Column("who", N_("Who helped"), "text"), Column("ratings", N_("Ratings")),
+        Column("average", N_("Average"), "rating"),
         *[Column(f"stars_{n}", f"{n}★") for n in range(1, 6)]], rows)
 
 
@@ -180,7 +182,7 @@ def question_of(message) -> Optional[str]:
 
 def question_label(code: str) -> str:
     if code.startswith("faq/"):
-        return "FAQ: " + code[4:].replace("_", " ")
+        return "FAQ: " + code[4:].replace("_", " ")  # the page shows the FAQ key as it is
     return QUESTION_LABELS.get(code, code.replace("_", " "))
 
 
@@ -192,9 +194,9 @@ def questions_table(conversations: List[Conversation]) -> Table:
         asked_in.update(set(codes))
     ranked = sorted(asked_in, key=lambda q: (-asked_in[q], -messages[q], q))
     rows = [[question_label(q), q, asked_in[q], messages[q]] for q in ranked]
-    return Table("questions", "Most common questions", [
-        Column("question", "Question", "text"), Column("code", "Intent / FAQ key", "text"),
-        Column("conversations", "Conversations"), Column("messages", "Messages")],
+    return Table("questions", N_("Most common questions"), [
+        Column("question", N_("Question"), "text"), Column("code", N_("Intent / FAQ key"), "text"),
+        Column("conversations", N_("Conversations")), Column("messages", N_("Messages"))],
         rows[:CSV_ROWS], page_rows=PAGE_ROWS, total_rows=len(rows))
 
 
@@ -235,10 +237,10 @@ def misses_table(conversations: List[Conversation]) -> Table:
         guess = guesses[key].most_common(1)[0][0] if guesses[key] else ""
         rows.append([shown[key].most_common(1)[0][0], times[key], len(conversations_of[key]),
                      MISS_KINDS[kind], guess])
-    return Table("misses", "Most common misses", [
-        Column("text", "What the customer wrote (phones masked)", "text"),
-        Column("times", "Times"), Column("conversations", "Conversations"),
-        Column("kind", "Kind", "text"), Column("guess", "Bot's best guess", "text")],
+    return Table("misses", N_("Most common misses"), [
+        Column("text", N_("What the customer wrote (phones masked)"), "text"),
+        Column("times", N_("Times")), Column("conversations", N_("Conversations")),
+        Column("kind", N_("Kind"), "text"), Column("guess", N_("Bot's best guess"), "text")],
         rows[:CSV_ROWS], page_rows=PAGE_ROWS, total_rows=len(rows))
 
 
@@ -257,13 +259,14 @@ def compute(conversations: List[Conversation], date_range: DateRange,
     channels = Counter(c.channel for c in conversations)
     tables = [
         days_table(conversations, date_range),
-        _shares("channels", "Conversations per channel", "Channel", channels,
-                CHANNELS + ([(OTHER_CHANNEL, "Other")] if channels[OTHER_CHANNEL] else []), total),
-        _shares("languages", "Conversations per language (the bot's reply language)",
-                "Language", Counter(c.language for c in conversations), LANGUAGES, total),
-        _shares("outcomes", "Solved by the bot, handed to people, left", "Outcome",
+        _shares("channels", N_("Conversations per channel"), N_("Channel"), channels,
+                CHANNELS + ([(OTHER_CHANNEL, N_("Other"))] if channels[OTHER_CHANNEL] else []),
+                total),
+        _shares("languages", N_("Conversations per language (the bot's reply language)"),
+                N_("Language"), Counter(c.language for c in conversations), LANGUAGES, total),
+        _shares("outcomes", N_("Solved by the bot, handed to people, left"), N_("Outcome"),
                 outcomes, [(o, OUTCOME_LABELS[o]) for o in OUTCOMES], total),
-        _shares("reasons", "Why conversations were handed to people", "Reason",
+        _shares("reasons", N_("Why conversations were handed to people"), N_("Reason"),
                 Counter(c.reason for c in handed), [(r, REASON_LABELS.get(r, r)) for r in REASONS],
                 len(handed)),
         times_table(tickets),
@@ -285,9 +288,9 @@ def compute(conversations: List[Conversation], date_range: DateRange,
     }
     notes = []
     if unmatched:
-        notes.append(f"{len(unmatched)} handover ticket(s) of these days belong to no "
-                     "conversation in the tracker store (deleted, or another store) and are "
-                     "left out.")
+        notes.append(Notice(N_("%(count)s handover ticket(s) of these days belong to no "
+                               "conversation in the tracker store (deleted, or another store) "
+                               "and are left out."), count=len(unmatched)))
     return Report(date_range, by_key, summary, charts(by_key), notes)
 
 

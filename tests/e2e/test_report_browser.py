@@ -137,7 +137,8 @@ def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, brow
     driver.get(report_console + "/login")
     wait.until(EC.element_to_be_clickable((By.NAME, "username"))).send_keys("boss")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # The login form's button (the page's first form is the language switch).
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
     wait.until(EC.presence_of_element_located((By.LINK_TEXT, "Report"))).click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-range-form]")))
 
@@ -185,5 +186,19 @@ def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, brow
     assert len(driver.execute_script(CHART_DATA, "days")["labels"]) == 7
     assert "Nothing on these days." in driver.find_element(
         By.CSS_SELECTOR, "[data-table='questions']").text
+
+    # --- in Bangla (the top bar's switch): the charts draw the translated labels ------------
+    driver.get(report_console + "/report?from=2025-01-06&to=2025-01-08")
+    driver.find_element(By.CSS_SELECTOR, "[data-lang-form] button[value='bn']").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "html[lang='bn']")))
+    drawn()
+    shot("04-bangla")
+    assert driver.find_element(By.CSS_SELECTOR, "[data-range-label]").text == (
+        "06 জানু 2025 – 08 জানু 2025")
+    assert driver.execute_script(CHART_DATA, "outcomes")["labels"] == [
+        "বট নিজেই সমাধান করেছে", "এজেন্টের কাছে পাঠানো", "সাহায্য না পেয়ে চলে গেছেন"]
+    assert driver.execute_script(CHART_DATA, "outcomes")["data"] == [[8, 8, 2]]
+    for name in CHARTS:
+        assert driver.execute_script(PAINTED, name) > 0.02, f"the {name} chart is blank in bn"
 
     assert problems == []  # no CSP violation, no script error

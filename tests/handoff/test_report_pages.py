@@ -10,6 +10,8 @@ a spreadsheet would run as a formula are written as text.
 import csv
 import datetime as dt
 import io
+import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +20,10 @@ from rasa.shared.core.domain import Domain
 
 from handoff import agents
 from handoff.console import report_pages
+from handoff.report.dates import DateRange
+from handoff.report.figures import Column, Table
 from tests.handoff.helpers import PASSWORD
+from tests.handoff.test_console_i18n import _catalog, _in, _texts
 from tests.handoff.test_report_figures import EXPECTED, scripted
 
 WEDNESDAY = dt.datetime(2025, 1, 8, 16, 0)  # the scripted days are Mon 6 – Wed 8
@@ -200,3 +205,96 @@ def test_every_formula_start_is_neutralised_and_numbers_stay_numbers():
     assert rows[0] == ["'=Text", "Times"]
     assert [row[0] for row in rows[1:len(attempts) + 1]] == ["'" + a for a in attempts]
     assert rows[-2:] == [["নিরাপদ", "-3"], ["", "2.5"]]  # numbers (even negative) are numbers
+
+
+# --- the report in Bangla --------------------------------------------------------------------
+
+
+def _chart_labels(charts) -> set:
+    labels = set()
+    for part in charts.values():
+        labels.update(part["labels"])
+        labels.update(line["label"] for line in part.get("series", []))
+    return labels
+
+
+def test_the_report_in_bangla_shows_no_english_of_its_translated_strings(report_console):
+    msgids = {m.id for m in _catalog() if isinstance(m.id, str) and m.id}
+    english = report_console.login("boss")
+    bangla = _in(report_console.login("boss"), "bn")
+    en_page, bn_page = english.get(f"/report?{RANGE}"), bangla.get(f"/report?{RANGE}")
+    assert en_page.status_code == bn_page.status_code == 200
+    shown_in_english = _texts(en_page.text) & msgids
+    assert len(shown_in_english) > 80  # titles, columns, row labels, the definitions
+    left = _texts(bn_page.text) & shown_in_english
+    assert not left, f"/report still in English: {left}"
+    html = bn_page.text
+    assert '<html lang="bn">' in html and "06 জানু 2025 – 08 জানু 2025" in html
+    for bangla_text in ("রিপোর্ট", "দিনপ্রতি চ্যাট", "বট নিজেই সমাধান করেছে", "সোম 06 জানু",
+                        "সাধারণ প্রশ্ন: delivery charge", "বট বোঝেনি", "গত ৭ দিন"):
+        assert bangla_text in html, bangla_text
+    assert 'data-stat="median_wait">5.5 মিনিট</span>' in html
+    # The charts' labels come translated in the JSON block (report.js has no strings).
+    en_charts = json.loads(re.search(r'id="report-data">(.*?)</script>', en_page.text).group(1))
+    bn_charts = json.loads(re.search(r'id="report-data">(.*?)</script>', html).group(1))
+    assert bn_charts["outcomes"]["labels"] == ["বট নিজেই সমাধান করেছে", "এজেন্টের কাছে পাঠানো",
+                                               "সাহায্য না পেয়ে চলে গেছেন"]
+    outcomes = bn_charts["outcomes"]["labels"]
+    assert [line["label"] for line in bn_charts["days"]["series"]] == outcomes
+    assert not _chart_labels(bn_charts) & _chart_labels(en_charts) & msgids
+    assert bn_charts["days"]["series"][0]["values"] == en_charts["days"]["series"][0]["values"]
+    # Customers' words are shown as they wrote them: escaped, phones masked, not translated.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; call 017•••••001" in html
+    assert "<script>alert(1)" not in html and "01711000001" not in html
+
+
+def test_a_customer_text_that_reads_like_a_label_is_not_translated():
+    misses = Table("misses", "Most common misses", [
+        Column("text", "What the customer wrote (phones masked)", "text"),
+        Column("times", "Times"), Column("kind", "Kind", "text"),
+        Column("guess", "Bot's best guess", "text")],
+        [["Complaint", 2, "Not understood", "complaint"], ["Report", 1, "Out of scope", ""]])
+    shown = report_pages.localized_table(misses, "bn")
+    assert shown.rows == [["Complaint", 2, "বট বোঝেনি", "complaint"],
+                          ["Report", 1, "বটের কাজের বাইরে", ""]]
+    assert [c.label for c in shown.columns] == ["কাস্টমার যা লিখেছেন (ফোন নম্বর ঢাকা)", "কতবার",
+                                                "ধরন", "বটের সবচেয়ে কাছের অনুমান"]
+    assert misses.rows[0][2] == "Not understood"  # a copy: the CSV's table is unchanged
+
+
+def test_notices_and_errors_of_the_report_come_in_bangla(report_console, monkeypatch):
+    bangla = _in(report_console.login("boss"), "bn")
+    page = bangla.get("/report?from=%3Cscript%3E&to=2025-01-08").text
+    assert "“&lt;script&gt;” তারিখ নয় (YYYY-MM-DD আকারে লিখুন, যেমন 2025-01-31)।" in page
+    assert "তার বদলে গত ৭ দিন দেখানো হচ্ছে।" in page and "<script>alert" not in page
+    swapped = bangla.get("/report?from=2025-01-08&to=2025-01-06").text
+    assert "তারিখ দুটো অদলবদল করা হয়েছে" in swapped
+    long = bangla.get("/report?from=2024-01-01&to=2025-01-08").text
+    assert "সর্বোচ্চ 92 দিন থাকে: চাওয়া সময়ের শেষ 92 দিন, 2024-10-09 থেকে 2025-01-08" in long
+    missing = bangla.get(f"/report/csv/nothing?{RANGE}")
+    assert missing.status_code == 404 and "রিপোর্টে এমন কোনো টেবিল নেই" in missing.text
+    # The CSV files stay in English, whatever the console's language (docs/handoff.md).
+    english = report_console.login("boss")
+    assert bangla.get(f"/report/csv/misses?{RANGE}").content == english.get(
+        f"/report/csv/misses?{RANGE}").content
+    monkeypatch.setenv("SEBA_TRACKER_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    down = bangla.get(f"/report?{RANGE}")
+    assert down.status_code == 503 and "চ্যাটের রেকর্ড (Rasa-র tracker store) এখন" in down.text
+
+
+@pytest.mark.parametrize("minutes, english, bangla", [
+    (0.5, "30 s", "30 সে."), (5.5, "5.5 min", "5.5 মিনিট"), (42, "42 min", "42 মিনিট"),
+    (125, "2 h 05 min", "2 ঘণ্টা 05 মিনিট"), (1500, "1 d 1 h", "1 দিন 1 ঘণ্টা")])
+def test_durations_read_in_either_language(minutes, english, bangla):
+    assert report_pages.duration(minutes) == english
+    assert report_pages.duration(minutes, "bn") == bangla
+
+
+def test_days_and_ranges_read_in_either_language():
+    assert report_pages.format_cell("2025-01-08", "date") == "Wed 08 Jan"
+    assert report_pages.format_cell("2025-01-08", "date", "bn") == "বুধ 08 জানু"
+    one, three = DateRange(dt.date(2025, 1, 6), dt.date(2025, 1, 6)), \
+        DateRange(dt.date(2024, 12, 30), dt.date(2025, 1, 1))
+    assert report_pages.range_label(one) == one.label() == "06 Jan 2025"
+    assert report_pages.range_label(three) == three.label() == "30 Dec 2024 – 01 Jan 2025"
+    assert report_pages.range_label(three, "bn") == "30 ডিসে 2024 – 01 জানু 2025"
