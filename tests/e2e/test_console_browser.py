@@ -97,7 +97,7 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     wait.until(EC.element_to_be_clickable((By.NAME, "username"))).send_keys("rina")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     shot("login")
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-rows='waiting']")))
     assert "রিনা" in driver.page_source
     assert "Nobody is waiting" in rows("waiting")
