@@ -228,8 +228,8 @@ def revert(root: Path, staff, change_id: int, now: Optional[dt.datetime] = None,
         steps, extra = [], []
         for op in reversed(change.operations):
             if op.get("op") in FILE_OPS:
-                plan, inverse = FILE_OPS[op["op"]]
-                steps.append(lambda plan=plan, back=inverse(op): plan(root, back))
+                back = FILE_OPS[op["op"]][1](op)  # the inverse operation, planned by its own op
+                steps.append(lambda plan=FILE_OPS[back["op"]][0], back=back: plan(root, back))
             elif op.get("op") == "review":
                 extra.append({**op, "op": "review_undone"})
         summary = f"Undo: {change.summary}"

@@ -22,8 +22,8 @@ from seba.text import mask_phones
 GONE = "This message is no longer in the conversations store (deleted?): nothing to do."
 
 
-def _message(engine, sender_id: str, event_id: int):
-    occurrence = find_occurrence(engine, sender_id, event_id)
+def _message(engine, event_id: int):
+    occurrence = find_occurrence(engine, event_id)
     if occurrence is None or not one_line(occurrence.text):
         raise ContentError(GONE)
     return occurrence
@@ -34,12 +34,12 @@ def _quote(text: str) -> str:
     return f"“{text[:80]}…”" if len(text) > 80 else f"“{text}”"
 
 
-def label(root: Path, engine, staff, sender_id: str, event_id: int, label_name: str,
+def label(root: Path, engine, staff, event_id: int, label_name: str,
           text: Optional[str] = None, now: Optional[dt.datetime] = None,
           url: Optional[str] = None) -> ChangeView:
     """Write the message (or ``text``, the staff member's cleaner version of it) as an
     example of ``label_name``. ContentError / decisions.AlreadyDecided say why not."""
-    occurrence = _message(engine, sender_id, event_id)
+    occurrence = _message(engine, event_id)
     tf.intent_file(root, label_name)  # refuses unknown labels before anything else
     example = example_text(occurrence.text if text is None else text)
     key = decisions.key_of(tf.normalised(occurrence.text))
@@ -60,10 +60,10 @@ def label(root: Path, engine, staff, sender_id: str, event_id: int, label_name: 
     return change
 
 
-def ignore(root: Path, engine, staff, sender_id: str, event_id: int,
+def ignore(root: Path, engine, staff, event_id: int,
            now: Optional[dt.datetime] = None, url: Optional[str] = None) -> ChangeView:
     """Take the message (and every message written the same way) out of the queue."""
-    occurrence = _message(engine, sender_id, event_id)
+    occurrence = _message(engine, event_id)
     key = decisions.key_of(tf.normalised(occurrence.text))
     shown = mask_phones(one_line(occurrence.text))
     with edit_lock(root):

@@ -27,11 +27,14 @@ Phone numbers are NOT masked here: pages mask what they show (``seba.text.mask_p
 
 import argparse
 import datetime as dt
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import sqlalchemy as sa
 
 from handoff.db import local_now, session_scope, to_epoch
 from handoff.models import Ticket
@@ -54,6 +57,9 @@ EXAMPLE_PHONE = "01711000001"
 # What resets "the bot's stretch" of a conversation (see the module docstring).
 _STRETCH_STARTS = {"session_started", "restart", "resume"}
 _TYPES = ("user", "pause", "resume", "restart", "session_started")
+# Rasa's events table (read-only, like seba.tracker_db) for looking one message up by id.
+_EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),
+                   sa.column("timestamp"), sa.column("data"))
 
 
 @dataclass(frozen=True)
@@ -319,15 +325,23 @@ def context(engine, sender_id: str, event_id: int, before: int = 3, after: int =
     return [turn for _event, turn in turns[max(0, at - before): at + after + 1]]
 
 
-def find_occurrence(engine, sender_id: str, event_id: int) -> Optional[Occurrence]:
-    """One stored customer message (for labelling: the text comes from the tracker store,
-    not from the browser)."""
-    for row in conversation_events(engine, sender_id, types=("user",)):
-        if row.id == event_id and _is_customer_text(row.data):
-            parse = row.data.get("parse_data") or {}
-            return Occurrence(row.id, sender_id, row.moment,
-                              inbound.clean(row.data.get("text") or ""), guesses(parse))
-    return None
+def find_occurrence(engine, event_id: int) -> Optional[Occurrence]:
+    """One stored customer message by its event id (for labelling: the text comes from the
+    tracker store, not from the browser, and the page never needs the conversation id,
+    which may be the customer's phone number)."""
+    if not sa.inspect(engine).has_table("events"):
+        return None
+    query = sa.select(_EVENTS).where(_EVENTS.c.id == int(event_id),
+                                     _EVENTS.c.type_name == "user")
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    data = json.loads(row.data) if row.data else {}
+    if not _is_customer_text(data):
+        return None
+    return Occurrence(row.id, row.sender_id, dt.datetime.fromtimestamp(float(row.timestamp or 0)),
+                      inbound.clean(data.get("text") or ""), guesses(data.get("parse_data") or {}))
 
 
 # --- make review -------------------------------------------------------------------------------
