@@ -13,6 +13,7 @@ from aiohttp import web
 from handoff import config
 from handoff.console import (
     account_pages,
+    answer_pages,
     auth,
     home_pages,
     lock_pages,
@@ -44,8 +45,8 @@ from handoff.rasa_client import RasaClient
 from seba import secrets
 
 # The console's pages, in menu order: a new page is a new module with ROUTES, listed here.
-PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, review_pages, account_pages, home_pages,
-                auth]
+PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, review_pages, answer_pages,
+                account_pages, home_pages, auth]
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:
