@@ -19,7 +19,7 @@ from handoff.console.render import render
 from handoff.console.review_pages import content_root
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import answers as answers_mod
-from seba.content import changes, paths
+from seba.content import changes, faqs, paths
 from seba.content.files import ContentError, edit_lock
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,47 @@ async def save_answer(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/content/answers/edit?name={quote(name, safe='')}&done=saved")
 
 
+FAQ_FIELDS = ("key", "bn_examples", "en_examples", "banglish_examples", "bn", "en")
+
+
+def _faq_page(request: web.Request, status: int = 200, typed: Optional[Dict[str, str]] = None,
+              error: Optional[str] = None) -> web.Response:
+    typed = typed or {name: "" for name in FAQ_FIELDS}
+    previews = {lang: _preview(typed[lang], lang) for lang in ("bn", "en") if typed[lang]}
+    return render(request, "faq_new.html", status=status, typed=typed, previews=previews,
+                  minimum=faqs.MINIMUM_EXAMPLES, values={lang: _values(lang)
+                                                         for lang in ("bn", "en")},
+                  error=error)
+
+
+async def new_faq_page(request: web.Request) -> web.StreamResponse:
+    return _faq_page(request)
+
+
+async def add_faq(request: web.Request) -> web.StreamResponse:
+    me, fields = request["agent"], form(request)
+    typed = {name: fields.get(name, "") for name in FAQ_FIELDS}
+    if fields.get("action") == "preview":
+        return _faq_page(request, typed=typed)
+    root, url, moment = content_root(), request.app[DB_URL], now(request)
+
+    def save():
+        with edit_lock(root):
+            key, steps = faqs.faq_steps(
+                root, typed["key"], {"bn": typed["bn_examples"], "en": typed["en_examples"],
+                                     "banglish": typed["banglish_examples"]},
+                typed["bn"], typed["en"])
+            return key, changes.make(root, me, "faq", f"Added the FAQ {key}", steps,
+                                     now=moment, url=url)
+
+    try:
+        key, change = await in_thread(save)
+    except ContentError as exc:
+        return _faq_page(request, status=400, typed=typed, error=str(exc))
+    logger.info("%s added the FAQ %s (change %s)", me.username, key, change.id)
+    raise web.HTTPSeeOther(f"/content/answers/edit?name=utter_faq/{key}&done=saved")
+
+
 async def paths_page(request: web.Request) -> web.StreamResponse:
     found: Any = await in_thread(paths.conversation_paths, content_root())
     return render(request, "paths.html", paths=found)
@@ -98,5 +139,7 @@ ROUTES = [
     Route("GET", "/content/answers", answers_page, CONTENT_STAFF, nav="Answers"),
     Route("GET", "/content/answers/edit", edit_page, CONTENT_STAFF),
     Route("POST", "/content/answers/edit", save_answer, CONTENT_STAFF),
+    Route("GET", "/content/faqs/new", new_faq_page, CONTENT_STAFF),
+    Route("POST", "/content/faqs/new", add_faq, CONTENT_STAFF),
     Route("GET", "/content/paths", paths_page, CONTENT_STAFF, nav="Paths"),
 ]

@@ -215,7 +215,7 @@ def make(root: Path, staff, kind: str, summary: str, steps: Sequence[Callable[[]
 def revert(root: Path, staff, change_id: int, now: Optional[dt.datetime] = None,
            url: Optional[str] = None) -> ChangeView:
     """Undo a change: its inverse operations, recorded as a change of its own."""
-    from seba.content import answers  # noqa: F401 - registers its operation (set_answer)
+    from seba.content import answers, faqs  # noqa: F401 - register their operations
 
     with edit_lock(root):
         change = get_change(change_id, url=url)

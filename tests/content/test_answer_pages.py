@@ -137,3 +137,84 @@ def test_the_paths_page_shows_rules_and_stories_as_steps(console, root):
     assert "Bot says (utter_greet): হ্যালো!" in page and "{shop_name}" not in page
     assert 'data-path="story:' in page and "Bot asks the questions of order verify form" in page
     assert "01711000001" not in page  # phone numbers in the stories are masked too
+
+
+# --- a new FAQ -----------------------------------------------------------------------------------
+
+GIFT = {
+    "bn": ["গিফট র‍্যাপ করে দেন?", "উপহার হিসেবে প্যাক করে দিতে পারবেন?", "গিফট প্যাকিং আছে?",
+           "উপহারের মোড়ক দেন কি?", "গিফট বক্সে পাঠানো যাবে?",
+           "জন্মদিনের উপহার হিসেবে পাঠাতে চাই, প্যাক করবেন?", "গিফট র‍্যাপিংয়ের খরচ কত?",
+           "উপহার মোড়ানো যাবে?", "সুন্দর করে গিফট প্যাক করে দিবেন?", "গিফট কার্ড লিখে দেওয়া যায়?",
+           "উপহারের সাথে নোট দেওয়া যাবে?", "গিফট হিসেবে দাম ছাড়া পাঠাবেন?",
+           "বিয়ের উপহার প্যাক করে দেন?", "গিফট মোড়ক কি ফ্রি?", "র‍্যাপিং পেপারে মুড়িয়ে দিবেন?"],
+    "en": ["do you offer gift wrapping", "can you gift wrap my order", "is gift packing available",
+           "can I send it as a gift", "how much is gift wrapping", "can you add a gift note",
+           "can you wrap it as a birthday present", "do you have gift boxes",
+           "can the parcel go without the price tag as a gift", "is gift wrap free"],
+    "banglish": ["gift wrap kore diben?", "gift packing ache naki", "upohar hisebe pack kore diben vai",
+                 "gift box e pathano jabe?", "gift wrap er khoroch koto",
+                 "jonmodiner gift pack korben?", "gift note likhe deya jabe?",
+                 "sundor kore gift pack kore diyen", "gift wrap ki free naki taka lage",
+                 "biyer gift pack kore den?"],
+}
+
+
+def faq_form(key="gift_wrapping", **overrides):
+    fields = {"key": key, "action": "save",
+              "bn_examples": "\n".join(GIFT["bn"]), "en_examples": "\n".join(GIFT["en"]),
+              "banglish_examples": "\n".join(GIFT["banglish"]),
+              "bn": 'হ্যাঁ, {shop_name} থেকে গিফট র‍্যাপ করে পাঠাতে পারি "ফ্রি"!',
+              "en": "Yes, we gift wrap for free.\n- text: evil"}
+    fields.update(overrides)
+    return fields
+
+
+@pytest.mark.parametrize("overrides,why", [
+    ({"key": "../../etc/passwd"}, "The FAQ's key is 3 to 40 small English letters"),
+    ({"key": "delivery_time"}, "There is an FAQ delivery_time already"),
+    ({"bn_examples": "\n".join(GIFT["bn"][:4])}, "Write at least 15 Bangla examples"),
+    ({"en_examples": "\n".join(GIFT["en"][:9] + ["গিফট দেন?"])}, "is not written in Latin"),
+    ({"banglish_examples": "\n".join(GIFT["banglish"][:9] + ["delivery hote koydin lage"])},
+     "already has it, under faq/delivery_time"),
+    ({"en": "Yes {made_up}"}, "uses {made_up}"),
+])
+def test_a_new_faq_that_is_not_right_is_refused_and_nothing_is_written(console, root,
+                                                                      overrides, why):
+    before = snapshot(root)
+    answer = console.login("mita").post("/content/faqs/new", faq_form(**overrides))
+    assert answer.status_code == 400 and why in html.unescape(answer.text)
+    assert snapshot(root) == before and changes.list_changes() == []
+
+
+def test_a_new_faq_adds_its_block_and_answer_commits_and_undo_removes_both(console, root,
+                                                                            handoff_url):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    faq_file, domain = root / "data/nlu/faq.yml", root / "domain.yml"
+    original = {faq_file: faq_file.read_bytes(), domain: domain.read_bytes()}
+    assert console.login("rina").post("/content/faqs/new", faq_form()).status_code == 403
+    mita = console.login("mita")
+    saved = mita.post("/content/faqs/new", faq_form())
+    assert saved.status_code == 303, html.unescape(saved.text)[-1500:]
+    # Only lines added, at the end of each file; Rasa reads exactly what was typed.
+    for path in (faq_file, domain):
+        assert path.read_bytes().startswith(original[path])
+    read = [m.get("text") for m in load_data(str(faq_file)).intent_examples
+            if m.get("intent_response_key") == "faq/gift_wrapping"]
+    assert read == GIFT["bn"] + GIFT["en"] + GIFT["banglish"]
+    answer = Domain.from_path(str(domain)).responses["utter_faq/gift_wrapping"]
+    assert answer[0]["text"] == 'হ্যাঁ, {shop_name} থেকে গিফট র‍্যাপ করে পাঠাতে পারি "ফ্রি"!'
+    assert answer[1]["text"] == "Yes, we gift wrap for free.\n- text: evil"
+    assert answer[1]["condition"] == [{"type": "slot", "name": "language", "value": "en"}]
+    assert run_git(root, "log", "-1", "--format=%an|%s").strip() == (
+        "মিতা রায়|Added the FAQ gift_wrapping")
+    page = html.unescape(mita.get(saved.headers["Location"]).text)
+    assert "থেকে গিফট র‍্যাপ করে পাঠাতে পারি" in page and "{shop_name}" not in page.split(
+        "<textarea")[0]
+
+    change = changes.list_changes()[0]
+    assert change.kind == "faq" and change.files == ["data/nlu/faq.yml", "domain.yml"]
+    assert mita.post("/content/changes/undo", {"change_id": str(change.id)}).status_code == 303
+    for path in (faq_file, domain):
+        assert path.read_bytes() == original[path]
