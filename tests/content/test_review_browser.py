@@ -23,6 +23,8 @@ By = pytest.importorskip("selenium.webdriver.common.by").By
 Select = pytest.importorskip("selenium.webdriver.support.ui").Select
 WebDriverWait = pytest.importorskip("selenium.webdriver.support.ui").WebDriverWait
 EC = pytest.importorskip("selenium.webdriver.support.expected_conditions")
+StaleElementReferenceException = pytest.importorskip(
+    "selenium.common.exceptions").StaleElementReferenceException
 
 
 @pytest.fixture
@@ -45,7 +47,9 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(review_console, bro
                                                              artifacts):
     url, scene = review_console
     driver = browser
-    wait = WebDriverWait(driver, 60, poll_frequency=0.25)
+    # The pages reload after each form: an element found before may be gone (stale).
+    wait = WebDriverWait(driver, 60, poll_frequency=0.25,
+                         ignored_exceptions=[StaleElementReferenceException])
     shots = {"n": 0}
     orders = scene.root / "data" / "nlu" / "orders.yml"
     original = orders.read_bytes()
@@ -53,6 +57,11 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(review_console, bro
     def shot(name):
         shots["n"] += 1
         driver.save_screenshot(str(artifacts / f"{shots['n']:02d}-{name}.png"))
+
+    def notice_after(done):
+        """The notice of the page the form led to (not the one of the page before)."""
+        wait.until(lambda d: f"done={done}" in d.current_url)
+        return wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-notice]").text)
 
     def queue_texts():
         return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "[data-item-text]")]
@@ -75,8 +84,7 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(review_console, bro
         "return_request")
     shot("picked")
     item.find_element(By.CSS_SELECTOR, "[data-label-save]").click()
-    notice = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-notice]")))
-    assert "now an example of return request" in notice.text
+    assert "now an example of return request" in notice_after("labelled")
     assert BROKEN_AGAIN not in queue_texts()
     assert f"    - {BROKEN_AGAIN}\n" in orders.read_text(encoding="utf-8")
     assert run_git(scene.root, "log", "-1", "--format=%an").strip() == "মিতা রায়"
@@ -85,8 +93,7 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(review_console, bro
     row = driver.find_element(By.CSS_SELECTOR, "[data-changes] tbody tr")
     assert "মিতা রায়" in row.text and BROKEN_AGAIN in row.text
     row.find_element(By.CSS_SELECTOR, "[data-undo]").click()
-    notice = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-notice]")))
-    assert notice.text.startswith("Undone")
+    assert notice_after("undone").startswith("Undone")
     assert BROKEN_AGAIN in queue_texts()
     assert orders.read_bytes() == original
     assert re.search(r"undone", driver.find_element(By.CSS_SELECTOR, "[data-changes]").text)
