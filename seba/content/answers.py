@@ -156,7 +156,7 @@ def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> No
     from rasa.shared.core.domain import Domain
 
     old, new = old_file.splitlines(), new_file.splitlines()
-    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
     if len(old) != len(new) or len(changed) > 2 or any(
             not new[i].lstrip().startswith(("- text:", "text:")) for i in changed):
         raise ContentError("Could not change domain.yml safely (more than the answer's text "

@@ -36,7 +36,8 @@ def build_scene(tmp_path: Path, start: dt.datetime, handoff_url: str, git: bool 
                 ) -> Scene:
     root = copy_project(tmp_path / "project", git=git)
     fallback = dict(intent="nlu_fallback", confidence=0.3,
-                    ranking=[("nlu_fallback", 0.3), ("order_status", 0.25), ("return_request", 0.2)])
+                    ranking=[("nlu_fallback", 0.3), ("order_status", 0.25),
+                             ("return_request", 0.2)])
     one = (Conversation(PHONE_SENDER, start)
            .user("assalamualaikum", "greet", 0.97).bot("ওয়ালাইকুম আসসালাম! কীভাবে সাহায্য করতে পারি?")
            .user(BROKEN, **fallback)

@@ -95,7 +95,8 @@ def test_the_preview_fills_the_shops_values_in_bengali_digits_and_writes_nothing
     page = mita.get(EDIT, params={"name": "utter_greet"}).text
     assert "মানুষের সাথে কথা" in page and "Talk to a person" in page  # the buttons
     preview = mita.post(EDIT, {"name": NAME, "action": "preview",
-                               "bn": "ঢাকায় চার্জ {delivery_charge_inside_dhaka}, ফেরত {return_window_days} দিনে",
+                               "bn": "ঢাকায় চার্জ {delivery_charge_inside_dhaka}, "
+                                     "ফেরত {return_window_days} দিনে",
                                "en": "Inside Dhaka: {delivery_charge_inside_dhaka}"})
     assert preview.status_code == 200
     shown = html.unescape(preview.text)
@@ -152,7 +153,8 @@ GIFT = {
            "can I send it as a gift", "how much is gift wrapping", "can you add a gift note",
            "can you wrap it as a birthday present", "do you have gift boxes",
            "can the parcel go without the price tag as a gift", "is gift wrap free"],
-    "banglish": ["gift wrap kore diben?", "gift packing ache naki", "upohar hisebe pack kore diben vai",
+    "banglish": ["gift wrap kore diben?", "gift packing ache naki",
+                 "upohar hisebe pack kore diben vai",
                  "gift box e pathano jabe?", "gift wrap er khoroch koto",
                  "jonmodiner gift pack korben?", "gift note likhe deya jabe?",
                  "sundor kore gift pack kore diyen", "gift wrap ki free naki taka lage",

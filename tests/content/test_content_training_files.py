@@ -40,7 +40,8 @@ def remove(root, label, text):
 
 def added_lines(before: str, after: str):
     diff = list(difflib.ndiff(before.splitlines(True), after.splitlines(True)))
-    return ([d[2:] for d in diff if d.startswith("+ ")], [d[2:] for d in diff if d.startswith("- ")])
+    return ([d[2:] for d in diff if d.startswith("+ ")],
+            [d[2:] for d in diff if d.startswith("- ")])
 
 
 def examples_read_by_rasa(root, label):
@@ -123,7 +124,7 @@ def test_a_duplicate_of_any_example_is_refused_with_its_intent(root):
     assert snapshot(root) == before
 
 
-# --- the diff --------------------------------------------------------------------------------------
+# --- the diff ----------------------------------------------------------------------------------
 
 
 def test_an_example_goes_after_the_last_of_its_variety(root):

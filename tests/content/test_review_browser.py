@@ -43,8 +43,8 @@ def review_console(tmp_path, handoff_url, shop_settings):
         server.stop()
 
 
-def test_content_staff_label_a_message_see_it_leave_and_undo(review_console, browser,
-                                                             artifacts):
+def test_content_staff_label_a_message_see_it_leave_and_undo(
+        review_console, browser, artifacts):  # noqa: F811 - the imported fixtures
     url, scene = review_console
     driver = browser
     # The pages reload after each form: an element found before may be gone (stale).
