@@ -101,7 +101,10 @@ def _load(root: Path, moment: dt.datetime, url: str) -> Dict[str, Any]:
 
 
 async def _page(request: web.Request, status: int = 200, error: Optional[str] = None,
-                notice: Optional[str] = None) -> web.Response:
+                notice: Optional[str] = None, typed: Optional[Dict[str, Any]] = None
+                ) -> web.Response:
+    """The page; ``typed``: what was sent for one message ({"event_id", "text", "label"}),
+    shown again in its form when it was refused, so nothing typed is lost."""
     try:
         data = await in_thread(_load, content_root(), now(request), request.app[DB_URL])
     except TrackerStoreUnsupported as exc:
@@ -109,11 +112,11 @@ async def _page(request: web.Request, status: int = 200, error: Optional[str] = 
         return render(request, "review.html", status=503, items=[], total=0, kept_out=[],
                       changes=[], intents=[], faqs=[], days=0, confidence_line="",
                       labels_reasons=REASON_LABELS,
-                      retrain=RETRAIN_PAGE, notice=None,
+                      retrain=RETRAIN_PAGE, notice=None, typed={},
                       error="The conversations store cannot be read (its type is not SQL), "
                             "so there is nothing to review. Ask the administrator.")
     return render(request, "review.html", status=status, error=error, notice=notice,
-                  retrain=RETRAIN_PAGE, **data)
+                  retrain=RETRAIN_PAGE, typed=typed or {}, **data)
 
 
 async def review_page(request: web.Request) -> web.StreamResponse:
@@ -132,14 +135,15 @@ def _event_id(fields: Dict[str, str]) -> Optional[int]:
     return int(value) if value.isdigit() and len(value) < 19 else None
 
 
-async def _act(request: web.Request, action, done: str, label: str = "") -> web.StreamResponse:
+async def _act(request: web.Request, action, done: str, label: str = "",
+               typed: Optional[Dict[str, Any]] = None) -> web.StreamResponse:
     """Run a change; redirect to the page with a notice, or show the page with why not."""
     try:
         await in_thread(action)
     except AlreadyDecided as exc:
         return await _page(request, status=409, error=exc.message)
     except ContentError as exc:
-        return await _page(request, status=400, error=str(exc))
+        return await _page(request, status=400, error=str(exc), typed=typed)
     query = f"done={done}" + (f"&label={label}" if label else "")
     raise web.HTTPSeeOther(f"/content/review?{query}#changes" if done == "undone"
                            else f"/content/review?{query}")
@@ -164,7 +168,8 @@ async def label_message(request: web.Request) -> web.StreamResponse:
         logger.info("%s labelled event %s as %s (change %s)", me.username, event_id, label,
                     change.id)
 
-    return await _act(request, action, "labelled", label)
+    return await _act(request, action, "labelled", label,
+                      typed={"event_id": event_id, "text": text, "label": label})
 
 
 async def ignore_message(request: web.Request) -> web.StreamResponse:

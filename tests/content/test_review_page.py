@@ -272,3 +272,13 @@ def test_without_git_the_change_log_still_records_and_undoes(tmp_path, handoff_u
     assert "change log only" in mita.get(PAGE).text
     mita.post("/content/changes/undo", {"change_id": str(change.id)})
     assert snapshot(built.root) == original
+
+
+def test_a_refused_label_keeps_what_was_typed(console, scene):
+    mita = console.login("mita")
+    event = event_of(mita.get(PAGE).text, BROKEN_AGAIN)
+    typed = "box ta venge geche [ekdom](broken) ki korbo"
+    answer = mita.post("/content/review/label", {"event_id": str(event), "text": typed,
+                                                 "label": "order_status"})
+    assert answer.status_code == 400 and "entity mark-up" in answer.text
+    assert f'value="{html.escape(typed)}"' in section(answer.text, BROKEN_AGAIN)
