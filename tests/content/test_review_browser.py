@@ -98,3 +98,42 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(
     assert orders.read_bytes() == original
     assert re.search(r"undone", driver.find_element(By.CSS_SELECTOR, "[data-changes]").text)
     shot("undone")
+
+
+def test_content_staff_preview_and_save_an_answer_then_undo_it(
+        review_console, browser, artifacts):  # noqa: F811 - the imported fixtures
+    url, scene = review_console
+    driver = browser
+    wait = WebDriverWait(driver, 60, poll_frequency=0.25,
+                         ignored_exceptions=[StaleElementReferenceException])
+    domain = scene.root / "domain.yml"
+    original = domain.read_bytes()
+
+    driver.get(url + "/login")
+    wait.until(EC.element_to_be_clickable((By.NAME, "username"))).send_keys("mita")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-review-items]")))
+    driver.find_element(By.LINK_TEXT, "Answers").click()
+    wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "utter_faq/delivery_charge"))).click()
+    bn = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-text=bn]")))
+    bn.clear()
+    bn.send_keys("ঢাকায় ডেলিভারি চার্জ {delivery_charge_inside_dhaka} মাত্র।")
+    driver.find_element(By.CSS_SELECTOR, "[data-preview-button]").click()
+    wait.until(lambda d: "৭০ টাকা মাত্র।" in d.find_element(
+        By.CSS_SELECTOR, "[data-preview=bn]").text)
+    driver.save_screenshot(str(artifacts / "01-preview.png"))
+    assert domain.read_bytes() == original  # a preview writes nothing
+    driver.find_element(By.CSS_SELECTOR, "[data-save]").click()
+    wait.until(lambda d: "done=saved" in d.current_url)
+    assert "Saved." in driver.find_element(By.CSS_SELECTOR, "[data-notice]").text
+    assert "{delivery_charge_inside_dhaka} মাত্র।" in domain.read_text(encoding="utf-8")
+    driver.save_screenshot(str(artifacts / "02-saved.png"))
+
+    driver.get(url + "/content/review#changes")
+    row = wait.until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, "[data-changes] tbody tr")))
+    assert "Edited the answer utter_faq/delivery_charge" in row.text
+    row.find_element(By.CSS_SELECTOR, "[data-undo]").click()
+    wait.until(lambda d: "done=undone" in d.current_url)
+    assert domain.read_bytes() == original
