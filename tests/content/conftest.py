@@ -5,6 +5,7 @@ from tests.handoff.conftest import (  # noqa: F401 - fixtures
     clock,
     handoff_url,
     make_console,
+    pg_handoff_url,
     shop_settings,
     two_agents,
 )
