@@ -160,3 +160,51 @@ class BotRating(Base):
     conversation_id = Column(String(255), nullable=False, index=True)
     rating = Column(Integer, nullable=False)
     created_at = Column(DateTime, nullable=False, default=local_now)
+
+
+# --- content staff's changes (seba/content/changes.py, the console's content pages) ----------
+
+CHANGE_KINDS = ("label", "ignore", "answer", "faq", "revert")
+DECISIONS = ("labelled", "ignored")
+
+
+class ContentChange(Base):
+    """One change content staff made from the console: who, when, what (in words and as
+    the operations on the data files, JSON), the git commit if there was one, and whether
+    it was undone (``reverted_by_id``) or undoes another (``reverts_id``)."""
+
+    __tablename__ = "handoff_content_changes"
+    __table_args__ = (one_of("kind", CHANGE_KINDS),)
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=local_now, index=True)
+    agent_id = Column(Integer, ForeignKey("handoff_agents.id", ondelete="SET NULL"), index=True)
+    username = Column(String(64), nullable=False)  # as they were at the time of the change
+    author = Column(String(120), nullable=False)
+    kind = Column(String(10), nullable=False)
+    summary = Column(Text, nullable=False)
+    operations = Column(Text, nullable=False)  # JSON list of {"op": ..., ...}
+    files = Column(Text, nullable=False)  # JSON list of the data files it changed
+    commit = Column(String(40))  # git commit id, when the project is a git repository
+    commit_note = Column(Text)  # why there is no commit (no repository, git failed, ...)
+    reverts_id = Column(Integer, ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))
+    reverted_by_id = Column(Integer,
+                            ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))
+
+
+class ReviewDecision(Base):
+    """A message of the review page that was labelled or ignored, by the normalised text it
+    stands for (``seba.content.review_queue``): one decision per text, so two staff labelling
+    the same message at once cannot both write it. Undoing the change deletes the row."""
+
+    __tablename__ = "handoff_review_decisions"
+    __table_args__ = (one_of("decision", DECISIONS),)
+
+    key = Column(String(64), primary_key=True)  # sha256 of the normalised text
+    text = Column(Text, nullable=False)  # the message as it was shown (cleaned)
+    decision = Column(String(10), nullable=False)
+    label = Column(String(120))  # the intent or faq/<key> it was written under
+    agent_id = Column(Integer, ForeignKey("handoff_agents.id", ondelete="SET NULL"))
+    author = Column(String(120), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    change_id = Column(Integer, ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))

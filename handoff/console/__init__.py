@@ -14,6 +14,8 @@ One module per job:
 | ``ticket_pages`` | one conversation: page, JSON, claim, reply, hand back, resolve, release |
 | ``lock_pages`` | orders locked after failed order checks, and lifting them |
 | ``account_pages`` | the owner's list of accounts |
+| ``review_pages`` | content staff: the review queue, labelling, ignoring, undoing a change |
+| ``answer_pages`` | content staff: answers (edit + preview), a new FAQ, conversation paths |
 | ``home_pages`` | every account's home: its role and its pages |
 | ``language_pages`` | the English / বাংলা switch (cookie, local redirects only) |
 | ``i18n`` | the interface language: the Bangla catalog, ``N_``, ``translate``, ``_`` |

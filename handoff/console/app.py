@@ -13,6 +13,7 @@ from aiohttp import web
 from handoff import config
 from handoff.console import (
     account_pages,
+    answer_pages,
     auth,
     home_pages,
     i18n,
@@ -20,6 +21,7 @@ from handoff.console import (
     lock_pages,
     queue_pages,
     report_pages,
+    review_pages,
     ticket_pages,
 )
 from handoff.console import background as jobs
@@ -46,8 +48,8 @@ from handoff.rasa_client import RasaClient
 from seba import secrets
 
 # The console's pages, in menu order: a new page is a new module with ROUTES, listed here.
-PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, report_pages, account_pages, home_pages,
-                auth, language_pages]
+PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, review_pages, answer_pages,
+                report_pages, account_pages, home_pages, auth, language_pages]
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:

@@ -37,10 +37,7 @@ ROLE_DESCRIPTIONS = {
     OWNER: N_("You are the shop's owner: every page of the console is yours."),
 }
 #: Pages a role will have that are not built yet (shown on its home page).
-COMING = {
-    CONTENT: N_("Review: what customers said that the bot did not understand. Until then, "
-                "make review on the server writes it to review/inbox.yml."),
-}
+COMING: dict = {}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

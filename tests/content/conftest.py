@@ -1,14 +1,26 @@
-"""Fixture projects for the content checks (tests/content/fixtures/README.md).
+"""Fixture projects for the content checks (tests/content/fixtures/README.md), and the
+handoff tests' fixtures.
 
 ``clean/`` is a small project that passes every check; every other folder holds only the
 files that differ from it, with one kind of mistake. ``project(name)`` lays clean/ and
 then that folder over it in a temporary directory.
-"""
+
+The content tests reuse the handoff tests' fixtures: a migrated handoff database, the
+console app in this process (``make_console``), the test's clock."""
 
 import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.handoff.conftest import (  # noqa: F401 - fixtures
+    clock,
+    handoff_url,
+    make_console,
+    pg_handoff_url,
+    shop_settings,
+    two_agents,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
