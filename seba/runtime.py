@@ -391,3 +391,6 @@ def install() -> None:
     rasa_agent.MessageProcessor = SebaMessageProcessor
     rasa_agent.Agent = SebaAgent  # what rasa_agent.load_agent builds
     rasa_processor.DaskGraphRunner = SequentialGraphRunner  # serving only; training keeps dask
+    from seba import model_pull
+
+    model_pull.install()  # every worker follows the live model (seba/model_server.py)

@@ -17,6 +17,7 @@ from handoff.console import (
     home_pages,
     lock_pages,
     queue_pages,
+    retrain_pages,
     ticket_pages,
 )
 from handoff.console import background as jobs
@@ -43,7 +44,8 @@ from handoff.rasa_client import RasaClient
 from seba import secrets
 
 # The console's pages, in menu order: a new page is a new module with ROUTES, listed here.
-PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, account_pages, home_pages, auth]
+PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, retrain_pages, account_pages, home_pages,
+                auth]
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:

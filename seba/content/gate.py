@@ -1,0 +1,84 @@
+"""The held-out gate: a candidate goes live only if it is no worse than the live model.
+
+"No worse", per variety (Bangla, English, Banglish — each on its own held-out split,
+``tests/nlu/heldout/<variety>/``), counted in messages, not percentages:
+
+- **intent accuracy**, of all the variety's held-out messages: at most ``TOLERANCE``
+  more messages misunderstood;
+- **out-of-scope caught**, of its out-of-scope messages (a shop bot must not answer "what is
+  the capital of France"): at most ``TOLERANCE`` more answered as if in scope;
+- **false rejections**, of its in-scope messages (ending in ``nlu_fallback`` or
+  ``out_of_scope``): at most ``TOLERANCE`` more rejected.
+
+Why one message: training is seeded (``config.yml``), so the same data gives the same model
+and the same scores; a difference comes only from the staff's change. One new example moves
+the decision boundary a little and can flip one borderline held-out message either way — a
+variety's split has 155–182 messages, so one message is 0.5–0.7 points of accuracy, and the
+out-of-scope part has about ten, so one message there is ten points. A percentage tolerance
+would be either blind there or too strict elsewhere. Two or more messages worse in the same
+measure and variety is a pattern, and the candidate is refused.
+"""
+
+from typing import Any, Dict, List, Optional
+
+TOLERANCE = 1  # messages, per variety and measure
+VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish"}
+
+# (score key, count key, wording, higher is better)
+MEASURES = [
+    ("intent_accuracy", "examples", "understood correctly", True),
+    ("oos_detected", "oos_examples", "out-of-scope messages caught", True),
+    ("in_scope_rejected", "in_scope_examples", "real questions wrongly rejected", False),
+]
+
+
+def _count(rate: Optional[float], n: Optional[int]) -> Optional[int]:
+    if rate is None or not n:
+        return None
+    return round(rate * n)
+
+
+def _pct(rate: Optional[float]) -> str:
+    return "–" if rate is None else f"{100 * rate:.1f}%"
+
+
+def compare(candidate: Dict[str, Any], live: Dict[str, Any],
+            tolerance: int = TOLERANCE) -> List[str]:
+    """Plain-word reasons why ``candidate`` is worse than ``live`` (empty: it passes).
+
+    Both are ``seba.evaluation`` reports per variety with message counts added
+    (``seba.content.retrain.score_model``): ``examples``, ``oos_examples``,
+    ``in_scope_examples``."""
+    reasons = []
+    for variety, label in VARIETIES.items():
+        new, old = candidate.get(variety), live.get(variety)
+        if not old:
+            continue  # the live model was never scored on this variety: nothing to keep
+        if not new:
+            reasons.append(f"{label}: the new model was not scored on the {label} messages.")
+            continue
+        for key, count_key, words, higher_better in MEASURES:
+            n_new, n_old = new.get(count_key), old.get(count_key)
+            c_new, c_old = _count(new.get(key), n_new), _count(old.get(key), n_old)
+            if c_new is None or c_old is None:
+                continue
+            if n_new != n_old:  # the split changed: compare the rates, with the same slack
+                c_old = round(old[key] * n_new)
+            worse = (c_old - c_new) if higher_better else (c_new - c_old)
+            if worse > tolerance:
+                reasons.append(
+                    f"{label}: {words} went from {_pct(old[key])} to {_pct(new[key])} "
+                    f"({worse} message{'s' if worse != 1 else ''} worse of {n_new}; "
+                    f"at most {tolerance} may change)."
+                )
+    return reasons
+
+
+def summary(scores: Optional[Dict[str, Any]]) -> Dict[str, Dict[str, str]]:
+    """Per variety, the three measures as percentages, for the history table."""
+    out: Dict[str, Dict[str, str]] = {}
+    for variety, label in VARIETIES.items():
+        s = (scores or {}).get(variety)
+        if s:
+            out[label] = {key: _pct(s.get(key)) for key, _, _, _ in MEASURES}
+    return out
