@@ -4,7 +4,7 @@
 # console. Everything listens on 127.0.0.1 only: a reverse proxy publishes the public paths
 # (SECURITY.md). Ports and addresses come from the environment (defaults in brackets):
 #   RASA_PORT [5005]  ACTION_PORT [5055]  WEB_PORT [8080]  HANDOFF_PORT [5070]
-#   MODEL_SERVER_PORT [5077]: the live model for Rasa's workers (docs/retrain.md)
+#   MODEL_SERVER_PORT [5077]: the live model for Rasa's workers (docs/content-retrain.md)
 #   RASA_PUBLIC_URL [the page's own host on RASA_PORT]: Rasa as browsers reach it
 #   SEBA_ENDPOINTS [endpoints.yml]; DATABASE_URL [sqlite:///var/shop.db]: see README, Scaling out
 #   RASA_WORKERS [2]: Rasa processes (Sanic workers) sharing the port; more than one needs

@@ -8,7 +8,7 @@ reaches only the worker that accepted the request. Rasa's model server reaches t
 each worker asks ``GET <url>`` every ``wait_time_between_pulls`` seconds with
 ``If-None-Match: <its model's fingerprint>`` and loads the answer when it is a new model
 (``rasa/core/agent.py``). The file at ``models/seba.tar.gz`` *is* the live model: a promotion
-or a rollback (``seba.content.models``) replaces it atomically, every worker picks it up
+or a rollback (``seba.content.model_store``) replaces it atomically, every worker picks it up
 within a few seconds, and a restart of Rasa starts from the same file.
 
 - The ETag is the SHA-256 of the file; Rasa's side (``seba.model_pull``) starts every worker

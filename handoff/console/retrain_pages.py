@@ -59,8 +59,9 @@ def tryit_of(request: web.Request) -> TryIt:
 def _job_json(job: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     if not job:
         return None
-    keep = ("id", "state", "step", "step_label", "percent", "started_by", "started_at",
-            "finished_at", "message", "problems", "go_live", "model_id")
+    keep = ("id", "state", "step", "step_label", "step_label_bn", "percent", "started_by",
+            "started_at", "finished_at", "message", "message_bn", "problems", "notes", "go_live",
+            "model_id")
     return {k: job.get(k) for k in keep}
 
 

@@ -1,1 +1,5 @@
-"""Content staff's tools: checks, retraining behind a gate, the live model and its history."""
+"""Content tools for staff who edit what the bot knows and says (data/, domain.yml).
+
+``seba.content.check``: ``make check-content`` — Rasa's data validation plus Seba's own
+content checks, each problem with its file, line and a fix in Bangla and English.
+"""

@@ -21,8 +21,14 @@ measure and variety is a pattern, and the candidate is refused.
 
 from typing import Any, Dict, List, Optional
 
+from seba.text import to_bengali_digits
+
 TOLERANCE = 1  # messages, per variety and measure
 VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish"}
+VARIETIES_BN = {"bn": "বাংলা", "en": "ইংরেজি", "banglish": "বাংলিশ"}
+MEASURES_BN = {"intent_accuracy": "সঠিকভাবে বোঝা বার্তা",
+               "oos_detected": "দোকানের বাইরের প্রশ্ন ধরতে পারা",
+               "in_scope_rejected": "ভুল করে ফিরিয়ে দেওয়া আসল প্রশ্ন"}
 
 # (score key, count key, wording, higher is better)
 MEASURES = [
@@ -43,8 +49,9 @@ def _pct(rate: Optional[float]) -> str:
 
 
 def compare(candidate: Dict[str, Any], live: Dict[str, Any],
-            tolerance: int = TOLERANCE) -> List[str]:
-    """Plain-word reasons why ``candidate`` is worse than ``live`` (empty: it passes).
+            tolerance: int = TOLERANCE, lang: str = "en") -> List[str]:
+    """Plain-word reasons why ``candidate`` is worse than ``live`` (empty: it passes), in
+    English or (``lang="bn"``) in Bangla.
 
     Both are ``seba.evaluation`` reports per variety with message counts added
     (``seba.content.retrain.score_model``): ``examples``, ``oos_examples``,
@@ -55,7 +62,9 @@ def compare(candidate: Dict[str, Any], live: Dict[str, Any],
         if not old:
             continue  # the live model was never scored on this variety: nothing to keep
         if not new:
-            reasons.append(f"{label}: the new model was not scored on the {label} messages.")
+            reasons.append(f"{VARIETIES_BN[variety]}: নতুন মডেলটি {VARIETIES_BN[variety]} "
+                           "বার্তাগুলোতে যাচাই হয়নি।" if lang == "bn" else
+                           f"{label}: the new model was not scored on the {label} messages.")
             continue
         for key, count_key, words, higher_better in MEASURES:
             n_new, n_old = new.get(count_key), old.get(count_key)
@@ -65,7 +74,12 @@ def compare(candidate: Dict[str, Any], live: Dict[str, Any],
             if n_new != n_old:  # the split changed: compare the rates, with the same slack
                 c_old = round(old[key] * n_new)
             worse = (c_old - c_new) if higher_better else (c_new - c_old)
-            if worse > tolerance:
+            if worse > tolerance and lang == "bn":
+                reasons.append(to_bengali_digits(
+                    f"{VARIETIES_BN[variety]}: {MEASURES_BN[key]} {_pct(old[key])} থেকে "
+                    f"{_pct(new[key])} হয়েছে ({n_new}টি বার্তার মধ্যে আগের চেয়ে {worse}টি বেশি ভুল; "
+                    f"সর্বোচ্চ {tolerance}টি বদলাতে পারে)।"))
+            elif worse > tolerance:
                 reasons.append(
                     f"{label}: {words} went from {_pct(old[key])} to {_pct(new[key])} "
                     f"({worse} message{'s' if worse != 1 else ''} worse of {n_new}; "

@@ -34,6 +34,10 @@ STEPS = [
     ("promote", "Putting it live", 96, 100),
 ]
 STEP_LABELS = {key: label for key, label, _, _ in STEPS}
+STEP_LABELS_BN = {"copy": "ট্রেনিং ডেটা কপি করা হচ্ছে", "checks": "কনটেন্ট যাচাই করা হচ্ছে",
+                  "train": "নতুন মডেল ট্রেইন করা হচ্ছে",
+                  "conversations": "কথোপকথনের পরীক্ষা চলছে",
+                  "heldout": "যাচাইয়ের বার্তাগুলোতে মাপা হচ্ছে", "promote": "চালু করা হচ্ছে"}
 RUNNING, PASSED, PROMOTED, REFUSED, FAILED, INTERRUPTED = (
     "running", "passed", "promoted", "refused", "failed", "interrupted")
 FINISHED = (PASSED, PROMOTED, REFUSED, FAILED, INTERRUPTED)
@@ -60,7 +64,9 @@ class Jobs:
         if status.get("state") == RUNNING and not self._alive(status):
             status = {**status, "state": INTERRUPTED, "message": (
                 "The retrain stopped before it finished (the server was restarted, or the "
-                "job was stopped). Nothing went live. Start it again.")}
+                "job was stopped). Nothing went live. Start it again."), "message_bn": (
+                "ট্রেইন শেষ হওয়ার আগেই থেমে গেছে (সার্ভার রিস্টার্ট হয়েছে, বা কাজটি বন্ধ করা "
+                "হয়েছে)। কিছুই চালু হয়নি। আবার শুরু করুন।")}
         return status
 
     def write(self, status: Dict[str, Any]) -> None:
@@ -107,9 +113,11 @@ class Jobs:
             job_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
             self.job_dir(job_id).mkdir(parents=True)
             status = {"id": job_id, "state": RUNNING, "step": "copy",
-                      "step_label": STEP_LABELS["copy"], "percent": 0,
+                      "step_label": STEP_LABELS["copy"],
+                      "step_label_bn": STEP_LABELS_BN["copy"], "percent": 0,
                       "started_by": started_by, "started_at": now_text(), "finished_at": None,
-                      "go_live": bool(go_live), "message": "Starting…", "problems": [],
+                      "go_live": bool(go_live), "message": "Starting…",
+                      "message_bn": "শুরু হচ্ছে…", "problems": [], "notes": [],
                       "scores": None, "pid": None}
             self.write(status)
             write_json(self.paths.retrain_dir / "current.json", {"id": job_id})

@@ -23,7 +23,6 @@ A candidate that fails any step never touches the live model.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -34,12 +33,14 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from seba.content import gate
-from seba.content.jobs import FAILED, PASSED, PROMOTED, REFUSED, STEP_LABELS, STEPS, Jobs
+from seba.content.jobs import (FAILED, PASSED, PROMOTED, REFUSED, STEP_LABELS, STEP_LABELS_BN,
+                               STEPS, Jobs)
 from seba.content.model_store import ModelRefused, ModelStore, now_text, write_json
 from seba.content.paths import Paths
+from seba.text import to_bengali_digits
 
 TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "shop.yml"]
 DEFAULT_TRAIN_SECONDS = 100.0
@@ -47,47 +48,72 @@ QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
              "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONUNBUFFERED": "1"}
 
 
+KEEPS_BN = "বট আগের মডেল দিয়েই উত্তর দিচ্ছে।"
+
+
 class StepFailed(Exception):
     """The candidate is refused at this step; ``problems`` say why in plain words."""
 
-    def __init__(self, state: str, message: str, problems: List[Dict[str, str]]) -> None:
+    def __init__(self, state: str, message: str, message_bn: str,
+                 problems: List[Dict[str, str]]) -> None:
         super().__init__(message)
-        self.state, self.message, self.problems = state, message, problems
+        self.state, self.message, self.message_bn = state, message, message_bn
+        self.problems = problems
 
 
-def problem(title: str, detail: str = "", fix: str = "", **extra: str) -> Dict[str, str]:
-    return {"title": title, "detail": detail, "fix": fix, **extra}
+def problem(title: str, detail: str = "", fix: str = "", **bangla: str) -> Dict[str, str]:
+    """A reason shown on the page: ``title``/``detail``/``fix`` in English, and the same
+    with ``_bn`` in Bangla (``title_bn=``, ``detail_bn=``, ``fix_bn=``)."""
+    return {"title": title, "detail": detail, "fix": fix, **bangla}
 
 
 # --- the content checks (make check-content), behind one function ----------------------------
 
+#: Said on the page when ``seba.content.check`` is not part of this installation.
+CHECKS_MISSING = problem(
+    "Only Rasa's own data validation ran",
+    "The content checks (make check-content) are not installed on this server, so the "
+    "training data was checked with rasa data validate only.",
+    "Nothing to do for this retrain; ask the developers to install the content checks.",
+    title_bn="শুধু Rasa-র নিজের ডেটা যাচাই চলেছে",
+    detail_bn="এই সার্ভারে কনটেন্ট যাচাই (make check-content) নেই, তাই ট্রেনিং ডেটা শুধু "
+              "rasa data validate দিয়ে যাচাই করা হয়েছে।",
+    fix_bn="এই ট্রেইনের জন্য কিছু করতে হবে না; কনটেন্ট যাচাই চালু করতে ডেভেলপারদের বলুন।")
 
-def content_problems(root: Path, timeout: float = 600) -> List[Dict[str, Any]]:
-    """The content checks' errors and warnings for the project at ``root`` as dicts with
+
+def content_problems(root: Path, timeout: float = 600) -> Tuple[List[Dict[str, Any]], bool]:
+    """(problems, whether the content checks ran) for the project at ``root``: dicts with
     check, severity, file, line, message_en/_bn, fix_en/_bn.
 
-    Runs ``python -m seba.content.check --root ROOT --json`` (which includes Rasa's own
-    ``rasa data validate``); where that module is not installed, ``rasa data validate``
-    alone."""
-    env = {**os.environ, **QUIET_ENV}
-    if importlib.util.find_spec("seba.content.check") is not None:
-        done = subprocess.run([sys.executable, "-m", "seba.content.check", "--root", str(root),
-                               "--json"], cwd=root, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+    ``seba.content.check.run_checks(root)`` (``make check-content``, which includes Rasa's
+    ``rasa data validate``) when it is installed; else ``rasa data validate`` alone."""
+    try:
+        from seba.content.check import run_checks  # type: ignore[import-not-found]
+    except ImportError:
+        run_checks = None
+    if run_checks is not None:
         try:
-            found = json.loads(done.stdout or "[]")
-        except ValueError:
-            found = None
-        if isinstance(found, dict):
-            found = found.get("problems")
-        if isinstance(found, list):
-            return found
-        return [_validate_failure("content checks", done)] if done.returncode else []
+            return [_as_dict(p) for p in run_checks(Path(root))], True
+        except Exception as error:  # noqa: BLE001 - a broken check refuses, never waves through
+            return [{"check": "content checks", "severity": "error", "file": "", "line": None,
+                     "message_en": f"The content checks could not finish "
+                                   f"({type(error).__name__}).",
+                     "message_bn": "কনটেন্ট যাচাই শেষ করা যায়নি।",
+                     "fix_en": "Tell the developers; the job's job.log has the details.",
+                     "fix_bn": "ডেভেলপারদের জানান; বিস্তারিত job.log-এ আছে।"}], True
+    env = {**os.environ, **QUIET_ENV}
     done = subprocess.run([sys.executable, "-m", "rasa", "data", "validate", "--data",
                            str(root / "data"), "--domain", str(root / "domain.yml"),
                            "--config", str(root / "config.yml")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=timeout)
-    return [_validate_failure("rasa data validate", done)] if done.returncode else []
+    return ([_validate_failure("rasa data validate", done)] if done.returncode else []), False
+
+
+def _as_dict(found: Any) -> Dict[str, Any]:
+    if isinstance(found, dict):
+        return found
+    keys = ("check", "severity", "file", "line", "message_en", "message_bn", "fix_en", "fix_bn")
+    return {key: getattr(found, key, None) for key in keys}
 
 
 def _validate_failure(check: str, done: subprocess.CompletedProcess) -> Dict[str, Any]:
@@ -110,12 +136,17 @@ def check_problems_as_reasons(found: List[Dict[str, Any]]) -> List[Dict[str, str
         if p.get("severity", "error") != "error":
             continue
         where = p.get("file") or ""
+        check = p.get("check") or "content"
+        title_bn = f"«{check}» যাচাইয়ে ভুল পাওয়া গেছে"
+        if where:
+            title_bn += f": {where}" + (f", {to_bengali_digits(str(p['line']))} নম্বর লাইন"
+                                        if p.get("line") else "")
         if where and p.get("line"):
             where += f", line {p['line']}"
-        out.append(problem(f"Check “{p.get('check', 'content')}” failed"
-                           + (f" in {where}" if where else ""),
+        out.append(problem(f"Check “{check}” failed" + (f" in {where}" if where else ""),
                            p.get("message_en") or "", p.get("fix_en") or "",
-                           detail_bn=p.get("message_bn") or "", fix_bn=p.get("fix_bn") or ""))
+                           title_bn=title_bn, detail_bn=p.get("message_bn") or "",
+                           fix_bn=p.get("fix_bn") or ""))
     return out
 
 
@@ -150,22 +181,32 @@ def failed_stories(text: str, bot_text: Callable[[str], str]) -> List[Dict[str, 
         if expected.startswith("action:"):
             did = predicted.split()[0]
             words = bot_text(did)
+            should = expected.split(':', 1)[1].strip()
             out.append(problem(
                 f"Conversation test “{story}” failed",
                 f"After the customer wrote “{said}”, the bot should have done "
-                f"{expected.split(':', 1)[1].strip()} but did {did}"
-                + (f", saying: “{words}”" if words else "") + ".",
+                f"{should} but did {did}" + (f", saying: “{words}”" if words else "") + ".",
                 "Look at the examples you changed: one of them may now look like this "
-                "message. Move or remove it, then retrain."))
+                "message. Move or remove it, then retrain.",
+                title_bn=f"কথোপকথনের পরীক্ষা «{story}» পাস করেনি",
+                detail_bn=f"গ্রাহক «{said}» লেখার পর বটের {should} করার কথা, কিন্তু করেছে "
+                          f"{did}।",
+                fix_bn="আপনি যে উদাহরণগুলো বদলেছেন সেগুলো দেখুন: কোনোটি হয়তো এখন এই বার্তার "
+                       "মতো দেখাচ্ছে। সেটি সরিয়ে বা মুছে দিয়ে আবার ট্রেইন করুন।"))
         else:
             intent = predicted.split(":", 1)[0].strip()
+            should = expected.split(':', 1)[-1].strip()
             out.append(problem(
                 f"Conversation test “{story}” failed",
-                f"The customer's message “{said}” should be understood as "
-                f"{expected.split(':', 1)[-1].strip()}, but the new model understood "
-                f"{intent}.",
+                f"The customer's message “{said}” should be understood as {should}, but the "
+                f"new model understood {intent}.",
                 f"An example under {intent} may be too close to this message: move it to "
-                "the right intent or reword it, then retrain."))
+                "the right intent or reword it, then retrain.",
+                title_bn=f"কথোপকথনের পরীক্ষা «{story}» পাস করেনি",
+                detail_bn=f"গ্রাহকের বার্তা «{said}» {should} হিসেবে বোঝার কথা, কিন্তু নতুন "
+                          f"মডেল বুঝেছে {intent}।",
+                fix_bn=f"{intent}-এর কোনো উদাহরণ হয়তো এই বার্তার খুব কাছাকাছি: সেটি ঠিক "
+                       "ইনটেন্টে সরান বা অন্যভাবে লিখুন, তারপর আবার ট্রেইন করুন।"))
     return out
 
 
@@ -235,9 +276,10 @@ class Runner:
 
     def step(self, key: str, fraction: float = 0.0, message: Optional[str] = None) -> None:
         start, end = next((s, e) for k, _, s, e in STEPS if k == key)
-        self._save(step=key, step_label=STEP_LABELS[key],
+        self._save(step=key, step_label=STEP_LABELS[key], step_label_bn=STEP_LABELS_BN[key],
                    percent=int(start + (end - start) * min(max(fraction, 0.0), 0.99)),
-                   message=message or STEP_LABELS[key] + "…")
+                   message=message or STEP_LABELS[key] + "…",
+                   message_bn=STEP_LABELS_BN[key] + "…")
 
     def _command(self, key: str, cmd: List[str], log_name: str, timing: str, default: float,
                  timeout: float = 1800) -> subprocess.CompletedProcess:
@@ -295,10 +337,15 @@ class Runner:
 
     def run_checks(self) -> None:
         self.step("checks")
-        reasons = check_problems_as_reasons(content_problems(self.workspace))
+        found, complete = content_problems(self.workspace)
+        if not complete:
+            self._save(notes=[CHECKS_MISSING])
+        reasons = check_problems_as_reasons(found)
         if reasons:
             raise StepFailed(REFUSED, "The content checks found mistakes, so nothing was "
-                             "trained and the bot keeps its current model.", reasons)
+                             "trained and the bot keeps its current model.",
+                             "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি; "
+                             + KEEPS_BN, reasons)
 
     def train(self) -> None:
         self.step("train")
@@ -312,9 +359,11 @@ class Runner:
         if done.returncode != 0 or not model.exists():
             tail = "\n".join(done.stdout.strip().splitlines()[-8:])
             raise StepFailed(FAILED, "Training stopped with an error; the bot keeps its "
-                             "current model.", [problem("Training failed", tail[-1500:],
-                                                        "Tell the developers; the whole "
-                                                        "log is in the job's train.log.")])
+                             "current model.", "ট্রেনিং একটি ত্রুটিতে থেমে গেছে; " + KEEPS_BN,
+                             [problem("Training failed", tail[-1500:], "Tell the developers; "
+                                      "the whole log is in the job's train.log.",
+                                      title_bn="ট্রেনিং হয়নি",
+                                      fix_bn="ডেভেলপারদের জানান; পুরো লগ train.log-এ আছে।")])
         os.replace(model, self.candidate)
 
     def conversation_tests(self) -> None:
@@ -333,9 +382,12 @@ class Runner:
         if not reasons:
             tail = "\n".join(done.stdout.strip().splitlines()[-6:])
             reasons = [problem("The conversation tests could not run", tail[-1500:],
-                               "Tell the developers; the log is in conversations.log.")]
+                               "Tell the developers; the log is in conversations.log.",
+                               title_bn="কথোপকথনের পরীক্ষাগুলো চালানো যায়নি",
+                               fix_bn="ডেভেলপারদের জানান; লগ conversations.log-এ আছে।")]
         raise StepFailed(REFUSED, "The new model failed conversation tests, so the bot keeps "
-                         "its current model.", reasons)
+                         "its current model.", "নতুন মডেলটি কথোপকথনের পরীক্ষায় পাস করেনি, "
+                         "তাই " + KEEPS_BN, reasons)
 
     def _score(self, model: Path, name: str) -> Dict[str, Any]:
         out = self.job_dir / f"{name}.scores.json"
@@ -344,7 +396,9 @@ class Runner:
                              "score", 60)
         if done.returncode != 0 or not out.exists():
             raise StepFailed(FAILED, "The held-out messages could not be scored; nothing "
-                             "changed.", [problem("Scoring failed", done.stdout[-1500:])])
+                             "changed.", "যাচাইয়ের বার্তাগুলোতে মডেলটি মাপা যায়নি; কিছুই "
+                             "বদলায়নি।", [problem("Scoring failed", done.stdout[-1500:],
+                                                 title_bn="মাপা যায়নি")])
         return json.loads(out.read_text("utf-8"))
 
     def heldout(self) -> Dict[str, Any]:
@@ -359,12 +413,20 @@ class Runner:
                    live_sha=(live or {}).get("sha256"))
         reasons = gate.compare(candidate_scores, live_scores or {})
         if reasons:
+            reasons_bn = gate.compare(candidate_scores, live_scores or {}, lang="bn")
             raise StepFailed(REFUSED, "The new model understands the held-out messages worse "
                              "than the live one, so the bot keeps its current model.",
+                             "নতুন মডেলটি যাচাইয়ের বার্তাগুলো চালু মডেলের চেয়ে কম বুঝছে, তাই "
+                             + KEEPS_BN,
                              [problem("Worse on held-out messages", r,
                                       "Look at the examples you added or moved in this "
-                                      "variety: one may be too close to another intent's.")
-                              for r in reasons])
+                                      "variety: one may be too close to another intent's.",
+                                      title_bn="যাচাইয়ের বার্তায় আগের চেয়ে খারাপ",
+                                      detail_bn=r_bn,
+                                      fix_bn="এই ভাষায় আপনি যে উদাহরণ যোগ করেছেন বা সরিয়েছেন "
+                                             "সেগুলো দেখুন: কোনোটি হয়তো অন্য ইনটেন্টের খুব "
+                                             "কাছাকাছি।")
+                              for r, r_bn in zip(reasons, reasons_bn)])
         return candidate_scores
 
     def finish(self, scores: Dict[str, Any]) -> None:
@@ -374,13 +436,16 @@ class Runner:
         self._save(model_id=entry["id"])
         if not self.status.get("go_live"):
             self._save(state=PASSED, percent=100, finished_at=now_text(), message=(
-                "The new model passed every check. Try it below, then put it live."))
+                "The new model passed every check. Try it below, then put it live."),
+                message_bn="নতুন মডেলটি সব যাচাইয়ে পাস করেছে। নিচে চালিয়ে দেখুন, তারপর "
+                           "চালু করুন।")
             return
         self.step("promote")
         promote(self.store, self.status, self.status.get("started_by", ""))
         self._save(state=PROMOTED, percent=100, finished_at=now_text(), message=(
             "The new model passed every check and is live: the bot answers with it within "
-            "a few seconds."))
+            "a few seconds."), message_bn="নতুন মডেলটি সব যাচাইয়ে পাস করেছে এবং চালু হয়েছে: "
+                                         "কয়েক সেকেন্ডের মধ্যে বট এটি দিয়েই উত্তর দেবে।")
 
     def run(self) -> int:
         self._save(pid=os.getpid())
@@ -393,14 +458,16 @@ class Runner:
             return 0
         except StepFailed as failure:
             self._save(state=failure.state, finished_at=now_text(), message=failure.message,
-                       problems=failure.problems)
+                       message_bn=failure.message_bn, problems=failure.problems)
         except Exception as error:  # noqa: BLE001 - the page must say something
             traceback.print_exc()
             self._save(state=FAILED, finished_at=now_text(), message=(
                 "The retrain stopped with an unexpected error; the bot keeps its current "
-                "model."), problems=[problem("Unexpected error", f"{type(error).__name__}: "
-                                             f"{error}"[:500], "Tell the developers; the "
-                                             "job's job.log has the details.")])
+                "model."), message_bn="অপ্রত্যাশিত একটি ত্রুটিতে ট্রেইন থেমে গেছে; " + KEEPS_BN,
+                problems=[problem("Unexpected error", f"{type(error).__name__}: {error}"[:500],
+                                  "Tell the developers; the job's job.log has the details.",
+                                  title_bn="অপ্রত্যাশিত ত্রুটি",
+                                  fix_bn="ডেভেলপারদের জানান; বিস্তারিত job.log-এ আছে।")])
         return 1
 
 

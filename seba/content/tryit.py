@@ -244,7 +244,7 @@ class TryIt:
             [sys.executable, "-m", "seba.content.tryit", "serve", "--candidate", str(model),
              "--port", str(port), "--workdir", str(workdir)], cwd=self.paths.root,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env={**os.environ, **QUIET_ENV})
+            start_new_session=True, env={**os.environ, **QUIET_ENV, **self.paths.env()})
         log.close()
         import threading
 

@@ -20,8 +20,10 @@
       bar.textContent = job.percent + "%";
       bar.className = "progress state-" + job.state;
     }
-    text(box.querySelector("[data-step]"), job.percent + "% · " + job.step_label);
+    text(box.querySelector("[data-step]"), job.percent + "% · " + job.step_label +
+         (job.step_label_bn ? " · " + job.step_label_bn : ""));
     text(box.querySelector("[data-message]"), job.message);
+    text(box.querySelector("[data-message-bn]"), job.message_bn || "");
     box.setAttribute("data-state", job.state);
     if (job.state !== "running") {
       window.location.reload(); // the result, the problems and the history, from the server
