@@ -1,29 +1,37 @@
 """The held-out gate: a candidate goes live only if it is no worse than the live model.
 
 "No worse", per variety (Bangla, English, Banglish — each on its own held-out split,
-``tests/nlu/heldout/<variety>/``), counted in messages, not percentages:
+``tests/nlu/heldout/<variety>/``), counted in messages, not percentages, each measure with
+a slack of ``slack(n)`` messages: 2 in every 100 of the messages it counts, at least one:
 
-- **intent accuracy**, of all the variety's held-out messages: at most ``TOLERANCE``
-  more messages misunderstood;
+- **intent accuracy**, of all the variety's held-out messages (155–182: 3–4 messages);
 - **out-of-scope caught**, of its out-of-scope messages (a shop bot must not answer "what is
-  the capital of France"): at most ``TOLERANCE`` more answered as if in scope;
+  the capital of France"; about ten: one message);
 - **false rejections**, of its in-scope messages (ending in ``nlu_fallback`` or
-  ``out_of_scope``): at most ``TOLERANCE`` more rejected.
+  ``out_of_scope``; 145–172: 3 messages).
 
-Why one message: training is seeded (``config.yml``), so the same data gives the same model
-and the same scores; a difference comes only from the staff's change. One new example moves
-the decision boundary a little and can flip one borderline held-out message either way — a
-variety's split has 155–182 messages, so one message is 0.5–0.7 points of accuracy, and the
-out-of-scope part has about ten, so one message there is ten points. A percentage tolerance
-would be either blind there or too strict elsewhere. Two or more messages worse in the same
-measure and variety is a pattern, and the candidate is refused.
+Why a slack, and why this one: training is seeded (``config.yml``), so the same data gives
+the same model and the same scores (measured: a retrain of unchanged data scores exactly as
+the live model). But one new example moves every decision boundary a little (the n-gram
+vocabulary and weights are refitted), and the held-out split has borderline messages at
+confidence 0.4–0.6: measured, adding one example ("how much is postage" or "sylhet e parcel
+er khoroch" to faq/delivery_charge) flipped 2–3 of them per variety, so with a one-message
+slack no realistic change passed. 2% is that noise with a little room; a
+change that loses more than that in one measure and variety is a pattern, and the
+candidate is refused. Better in one variety never pays for worse in another.
 """
 
 from typing import Any, Dict, List, Optional
 
 from seba.text import to_bengali_digits
 
-TOLERANCE = 1  # messages, per variety and measure
+SLACK_SHARE = 0.02  # of the messages a measure counts, per variety
+
+
+def slack(n: int) -> int:
+    """Messages a measure over ``n`` messages may lose: noise, not a pattern."""
+    return max(1, round(SLACK_SHARE * n))
+
 VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish"}
 VARIETIES_BN = {"bn": "বাংলা", "en": "ইংরেজি", "banglish": "বাংলিশ"}
 MEASURES_BN = {"intent_accuracy": "সঠিকভাবে বোঝা বার্তা",
@@ -49,7 +57,7 @@ def _pct(rate: Optional[float]) -> str:
 
 
 def compare(candidate: Dict[str, Any], live: Dict[str, Any],
-            tolerance: int = TOLERANCE, lang: str = "en") -> List[str]:
+            tolerance: Optional[int] = None, lang: str = "en") -> List[str]:
     """Plain-word reasons why ``candidate`` is worse than ``live`` (empty: it passes), in
     English or (``lang="bn"``) in Bangla.
 
@@ -74,16 +82,17 @@ def compare(candidate: Dict[str, Any], live: Dict[str, Any],
             if n_new != n_old:  # the split changed: compare the rates, with the same slack
                 c_old = round(old[key] * n_new)
             worse = (c_old - c_new) if higher_better else (c_new - c_old)
-            if worse > tolerance and lang == "bn":
+            allowed = slack(n_new) if tolerance is None else tolerance
+            if worse > allowed and lang == "bn":
                 reasons.append(to_bengali_digits(
                     f"{VARIETIES_BN[variety]}: {MEASURES_BN[key]} {_pct(old[key])} থেকে "
                     f"{_pct(new[key])} হয়েছে ({n_new}টি বার্তার মধ্যে আগের চেয়ে {worse}টি বেশি ভুল; "
-                    f"সর্বোচ্চ {tolerance}টি বদলাতে পারে)।"))
-            elif worse > tolerance:
+                    f"সর্বোচ্চ {allowed}টি বদলাতে পারে)।"))
+            elif worse > allowed:
                 reasons.append(
                     f"{label}: {words} went from {_pct(old[key])} to {_pct(new[key])} "
                     f"({worse} message{'s' if worse != 1 else ''} worse of {n_new}; "
-                    f"at most {tolerance} may change)."
+                    f"at most {allowed} may change)."
                 )
     return reasons
 

@@ -36,8 +36,16 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from seba.content import gate
-from seba.content.jobs import (FAILED, PASSED, PROMOTED, REFUSED, STEP_LABELS, STEP_LABELS_BN,
-                               STEPS, Jobs)
+from seba.content.jobs import (
+    FAILED,
+    PASSED,
+    PROMOTED,
+    REFUSED,
+    STEP_LABELS,
+    STEP_LABELS_BN,
+    STEPS,
+    Jobs,
+)
 from seba.content.model_store import ModelRefused, ModelStore, now_text, write_json
 from seba.content.paths import Paths
 from seba.text import to_bengali_digits
@@ -441,7 +449,7 @@ class Runner:
                                       fix_bn="এই ভাষায় আপনি যে উদাহরণ যোগ করেছেন বা সরিয়েছেন "
                                              "সেগুলো দেখুন: কোনোটি হয়তো অন্য ইনটেন্টের খুব "
                                              "কাছাকাছি।")
-                              for r, r_bn in zip(reasons, reasons_bn)])
+                              for r, r_bn in zip(reasons, reasons_bn, strict=True)])
         return candidate_scores
 
     def finish(self, scores: Dict[str, Any]) -> None:

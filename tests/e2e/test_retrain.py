@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -33,6 +32,7 @@ from handoff import agents, migrate
 from handoff.db import dispose
 from seba.content.jobs import Jobs
 from seba.content.paths import Paths
+from seba.content.tryit import TryIt
 from seba.model_server import file_fingerprint
 from tests.e2e.handoff_stack import wait_for
 from tests.e2e.test_console_browser import artifacts, browser  # noqa: F401 - fixtures
@@ -105,6 +105,7 @@ def site(shop_db_module, redis, tmp_path_factory):
         console = start_console(work, db_url, {"DATABASE_URL": shop_db_module,
                                                "RASA_URL": rasa.url})
         stack.callback(console.stop)
+        stack.callback(TryIt(paths).stop)  # the try-it servers, if a test started them
         yield {"paths": paths, "rasa": rasa,
                "console": Console(f"http://127.0.0.1:{console.port}", db_url, console)}
     for key, value in saved.items():
@@ -177,7 +178,8 @@ def test_broken_data_is_refused_and_the_old_model_keeps_answering(site):
         assert DELIVERY_CHARGE_EN in reply, reply
 
 
-def test_a_new_example_goes_live_on_both_workers_without_a_restart(site, browser, artifacts):
+def test_a_new_example_goes_live_on_both_workers_without_a_restart(site, browser,  # noqa: F811
+                                                                   artifacts):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
@@ -231,7 +233,8 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(site, browser
     final = long_wait.until(lambda d: progress())
     driver.save_screenshot(str(artifacts / "03-finished.png"))
     job = Jobs().recent(1)[0]
-    assert final == "promoted", (job, (Jobs().job_dir(job["id"]) / "job.log").read_text())
+    shutil.copy2(Jobs().job_dir(job["id"]) / "status.json", artifacts / "status.json")
+    assert final == "promoted", (job["step"], job["message"], job["problems"])
     assert marker == "yes" and len(seen) >= 3 and max(seen) > min(seen), seen
     assert {"Training the new model", "Running the conversation tests"} <= steps, steps
     wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-job-state]"), "Live"))
@@ -248,3 +251,53 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(site, browser
     assert "Loaded the new model" in rasa.servers[-1].log_tail(400)
     for reply in both_workers(rasa, "ডেলিভারি চার্জ কত?", "still"):
         assert re.search("ডেলিভারি চার্জ ঢাকার ভেতরে", reply), reply
+
+
+def order_status(db_file: Path, number: str) -> str:
+    import sqlite3
+
+    with sqlite3.connect(db_file) as db:
+        return db.execute("SELECT status FROM orders WHERE number = ?", (number,)).fetchone()[0]
+
+
+def test_try_it_talks_to_the_candidate_on_a_throwaway_shop(site, shop_db_module):
+    """After the retrain above: the newest candidate answers in "try it", and an order
+    cancelled there is cancelled in the throwaway copy only, never in the shop's database."""
+    paths = site["paths"]
+    real_db = Path(shop_db_module.replace("sqlite:///", ""))
+    assert order_status(real_db, "10459") == "confirmed"
+    mita = site["console"].login("mita")
+
+    def tryit(text: str, **extra: str) -> str:
+        answer = mita.post("/content/retrain/try", {"text": text, **extra}, json_api=True)
+        assert answer.status_code == 200, answer.text
+        return " ".join(r["text"] for r in answer.json()["replies"])
+
+    assert DELIVERY_CHARGE_EN in tryit(NEW_EXAMPLE, fresh="1")  # the candidate's answer
+    tryit("আমার অর্ডারটা বাতিল করতে চাই", fresh="1")
+    tryit("১০৪৫৯")
+    tryit("০১৬১১০০০০০৪")
+    done = tryit("হ্যাঁ, বাতিল করে দিন")
+    assert "বাতিল" in done, done
+    runs = sorted((paths.retrain_dir / "tryit").glob("run-*/shop.db"))
+    assert runs and order_status(runs[-1], "10459") == "cancelled"
+    assert order_status(real_db, "10459") == "confirmed"  # the real shop: untouched
+
+
+def test_going_back_to_the_previous_model_reaches_both_workers(site):
+    from seba.content.model_store import ModelStore
+
+    paths, rasa = site["paths"], site["rasa"]
+    store = ModelStore(paths)
+    previous, workers = store.previous(), list(rasa.workers)
+    assert previous and previous["source"] == "make train"
+    mita = site["console"].login("mita")
+    assert "Use the previous model?" in mita.get(f"/content/retrain/use?model={previous['id']}"
+                                                 ).text
+    done = mita.post("/content/retrain/use", {"model_id": previous["id"], "confirmed": "yes"})
+    assert done.status_code == 303
+    assert store.live_entry()["id"] == previous["id"]
+    wait_for(lambda: not any(DELIVERY_CHARGE_EN in r for r in both_workers(rasa, NEW_EXAMPLE,
+                                                                           "rollback")),
+             180, "both workers answering with the previous model again", interval=2)
+    assert rasa.servers[-1].children() == workers
