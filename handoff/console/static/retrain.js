@@ -11,7 +11,7 @@
     var box = card && card.querySelector("[data-job]");
     if (!job || !box || box.getAttribute("data-job") !== job.id) {
       // A job this page does not show yet (started elsewhere): show it whole.
-      window.location.reload();
+      window.location.replace("/content/retrain");
       return;
     }
     var bar = box.querySelector("[data-bar]");
@@ -26,7 +26,8 @@
     text(box.querySelector("[data-message-bn]"), job.message_bn || "");
     box.setAttribute("data-state", job.state);
     if (job.state !== "running") {
-      window.location.reload(); // the result, the problems and the history, from the server
+      // The result, the problems and the history, from the server (without "?done=started").
+      window.location.replace("/content/retrain");
     }
   }
 
