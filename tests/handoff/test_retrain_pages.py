@@ -175,7 +175,8 @@ def test_a_second_click_while_training_is_told_politely(site, paths):
 
 
 def test_a_refused_job_says_why_in_plain_words_and_escapes_them(site, paths):
-    fake_job(paths, problems=[{
+    fake_job(paths, message_bn="কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
+             step_label_bn="কনটেন্ট যাচাই করা হচ্ছে", problems=[{
         "title": "Check “rasa data validate” failed in data/rules.yml, line 4",
         "detail": "The rule uses <script>utter_nothing</script>, which does not exist.",
         "fix": "Add the response to domain.yml or correct its name.",
@@ -186,6 +187,9 @@ def test_a_refused_job_says_why_in_plain_words_and_escapes_them(site, paths):
     assert "&lt;script&gt;utter_nothing&lt;/script&gt;" in page and "<script>utter" not in page
     assert "নিয়মটি এমন একটি উত্তর ব্যবহার করেছে যা নেই।" in page
     assert 'data-state="refused"' in page
+    assert "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।" in page
+    assert "Stopped at: Checking the content" in page
+    assert "যে ধাপে থেমেছে: কনটেন্ট যাচাই করা হচ্ছে" in page
 
 
 def test_try_it_asks_for_text_and_a_candidate(site, paths):
