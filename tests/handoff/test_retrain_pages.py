@@ -175,7 +175,10 @@ def test_a_second_click_while_training_is_told_politely(site, paths):
 
 
 def test_a_refused_job_says_why_in_plain_words_and_escapes_them(site, paths):
+    from seba.content.retrain import CHECKS_MISSING
+
     fake_job(paths, message_bn="কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
+             notes=[CHECKS_MISSING],
              step_label_bn="কনটেন্ট যাচাই করা হচ্ছে", problems=[{
         "title": "Check “rasa data validate” failed in data/rules.yml, line 4",
         "detail": "The rule uses <script>utter_nothing</script>, which does not exist.",
@@ -190,6 +193,10 @@ def test_a_refused_job_says_why_in_plain_words_and_escapes_them(site, paths):
     assert "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।" in page
     assert "Stopped at: Checking the content" in page
     assert "যে ধাপে থেমেছে: কনটেন্ট যাচাই করা হচ্ছে" in page
+    # Without seba.content.check only rasa data validate ran, and the page says so.
+    assert "Only Rasa&#39;s own data validation ran: The content checks (make check-content) " \
+        "are not installed" in page
+    assert "শুধু Rasa-র নিজের ডেটা যাচাই চলেছে" in page
 
 
 def test_try_it_asks_for_text_and_a_candidate(site, paths):
