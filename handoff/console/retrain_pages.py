@@ -7,13 +7,14 @@ gate) and ``seba.content.tryit``; this module only shows it and passes the staff
 on, with the account's name. Every POST is CSRF-checked by ``auth.guarded``.
 """
 
+import asyncio
 import logging
 import re
 from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from handoff.console.helpers import form, in_thread, json_answer, wants_json
+from handoff.console.helpers import RASA, form, in_thread, json_answer, wants_json
 from handoff.console.render import render
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import gate
@@ -78,8 +79,26 @@ def _overview(paths: Paths) -> Dict[str, Any]:
             "running": jobs.current() is not None}
 
 
+async def rasa_model(request: web.Request, live_model_id: Optional[str]) -> str:
+    """Whether the Rasa worker that answers ``/status`` runs the live model (Rasa's
+    ``model_id`` of each): "same", "other" or "unknown"."""
+    rasa = request.app.get(RASA)
+    if rasa is None or not live_model_id:
+        return "unknown"
+    try:
+        status = await asyncio.wait_for(rasa.status(), 5)
+    except Exception:  # noqa: BLE001 - Rasa down or slow: the page still opens
+        return "unknown"
+    running = status.get("model_id") if isinstance(status, dict) else None
+    if not running:
+        return "unknown"
+    return "same" if running == live_model_id else "other"
+
+
 async def retrain_page(request: web.Request) -> web.StreamResponse:
     data = await in_thread(_overview, paths_of(request))
+    data["rasa_model"] = await rasa_model(
+        request, await in_thread(ModelStore(paths_of(request)).live_model_id))
     tryit = tryit_of(request)
     notice = NOTICES.get(request.query.get("done", ""), "")
     if "{by}" in notice or "{model}" in notice:

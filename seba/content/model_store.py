@@ -26,7 +26,24 @@ from seba.model_server import file_fingerprint
 
 KEEP = 5
 _SHA_CACHE: Dict[tuple, str] = {}
+_MODEL_IDS: Dict[str, str] = {}  # file SHA-256 -> Rasa's model_id
 _ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{8}")
+
+
+def rasa_model_id(path: "os.PathLike[str]") -> Optional[str]:
+    """The ``model_id`` Rasa gave the model when it was trained (its ``metadata.json``):
+    what Rasa's ``GET /status`` reports for the model it is answering with."""
+    import tarfile
+
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:
+                if member.isfile() and member.name.lstrip("/") == "metadata.json":
+                    data = json.load(archive.extractfile(member))  # type: ignore[arg-type]
+                    return str(data.get("model_id") or "") or None
+    except (OSError, tarfile.TarError, ValueError):
+        return None
+    return None
 
 
 class ModelRefused(Exception):
@@ -109,6 +126,15 @@ class ModelStore:
 
     def by_sha(self, sha: Optional[str]) -> Optional[Dict[str, Any]]:
         return next((m for m in self.entries() if sha and m["sha256"] == sha), None)
+
+    def live_model_id(self) -> Optional[str]:
+        """Rasa's ``model_id`` of the live model (remembered per file contents)."""
+        sha = self.live_sha()
+        if sha is None:
+            return None
+        if sha not in _MODEL_IDS:
+            _MODEL_IDS[sha] = rasa_model_id(self.paths.live_model) or ""
+        return _MODEL_IDS[sha] or None
 
     def live_entry(self) -> Optional[Dict[str, Any]]:
         return self.by_sha(self.live_sha())

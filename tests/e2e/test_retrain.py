@@ -249,6 +249,8 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(site, browser
              180, "both workers answering with the new model", interval=2)
     assert rasa.servers[-1].children() == workers
     assert "Loaded the new model" in rasa.servers[-1].log_tail(400)
+    driver.get(console.url + "/content/retrain")  # Rasa's /status names the live model
+    assert 'data-rasa-model="same"' in driver.page_source
     for reply in both_workers(rasa, "ডেলিভারি চার্জ কত?", "still"):
         assert re.search("ডেলিভারি চার্জ ঢাকার ভেতরে", reply), reply
 
@@ -301,3 +303,4 @@ def test_going_back_to_the_previous_model_reaches_both_workers(site):
                                                                            "rollback")),
              180, "both workers answering with the previous model again", interval=2)
     assert rasa.servers[-1].children() == workers
+    assert 'data-rasa-model="same"' in mita.get("/content/retrain").text

@@ -215,3 +215,41 @@ def test_the_menu_shows_retrain_to_content_staff_only(site):
     assert '<a href="/content/retrain"' in site.login("mita").get("/home").text
     assert '<a href="/content/retrain"' in site.login("boss").get(PAGE).text
     assert '<a href="/content/retrain"' not in site.login("rina").get("/").text
+
+
+class FakeRasa:
+    """Rasa's ``GET /status`` as the page reads it: the model_id it is answering with."""
+
+    base_url = "http://127.0.0.1:9"
+
+    def __init__(self) -> None:
+        self.model_id = None
+
+    async def status(self):
+        if self.model_id is None:
+            raise ConnectionError("Rasa is down")
+        return {"model_file": "seba.tar.gz", "model_id": self.model_id}
+
+    async def close(self) -> None:
+        pass
+
+
+def test_the_page_says_whether_rasa_answers_with_the_live_model(make_console, people, paths):
+    import io
+    import json
+    import tarfile
+
+    with tarfile.open(paths.live_model, "w:gz") as archive:  # a model's metadata, nothing else
+        body = json.dumps({"model_id": "91d55dbf", "trained_at": "2025-01-06"}).encode()
+        info = tarfile.TarInfo("metadata.json")
+        info.size = len(body)
+        archive.addfile(info, io.BytesIO(body))
+    rasa = FakeRasa()
+    mita = make_console(rasa=rasa).login("mita")
+    assert 'data-rasa-model="unknown"' in mita.get(PAGE).text  # Rasa down: the page opens
+    rasa.model_id = "91d55dbf"
+    page = mita.get(PAGE).text
+    assert 'data-rasa-model="same"' in page and "Rasa is answering with this model." in page
+    rasa.model_id = "0ld"
+    page = mita.get(PAGE).text
+    assert 'data-rasa-model="other"' in page and "still answering with another model" in page
