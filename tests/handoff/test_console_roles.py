@@ -108,7 +108,7 @@ def test_each_role_lands_on_its_pages_and_sees_only_its_menu(make_console, peopl
         menus[username] = [label for label in ("Queue", "Order locks", "Accounts")
                            if f">{label}</a>" in home]
         assert f'data-role="{people[username].role}"' in home
-    assert landing == {"rina": "/", "mita": "/home", "boss": "/"}
+    assert landing == {"rina": "/", "mita": "/content/retrain", "boss": "/"}  # its first page
     assert menus == {"rina": ["Queue", "Order locks"], "mita": [],
                      "boss": ["Queue", "Order locks", "Accounts"]}
     mita_home = console.login("mita").get("/home").text
