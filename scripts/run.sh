@@ -4,6 +4,7 @@
 # console. Everything listens on 127.0.0.1 only: a reverse proxy publishes the public paths
 # (SECURITY.md). Ports and addresses come from the environment (defaults in brackets):
 #   RASA_PORT [5005]  ACTION_PORT [5055]  WEB_PORT [8080]  HANDOFF_PORT [5070]
+#   MODEL_SERVER_PORT [5077]: the live model for Rasa's workers (docs/content-retrain.md)
 #   RASA_PUBLIC_URL [the page's own host on RASA_PORT]: Rasa as browsers reach it
 #   SEBA_ENDPOINTS [endpoints.yml]; DATABASE_URL [sqlite:///var/shop.db]: see README, Scaling out
 #   RASA_WORKERS [2]: Rasa processes (Sanic workers) sharing the port; more than one needs
@@ -73,6 +74,16 @@ if [ "$WORKERS" -gt 1 ]; then
   ENDPOINTS=var/endpoints.workers.yml
   export SANIC_WORKERS=$WORKERS SEBA_SOCKETIO_REDIS_URL="${SEBA_SOCKETIO_REDIS_URL:-$SOCKETIO_REDIS}"
 fi
+
+# The live model for every worker (seba/model_server.py): Rasa's model-server protocol on
+# loopback. A retrain or a rollback in the console replaces models/seba.tar.gz; each worker
+# polls every few seconds and loads the new file without a restart (seba/model_pull.py).
+MODEL_SERVER_PORT=${MODEL_SERVER_PORT:-5077}
+$BIN/python -m seba.model_server serve --port "$MODEL_SERVER_PORT" > var/log/model-server.log 2>&1 &
+pids+=($!)
+$BIN/python -m seba.model_server endpoints "$ENDPOINTS" var/endpoints.live.yml \
+  --url "http://127.0.0.1:${MODEL_SERVER_PORT}/model"
+ENDPOINTS=var/endpoints.live.yml
 
 # One action-server process is enough (its work is a few SQL queries per call).
 SANIC_WORKERS=1 $BIN/python -m seba.action_server --port "$ACTION_PORT" --actions actions \

@@ -38,7 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from seba import inbound, tracker_copy
+from seba import inbound, model_pull, tracker_copy
 from seba.action_client import pooled
 from seba.controls import customer_text
 
@@ -409,3 +409,4 @@ def install() -> None:
     rasa_agent.Agent = SebaAgent  # what rasa_agent.load_agent builds
     rasa_processor.DaskGraphRunner = SequentialGraphRunner  # serving only; training keeps dask
     tracker_copy.install()  # copies without replaying every event (seba/tracker_copy.py)
+    model_pull.install()  # every worker follows the live model (seba/model_server.py)

@@ -69,10 +69,11 @@ def action_server_cmd(port: int) -> List[str]:
             "--actions", "actions"]
 
 
-def rasa_server_cmd(port: int, endpoints: Path, credentials: Path, *extra: str) -> List[str]:
+def rasa_server_cmd(port: int, endpoints: Path, credentials: Path, *extra: str,
+                    model: Path = MODEL) -> List[str]:
     """``python -m seba.server run`` as scripts/run.sh starts it (loopback, JWT API)."""
     return [str(VENV_BIN / "python"), "-m", "seba.server", "run", "--enable-api",
-            "--port", str(port), "--model", str(MODEL), "--endpoints", str(endpoints),
+            "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
             "--credentials", str(credentials), *extra]
 
 
@@ -238,11 +239,13 @@ def for_workers(endpoints: Path, workers: int, redis_url: str):
 def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
                      credentials: Path = ROOT / "credentials.yml",
                      with_actions: bool = True, tracker: Optional[str] = None,
-                     workers: int = 1, redis_url: str = "",
-                     **_ignored: Any) -> RasaStack:
+                     workers: int = 1, redis_url: str = "", model: Path = MODEL,
+                     model_server: str = "", **_ignored: Any) -> RasaStack:
     """Start the servers; ``stack`` stops them. ``env`` must carry DATABASE_URL;
     ``tracker``: a tracker_store block for endpoints.yml (default: SQLite in ``workdir``);
-    ``workers`` > 1: Rasa's Sanic workers on ``redis_url`` as scripts/run.sh starts them."""
+    ``workers`` > 1: Rasa's Sanic workers on ``redis_url`` as scripts/run.sh starts them;
+    ``model``: the model file Rasa starts from; ``model_server``: a ``seba.model_server``
+    URL the workers follow (the endpoints made as scripts/run.sh makes them)."""
     if not MODEL.exists():
         raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -254,13 +257,19 @@ def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
     if workers > 1:
         endpoints, extra = for_workers(endpoints, workers, redis_url)
         rasa_env.update(extra)
+    if model_server:
+        live = endpoints.with_name(endpoints.stem + ".live.yml")
+        subprocess.run([str(VENV_BIN / "python"), "-m", "seba.model_server", "endpoints",
+                        str(endpoints), str(live), "--url", model_server, "--wait", "2"],
+                       cwd=ROOT, check=True)
+        endpoints = live
     servers = []
     if with_actions:
         actions = Server("action server", action_server_cmd(action_port),
                          workdir / "actions.log", env)
         stack.callback(actions.stop)
         servers.append(actions.wait_ready(f"http://127.0.0.1:{action_port}/health"))
-    rasa = Server("rasa server", rasa_server_cmd(rasa_port, endpoints, credentials),
+    rasa = Server("rasa server", rasa_server_cmd(rasa_port, endpoints, credentials, model=model),
                   workdir / "rasa.log", rasa_env)
     stack.callback(rasa.stop)
     servers.append(rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/", ready_line=RASA_READY_LINE,

@@ -22,6 +22,7 @@ from handoff.console import (
     queue_pages,
     report_pages,
     review_pages,
+    retrain_pages,
     ticket_pages,
 )
 from handoff.console import background as jobs
@@ -49,7 +50,7 @@ from seba import secrets
 
 # The console's pages, in menu order: a new page is a new module with ROUTES, listed here.
 PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, review_pages, answer_pages,
-                report_pages, account_pages, home_pages, auth, language_pages]
+                retrain_pages, report_pages, account_pages, home_pages, auth, language_pages]
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:
