@@ -26,6 +26,7 @@ Both connectors follow the same rules, so a conversation works the same way ever
 """
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -78,6 +79,29 @@ def setting(
 
 #: The conversation-id prefix of each of Seba's channels.
 PREFIXES = {"telegram": "tg", "facebook": "fb", "socketio": "web", "rest": "rest"}
+
+
+#: How deeply a webhook's JSON may nest. Telegram's and Messenger's updates nest a few
+#: levels; a body nested thousands deep would exhaust Python's recursion while decoding.
+MAX_JSON_DEPTH = 32
+
+
+def json_object_body(body: bytes) -> Dict[str, Any]:
+    """The JSON object a webhook body holds; ValueError if it holds none or nests too deep."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise ValueError("the body nests too deeply") from None
+    if not isinstance(value, dict):
+        raise ValueError("the body must be a JSON object")
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("the body nests too deeply")
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return value
 
 
 def conversation_id(channel: str, platform_id: Any) -> str:

@@ -57,6 +57,7 @@ from channels import (
     ChannelDeliveryError,
     RateLimitedLog,
     conversation_id,
+    json_object_body,
     platform_id,
     setting,
     shorten,
@@ -522,9 +523,7 @@ class MessengerInput(FacebookInput):
                 )
                 return response.text("forbidden", status=403)
             try:
-                payload = json.loads(request.body)
-                if not isinstance(payload, dict):
-                    raise ValueError("the body must be a JSON object")
+                payload = json_object_body(request.body)
             except ValueError as error:
                 logger.warning("Facebook webhook: malformed body refused (%s).", error)
                 return response.text("malformed body", status=400)

@@ -30,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import conversation_id, setting
+from channels import conversation_id, json_object_body, setting
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,8 @@ class RestInput(RasaRestInput):
                 return self._refuse(403, "forbidden: send the app's secret as "
                                          "'Authorization: Bearer <secret>'")
             try:
-                body = request.json
-            except Exception:  # noqa: BLE001 - Sanic raises its own error for bad JSON
-                body = None
-            if not isinstance(body, dict):
+                body = json_object_body(request.body or b"")
+            except ValueError:  # not JSON, not an object, nested too deeply
                 return self._refuse(400, "the body must be a JSON object")
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not SENDER_PATTERN.fullmatch(sender):

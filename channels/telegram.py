@@ -59,6 +59,7 @@ from channels import (
     ChannelDeliveryError,
     RateLimitedLog,
     conversation_id,
+    json_object_body,
     platform_id,
     setting,
     split_message,
@@ -457,8 +458,8 @@ class TelegramInput(InputChannel):
                 return response.text("forbidden", status=403)
 
             try:
-                data = json.loads(request.body)
-                if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                data = json_object_body(request.body)
+                if not isinstance(data.get("update_id"), int):
                     raise ValueError("an update must be a JSON object with an update_id")
             except ValueError as error:
                 logger.warning("Telegram webhook: malformed update refused (%s).", error)

@@ -1,8 +1,19 @@
 """Shared channel helpers: splitting, titles, typed text, ordered background work."""
 
+import functools
+import json
+
 import pytest
 
-from channels import setting, shorten, split_message, typed_text, utf16_len
+from channels import (
+    MAX_JSON_DEPTH,
+    json_object_body,
+    setting,
+    shorten,
+    split_message,
+    typed_text,
+    utf16_len,
+)
 
 
 def test_short_text_is_one_bubble_and_blank_lines_make_bubbles():
@@ -82,3 +93,19 @@ def test_every_channel_has_its_own_conversation_namespace():
                               ("facebook", "tg:PSID"), ("socketio", "rest:x")]:
         with pytest.raises(ChannelDeliveryError):
             platform_id(channel, stranger)
+
+
+@pytest.mark.parametrize("body", [
+    b"[1]", b"not json", b"\x80", b"", b'"text"',
+    b'{"a": ' * 5000 + b"1" + b"}" * 5000,  # Python's decoder would run out of recursion
+    json.dumps(functools.reduce(lambda inner, _: {"x": inner}, range(40), {})).encode(),
+])
+def test_webhook_bodies_that_are_no_shallow_json_object_are_refused(body):
+    with pytest.raises(ValueError):
+        json_object_body(body)
+
+
+def test_webhook_bodies_as_platforms_send_them_are_read():
+    nested = functools.reduce(lambda inner, _: {"x": inner}, range(MAX_JSON_DEPTH - 1), {})
+    assert json_object_body(json.dumps(nested).encode()) == nested
+    assert json_object_body(b'{"object": "page", "entry": [{"messaging": []}]}')["object"] == "page"

@@ -158,6 +158,10 @@ class ConsoleWorld:
                 else:
                     assert status == 403, status
             return f"login {status}"
+        if roles is None:  # other public forms (the login page's language switch)
+            assert status in (303, 400, 403), status
+            assert self.snapshot() == before, "a public form changed something"
+            return f"public {status}"
         if request.who == "nobody":
             if request.wants_json:
                 assert status == 401, status

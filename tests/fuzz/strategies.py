@@ -18,6 +18,7 @@ from typing import Any, List, Tuple
 from hypothesis import strategies as st
 
 from bench.scripts import DEMO_ORDERS, SCRIPTS, Script
+from channels import MAX_JSON_DEPTH
 
 BN_DIGITS = "০১২৩৪৫৬৭৮৯"
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # ZWSP, ZWNJ, ZWJ, word joiner, BOM
@@ -143,12 +144,23 @@ raw_bodies = st.one_of(
 
 
 def json_object(body: bytes) -> Any:
-    """The JSON object a body holds, or None if it holds none (not JSON, not an object)."""
+    """The JSON object a body holds, or None if it holds none (not JSON, not an object, or
+    nested deeper than the channels take: channels.MAX_JSON_DEPTH)."""
     try:
         value = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None
+    return value if isinstance(value, dict) and _depth(value) <= MAX_JSON_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
 
 
 def encode_json(value: Any, ascii_only: bool = False) -> bytes:

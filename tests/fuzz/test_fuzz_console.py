@@ -9,6 +9,7 @@ What each request must bring is in ``console_driver``.
 
 import dataclasses
 import datetime as dt
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from handoff.db import dispose, local_now
 from handoff.rasa_client import RasaClient
 from seba import verification
 from tests.conftest import copy_demo_db
+from tests.content.helpers import copy_project
 from tests.fuzz import stats
 from tests.fuzz.console_driver import ConsoleWorld
 from tests.fuzz.console_requests import ConsoleRequest, console_requests
@@ -48,6 +50,17 @@ def lock_an_order(shop_url: str, now: dt.datetime) -> None:
 @pytest.fixture(scope="module")
 def console_world(demo_template_db, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("fuzz-console")
+    # The content pages edit a project, read a tracker store and run retrain jobs: all of
+    # them here in throwaway copies, never this checkout's data/, models or var/.
+    content = {
+        "SEBA_CONTENT_ROOT": str(copy_project(workdir / "project")),
+        "SEBA_TRACKER_URL": f"sqlite:///{workdir / 'tracker.db'}",
+        "SEBA_RETRAIN_DIR": str(workdir / "retrain"),
+        "SEBA_MODELS_DIR": str(workdir / "models"),
+        "SEBA_LIVE_MODEL": str(workdir / "models" / "live.tar.gz"),
+    }
+    saved = {name: os.environ.get(name) for name in content}
+    os.environ.update(content)
     db_url = f"sqlite:///{workdir / 'handoff.db'}"
     migrate.upgrade(db_url)
     accounts = {"agent": "rina", "other": "karim", "content": "cora", "owner": "owen"}
@@ -70,6 +83,11 @@ def console_world(demo_template_db, tmp_path_factory):
     console.stop()
     rasa.stop_thread()
     dispose(db_url)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @settings(max_examples=console_examples())
