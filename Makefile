@@ -23,7 +23,7 @@ help:
 	@echo "make shell  chat with the running assistant in a terminal"
 	@echo "make train | validate | db | web | secrets | bench | clean"
 	@echo "make check-content [CHECK_LANG=bn]   check domain.yml, data/ and shop.yml (docs/content-guide.en.md)"
-	@echo "make review  export what the bot did not understand to review/inbox.yml"
+	@echo "make review  list what the bot did not understand (label it on the console's Review page)"
 	@echo "make soak   200 customers for 10 min + the long fuzz run; writes bench/soak/report.md"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
@@ -80,8 +80,8 @@ check-content: install
 	@$(PY) -m seba.content.check --lang $(CHECK_LANG)
 
 # What customers said that the bot did not understand (content staff's inbox).
-review: install
-	@$(PY) -m seba.review
+review: setup
+	@$(PY) -m seba.content.review_queue
 
 system-deps:
 	@scripts/system-deps.sh

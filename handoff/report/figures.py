@@ -36,7 +36,7 @@ from handoff.report.dates import DateRange, Notice
 from handoff.report.reading import TicketRow
 from seba.text import mask_phones
 
-UNSURE_BELOW = 0.6  # like seba.review: understood, but with less confidence than this
+UNSURE_BELOW = 0.6  # like the review queue: understood, but with less confidence than this
 PAGE_ROWS = 20  # rows of the long tables (questions, misses) on the page
 CSV_ROWS = 500  # and in their CSV files
 MAX_TEXT = 300

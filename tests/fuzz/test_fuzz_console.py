@@ -12,7 +12,7 @@ import datetime as dt
 import os
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 from channels import split_message, utf16_len
 from channels.telegram import MAX_MESSAGE_LENGTH
@@ -90,10 +90,22 @@ def console_world(demo_template_db, tmp_path_factory):
             os.environ[name] = value
 
 
+# Allowed calls of these start a training or a trial Rasa server (minutes of both cores
+# each): the fuzzing sends them only as strangers (wrong role, no or a wrong CSRF token);
+# tests/handoff/test_retrain_pages.py and tests/e2e/test_retrain.py run them for real.
+STARTS_A_PROCESS = {"/content/retrain/start", "/content/retrain/try"}
+
+
+def _starts_a_process(request: ConsoleRequest) -> bool:
+    return (request.route in STARTS_A_PROCESS and request.who in ("content", "owner")
+            and request.csrf in ("right", "header"))
+
+
 @settings(max_examples=console_examples())
 @given(form_post=console_requests(["agent", "content", "owner"]))
 @stats.checked
 def test_any_form_post_gets_its_documented_answer(console_world, form_post):
+    assume(not _starts_a_process(form_post))
     lock_an_order(console_world.shop_url, console_world.now())
     stats.note(console_world.check(form_post))
     console_world.check_still_working()
