@@ -15,11 +15,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py) seba/policies.py
 
-.PHONY: help setup install secrets web db agent train run shell test test-fast validate check-content review system-deps bench clean telegram-webhook console-messages
+.PHONY: help setup install secrets web db agent train run shell test test-fast lint fix format validate check-content review system-deps bench clean telegram-webhook console-messages
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make lint   ruff check + format check (run first by make test); make fix to apply"
 	@echo "make shell  chat with the running assistant in a terminal"
 	@echo "make train | validate | db | web | secrets | bench | clean"
 	@echo "make check-content [CHECK_LANG=bn]   check domain.yml, data/ and shop.yml (docs/content-guide.en.md)"
@@ -110,8 +111,20 @@ shell: setup
 	  $(PY) -m seba.server shell --port 5006 --model $(MODEL) --endpoints endpoints.yml
 
 test: setup system-deps
+	@$(MAKE) --no-print-directory lint
 	@$(PY) -m seba.content.check
 	$(PY) -m pytest
+
+# Lint and format: ruff, configured in pyproject.toml ([tool.ruff]).
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fix: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+format: fix
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

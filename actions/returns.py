@@ -16,9 +16,9 @@ from actions.base import (
     latest_entity_values,
     latest_text,
     load_verified_order,
-    verification_used,
     settings,
     utter,
+    verification_used,
 )
 from actions.handoff import hand_over, rating_due_events
 from actions.orders import order_values

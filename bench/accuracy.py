@@ -51,10 +51,10 @@ def load_heldout(root: Path = HELDOUT) -> Dict[str, List[Tuple[str, str]]]:
                     continue
                 examples = block.get("examples", "")
                 if isinstance(examples, str):
-                    lines = [l.strip()[2:] for l in examples.splitlines() if l.strip().startswith("- ")]
+                    lines = [ln.strip()[2:] for ln in examples.splitlines() if ln.strip().startswith("- ")]
                 else:
                     lines = [e.get("text", "") if isinstance(e, dict) else str(e) for e in examples]
-                items += [(strip_entities(l), intent) for l in lines if l.strip()]
+                items += [(strip_entities(ln), intent) for ln in lines if ln.strip()]
         if items:
             out[vdir.name] = items
     return out
@@ -100,7 +100,7 @@ def _base(label: str) -> str:
 def macro_f1(gold: List[str], pred: List[str]) -> float:
     labels = sorted(set(gold))
     tp, fp, fn = Counter(), Counter(), Counter()
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=True):
         if g == p:
             tp[g] += 1
         else:
@@ -123,7 +123,7 @@ def score(rows: List[dict]) -> Dict[str, object]:
     ins = [r for r in rows if r["gold"] != "out_of_scope"]
     return {
         "n": n,
-        "intent_accuracy": sum(g == p for g, p in zip(gold, pred)) / n if n else None,
+        "intent_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / n if n else None,
         "macro_f1": macro_f1(gold, pred) if n else None,
         "faq_n": len(faq),
         "faq_key_accuracy": (sum(r["intent"] == "faq" and r["key"] == r["gold"] for r in faq) / len(faq))

@@ -122,7 +122,7 @@ def reference(base_url: str, convs: List[scripts.Conversation], run_dir: Path, t
     for i in range(len(convs)):
         a = [len(m) for m in warm["transcripts"].get(str(i), [])]
         b = [len(m) for m in res["transcripts"].get(str(i), [])]
-        state_dependent += sum(x != y for x, y in zip(a, b))
+        state_dependent += sum(x != y for x, y in zip(a, b, strict=False))
     specs = []
     for i, c in enumerate(convs):
         tr = res["transcripts"].get(str(i), [])
@@ -232,6 +232,7 @@ def make_profile_hook(proc: Proc, run_dir: Path, tag: str, when: Tuple[str, int]
                 p.wait(30)
             except subprocess.TimeoutExpired:
                 p.kill()
-            log(f"  profile written: {out.relative_to(ROOT)} (python -m bench.profile {out.relative_to(ROOT)})")
+            log(f"  profile written: {out.relative_to(ROOT)} "
+                f"(python -m bench.profile {out.relative_to(ROOT)})")
         return done
     return hook

@@ -42,18 +42,19 @@ def machine_info() -> Dict[str, object]:
     info: Dict[str, object] = {}
     try:
         cpuinfo = open("/proc/cpuinfo").read()
-        models = [l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")]
+        models = [ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines()
+                  if ln.startswith("model name")]
         info["cpu"] = models[0] if models else platform.processor()
     except OSError:
         info["cpu"] = platform.processor()
     info["cores"] = os.cpu_count()
     try:
-        mem = [l for l in open("/proc/meminfo") if l.startswith("MemTotal")][0]
+        mem = [ln for ln in open("/proc/meminfo") if ln.startswith("MemTotal")][0]
         info["ram_gb"] = round(int(mem.split()[1]) / 1024 / 1024, 1)
     except (OSError, IndexError):
         pass
     try:
-        rel = dict(l.strip().split("=", 1) for l in open("/etc/os-release") if "=" in l)
+        rel = dict(ln.strip().split("=", 1) for ln in open("/etc/os-release") if "=" in ln)
         info["os"] = rel.get("PRETTY_NAME", "").strip('"')
     except OSError:
         info["os"] = platform.platform()
@@ -132,7 +133,8 @@ def run_systems(settings: Settings, models: Path, run_dir: Path, results: dict) 
                 if not data:
                     fresh[stack.system]["accuracy"] = {"error": "no held-out data"}
                     continue
-                log(f"{stack.tag}: held-out accuracy ({sum(len(v) for v in data.values())} messages)")
+                held_out = sum(len(v) for v in data.values())
+                log(f"{stack.tag}: held-out accuracy ({held_out} messages)")
                 ev = accuracy.evaluate_server(stack.base_url,
                                               TOKEN if stack.system == "stock" else None, data)
                 fresh[stack.system]["accuracy"] = accuracy.summarise(ev)
@@ -237,7 +239,8 @@ def run(settings: Settings) -> dict:
                 continue
             need = "train" in settings.parts and settings.retrain
             if need or not training.model_is_current(system, models):
-                log(f"train {system} ({'full' + (' + one example' if settings.incremental_train else '')})")
+                extra = " + one example" if settings.incremental_train else ""
+                log(f"train {system} (full{extra})")
                 try:
                     r = training.train_system(system, run_dir / "train", models,
                                               incremental=settings.incremental_train and "train" in settings.parts,

@@ -32,9 +32,10 @@ def main(argv=None) -> int:
     texts = [row["text"] for rows in load_heldout().values() for row in rows]
     pa = asyncio.run(_predictions(a, texts))
     pb = asyncio.run(_predictions(b, texts))
-    different = [t for t, x, y in zip(texts, pa, pb) if (x[0], x[2]) != (y[0], y[2])]
+    different = [t for t, x, y in zip(texts, pa, pb, strict=True) if (x[0], x[2]) != (y[0], y[2])]
     result = {"messages": len(texts), "different_answers": len(different),
-              "max_confidence_diff": max((abs(x[1] - y[1]) for x, y in zip(pa, pb)), default=0.0),
+              "max_confidence_diff": max((abs(x[1] - y[1]) for x, y in zip(pa, pb, strict=True)),
+                                         default=0.0),
               "examples": different[:10]}
     Path(target).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "examples"}))

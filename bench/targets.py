@@ -164,7 +164,8 @@ def capacity_note(r: dict) -> str:
     m = r.get("machine", {})
     workers = _get(r, "systems", "ours", "workers") or 1
     return (f"**Capacity.** On this machine ({m.get('cores', '?')} cores, everything on it: "
-            f"{workers} Rasa worker{'s' if workers != 1 else ''}, the action server, SQLite, Redis and the load generator) ours gave "
+            f"{workers} Rasa worker{'s' if workers != 1 else ''}, the action server, SQLite, Redis "
+            "and the load generator) ours gave "
             f"{_num(cap['replies_per_s'])} replies/s with p95 {_num(cap['p95_ms'], 0)} ms "
             f"({cap['channel']}, {cap['customers']} customers at once, no pause between "
             f"messages). At {MESSAGES_PER_CONVERSATION} customer messages per conversation that is "

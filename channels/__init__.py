@@ -25,7 +25,6 @@ Both connectors follow the same rules, so a conversation works the same way ever
   channel's customer could be addressed from another.
 """
 
-import asyncio
 import json
 import logging
 import os
@@ -33,7 +32,7 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, Hashable, List, Optional, Set
+from typing import Any, Callable, Dict, Hashable, List, Optional
 
 from rasa.shared.exceptions import RasaException
 

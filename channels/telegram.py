@@ -52,7 +52,6 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from channels.intake import Intake, IntakeUnavailable
 from channels import (
     LRU,
     TEXT_ONLY_REPLY,
@@ -66,6 +65,7 @@ from channels import (
     typed_text,
     utf16_len,
 )
+from channels.intake import Intake, IntakeUnavailable
 
 logger = logging.getLogger(__name__)
 

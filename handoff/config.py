@@ -1,11 +1,11 @@
 """Handoff settings: environment variables first, then ``shop.yml`` (``handoff:``), then defaults.
 
-| setting | environment | shop.yml | default |
+| setting | environment | shop.yml ``handoff.`` | default |
 |---|---|---|---|
 | database | ``HANDOFF_DATABASE_URL``, else ``DATABASE_URL`` | | ``sqlite:///<repo>/var/shop.db`` |
-| abandon a waiting chat after | ``HANDOFF_ABANDON_AFTER_MINUTES`` | ``handoff.abandon_after_minutes`` | 30 |
-| rating belongs to the agent if given within | ``HANDOFF_RATING_WINDOW_MINUTES`` | ``handoff.rating_window_minutes`` | 60 |
-| canned replies | | ``handoff.canned_replies`` | ``DEFAULT_CANNED_REPLIES`` |
+| abandon waiting chat after | ``HANDOFF_ABANDON_AFTER_MINUTES`` | ``abandon_after_minutes`` | 30 |
+| agent's rating window | ``HANDOFF_RATING_WINDOW_MINUTES`` | ``rating_window_minutes`` | 60 |
+| canned replies | | ``canned_replies`` | ``DEFAULT_CANNED_REPLIES`` |
 """
 
 import logging

@@ -115,7 +115,7 @@ def main(argv: Optional[list] = None) -> None:
     try:
         secret = get("SEBA_ACTION_SECRET")
     except MissingSecret as error:
-        raise SystemExit(f"seba.action_server: refusing to start without a secret: {error}")
+        raise SystemExit(f"seba.action_server: refusing to start without a secret: {error}") from None
     app = make_app(args.actions, secret)
     _warm_up()
     logger.info("Action server on http://%s:%d (calls need %s)", args.host, args.port,

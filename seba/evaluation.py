@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import os
-from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -46,9 +45,9 @@ def _macro_f1(gold: List[str], predicted: List[str]) -> float:
     labels = sorted(set(gold))
     scores = []
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
@@ -64,7 +63,7 @@ def score(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
     in_scope = [r for r in rows if r["intent"] != "out_of_scope"]
     return {
         "examples": len(rows),
-        "intent_accuracy": sum(g == p for g, p in zip(gold, pred)) / len(rows) if rows else 0.0,
+        "intent_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(rows) if rows else 0.0,
         "macro_f1": _macro_f1(gold, pred),
         "faq_key_accuracy": (
             sum(r["pred_key"] == r["key"] for r in faq) / len(faq) if faq else None
@@ -109,13 +108,15 @@ def format_table(report: Dict[str, Any]) -> str:
         return "–" if v is None else f"{100 * v:.1f}%"
 
     lines = [
-        "| variety | examples | intent accuracy | macro-F1 | FAQ key accuracy | out-of-scope caught | in-scope rejected |",
+        "| variety | examples | intent accuracy | macro-F1 | FAQ key accuracy "
+        "| out-of-scope caught | in-scope rejected |",
         "|---|---|---|---|---|---|---|",
     ]
     for variety, s in report.items():
         lines.append(
             f"| {variety} | {s['examples']} | {pct(s['intent_accuracy'])} | {pct(s['macro_f1'])} | "
-            f"{pct(s['faq_key_accuracy'])} | {pct(s['oos_detected'])} | {pct(s['in_scope_rejected'])} |"
+            f"{pct(s['faq_key_accuracy'])} | {pct(s['oos_detected'])} | "
+            f"{pct(s['in_scope_rejected'])} |"
         )
     return "\n".join(lines)
 

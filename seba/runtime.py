@@ -25,14 +25,14 @@ import weakref
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 from rasa.core import agent as rasa_agent
+from rasa.core import processor as rasa_processor
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions import forms as rasa_forms
-from rasa.core import processor as rasa_processor
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.processor import MessageProcessor
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
-from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException

@@ -2,8 +2,8 @@
 
 | name | shared by | what it protects |
 |---|---|---|
-| ``RASA_JWT_SECRET`` | Rasa, agent console, scripts | Rasa's HTTP API (HS256 bearer tokens, never ``?token=``) |
-| ``SEBA_ACTION_SECRET`` | Rasa, action server | every call to the action server (header ``X-Seba-Action-Secret``) |
+| ``RASA_JWT_SECRET`` | Rasa, console, scripts | Rasa's HTTP API (HS256 bearer, never ``?token=``) |
+| ``SEBA_ACTION_SECRET`` | Rasa, action server | action server calls (``X-Seba-Action-Secret``) |
 | ``SEBA_SECRET_KEY`` | Rasa, action server, console | web-chat session tokens, keyed phone hashes |
 
 ``python -m seba.secrets`` (``make secrets``, run by ``make setup``) creates the file with the

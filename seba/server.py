@@ -41,7 +41,7 @@ def secure_arguments(argv: List[str]) -> List[str]:
         try:
             args += ["--jwt-secret", get("RASA_JWT_SECRET"), "--jwt-method", "HS256"]
         except MissingSecret as error:
-            raise SystemExit(f"seba.server: Rasa's HTTP API needs authentication: {error}")
+            raise SystemExit(f"seba.server: Rasa's HTTP API needs authentication: {error}") from None
     if not _given(args, "--cors"):
         from seba.settings import allowed_origins
 

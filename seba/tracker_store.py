@@ -20,7 +20,8 @@ as before: a crash (kill -9) loses nothing that was answered. On SQLite the data
 WAL mode with ``synchronous=NORMAL`` (durable across process crashes; readers never wait
 for the writer).
 
-endpoints.yml: ``tracker_store: {type: seba.tracker_store.CachingSQLTrackerStore, dialect: ..., ...}``
+endpoints.yml:
+``tracker_store: {type: seba.tracker_store.CachingSQLTrackerStore, dialect: ..., ...}``
 """
 
 import json

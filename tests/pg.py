@@ -57,7 +57,7 @@ class PostgresServer:
             try:
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("running as root and there is no 'postgres' user")
+                raise PostgresUnavailable("running as root and there is no 'postgres' user") from None
             if not shutil.which("runuser"):
                 raise PostgresUnavailable("running as root and 'runuser' is missing")
             self.as_user = ["runuser", "-u", "postgres", "--"]

@@ -102,7 +102,7 @@ def test_every_response_used_by_actions_and_forms_exists():
     used = set()
     for path in Path(PROJECT_ROOT / "actions").glob("*.py"):
         used |= set(re.findall(r'"(utter_[a-z_]+)"', path.read_text(encoding="utf-8")))
-    for form, spec in RAW["forms"].items():
+    for spec in RAW["forms"].values():
         used |= {f"utter_ask_{slot}" for slot in spec["required_slots"]}
     used.discard("utter_action")  # Rasa's metadata key on bot events, not a response
     assert used - set(RESPONSES) == set()

@@ -165,7 +165,7 @@ def assert_paused(events: List[dict]) -> None:
     assert events[-1]["name"] == "action_listen"
 
 
-# --- action_handoff: what the customer is told ------------------------------------------------------
+# --- action_handoff: what the customer is told ----------------------------------------------------
 
 
 def test_in_hours_with_an_agent_online_queues_and_pauses(handoff_db, online):
@@ -254,7 +254,7 @@ def test_queue_unreachable_gives_the_phone_and_does_not_pause(monkeypatch, tmp_p
     assert "could not queue" in caplog.text
 
 
-# --- action_handoff: why, and what the agent sees --------------------------------------------------
+# --- action_handoff: why, and what the agent sees -------------------------------------------------
 
 
 def test_reason_complaint_keeps_the_complaint_as_the_message(handoff_db, online):
@@ -352,7 +352,7 @@ def test_return_reason_not_understood_three_times_hands_over(handoff_db, online)
     assert ticket.summary == "Bot could not finish a return; order #10457 verified"
 
 
-# --- ratings ---------------------------------------------------------------------------------------
+# --- ratings --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -465,7 +465,7 @@ def test_ask_rating_asks_once():
     assert messages == []
 
 
-# --- the queue keeps night-time requests (handoff/queue.py sweep_abandoned) --------------------------
+# --- the queue keeps night-time requests (handoff/queue.py sweep_abandoned) -----------------------
 
 
 def test_a_request_made_at_night_is_not_abandoned_before_agents_had_their_time(handoff_db, clock):

@@ -6,7 +6,7 @@ One module per job:
 |---|---|
 | ``app`` | builds the app: settings, middlewares, the route table (``PAGE_MODULES``) |
 | ``roles`` | the roles (agent, content, owner), which role may use what, the menu |
-| ``auth`` | sessions, login/logout, CSRF, ``guarded`` (the login + role + CSRF check of every route) |
+| ``auth`` | sessions, login/logout, CSRF, ``guarded`` (login + role + CSRF check of every route) |
 | ``throttle`` | failed-login throttling (database, growing delays) and device cookies |
 | ``proxy`` | the client's address and HTTPS behind a trusted reverse proxy |
 | ``middleware`` | security headers, 503 when a database is down |

@@ -21,8 +21,8 @@ from handoff.console import (
     lock_pages,
     queue_pages,
     report_pages,
-    review_pages,
     retrain_pages,
+    review_pages,
     ticket_pages,
 )
 from handoff.console import background as jobs

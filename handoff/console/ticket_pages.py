@@ -35,7 +35,7 @@ def _ticket_id(request: web.Request) -> int:
     try:
         return int(request.match_info["ticket_id"])
     except (KeyError, ValueError):
-        raise web.HTTPNotFound()
+        raise web.HTTPNotFound() from None
 
 
 async def _ticket_or_404(request: web.Request) -> TicketView:

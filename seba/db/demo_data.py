@@ -516,7 +516,7 @@ class _Builder:
             self.at(1, rng.randint(8, 23), rng.randint(0, 59)) for _ in range(N_RECENT)
         )
         orders = []
-        for number, placed_at in zip(RANDOM_NUMBERS, moments):
+        for number, placed_at in zip(RANDOM_NUMBERS, moments, strict=True):
             customer = rng.choice(customers)
             order = self.order(number, customer, placed_at)
             order.updated_at = max(t for t in (

@@ -90,8 +90,9 @@ class DiskCache:
             items = list(keys)
             for start in range(0, len(items), 500):
                 chunk = items[start:start + 500]
+                marks = ",".join("?" * len(chunk))
                 rows = connection.execute(
-                    f"SELECT key, vector FROM embeddings WHERE key IN ({','.join('?' * len(chunk))})",
+                    f"SELECT key, vector FROM embeddings WHERE key IN ({marks})",
                     chunk).fetchall()
                 for key, blob in rows:
                     vector = np.frombuffer(blob, dtype=np.float32)

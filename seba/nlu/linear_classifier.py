@@ -219,12 +219,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if self._model is None or not messages:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        for message, (classes, row) in zip(messages, self._probabilities(texts)):
+        for message, (classes, row) in zip(messages, self._probabilities(texts), strict=True):
             order = np.argsort(-row)[: self._config["ranking_length"]]
             message.set(KEY_RANKING, [(str(classes[i]), float(row[i])) for i in order])
             # Sum the response keys of an intent: faq/a + faq/b -> faq.
             by_intent: Dict[str, float] = defaultdict(float)
-            for label, p in zip(classes, row):
+            for label, p in zip(classes, row, strict=True):
                 by_intent[label.split("/", 1)[0]] += float(p)
             ranking = sorted(by_intent.items(), key=lambda kv: -kv[1])
             ranking = ranking[: self._config["ranking_length"]]

@@ -11,6 +11,7 @@ The lookup table is ``data/nlu/lookup_products.yml`` (``python -m seba.db export
 import re
 from typing import Any, Dict, List, Optional, Text
 
+import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -19,7 +20,6 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-import rasa.shared.utils.io
 
 WORD = r"[\w\u0980-\u09FF]"
 BANGLA_ENDINGS = r"(?:টার|টির|টাও|টা|টি|গুলো|গুলা|খানা|ের|র|ে)?"

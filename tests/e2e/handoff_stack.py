@@ -16,11 +16,8 @@ functions.
 """
 
 import asyncio
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +135,7 @@ def logs(stack: HandoffStack, lines: int = 40) -> str:
     return "\n".join(f"--- {s.name} ---\n{s.log_tail(lines)}" for s in servers)
 
 
-# --- a customer on the web bubble (socket.io) ------------------------------------------------------
+# --- a customer on the web bubble (socket.io) -----------------------------------------------------
 
 
 class WebCustomer:

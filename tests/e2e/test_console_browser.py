@@ -103,7 +103,7 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     assert "Nobody is waiting" in rows("waiting")
     shot("queue-empty")
 
-    # --- a customer asks the bot for a person: the row appears without a reload ----------------------
+    # --- a customer asks the bot for a person: the row appears without a reload -------------------
     app_user = f"browser-{uuid.uuid4().hex[:8]}"
     sender = f"rest:{app_user}"
     complaint = "এটা কেমন সার্ভিস? ১০ দিনেও পার্সেল আসেনি, কেউ ফোনও ধরে না!"
@@ -131,7 +131,7 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     assert complaint in driver.find_element(By.CSS_SELECTOR, "[data-transcript]").text
     shot("claimed")
 
-    # --- reply --------------------------------------------------------------------------------------
+    # --- reply ------------------------------------------------------------------------------------
     reply = "আমি রিনা, আপনার পার্সেলটা এখনই খোঁজ নিচ্ছি।"
     box = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-reply-text]")))
     box.send_keys(reply)
@@ -145,7 +145,7 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     assert [e["text"] for e in agent_events] == [reply]
     assert tracker(stack.rasa, sender)["paused"]
 
-    # --- hand back (the page asks for confirmation) ------------------------------------------------
+    # --- hand back (the page asks for confirmation) -----------------------------------------------
     driver.find_element(By.CSS_SELECTOR, "form[data-action='hand_back'] button").click()
     wait.until(EC.alert_is_present()).accept()
     wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-alerts]"),

@@ -8,8 +8,8 @@ hand back; the bot answers again, and the customers' ratings are stored on the t
 """
 
 import random
-import time
 import re
+import time
 from contextlib import ExitStack
 
 import pytest
@@ -94,7 +94,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     assert "number 2 in line" in told[-1] and "minutes" in told[-1], told
     assert wait_for(lambda: tracker(stack.rasa, telegram)["paused"], 30, "telegram not paused")
 
-    # --- the tickets are in the console's queue -------------------------------------------------------
+    # --- the tickets are in the console's queue ---------------------------------------------------
     waiting = queue_api(rina)["waiting"]
     assert [(t["conversation_id"], t["channel"], t["language"], t["reason"], t["position"])
             for t in waiting] == [
@@ -109,7 +109,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
              == "আমার পার্সেল ১০ দিনেও আসেনি", 30, "the console did not pick up the message")
     assert web.texts(since) == []
 
-    # --- claims: one agent per conversation ---------------------------------------------------------
+    # --- claims: one agent per conversation -------------------------------------------------------
     assert rina.post(f"/tickets/{web_ticket}/claim").status_code == 303
     refused = karim.post(f"/tickets/{web_ticket}/claim", json_api=True)
     assert refused.status_code == 409
@@ -118,7 +118,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     taken = karim.post("/claim-next", json_api=True)  # the next one in line: Telegram
     assert taken.status_code == 200 and taken.json()["ticket"]["id"] == tg_ticket
 
-    # --- the agents' replies reach each customer's own channel -----------------------------------------
+    # --- the agents' replies reach each customer's own channel ------------------------------------
     since = len(web.received)
     reply = "আমি রিনা, সেবা ফ্যাশন হাউস থেকে বলছি। আপনার অর্ডারটা দেখছি।"
     sent = rina.post(f"/tickets/{web_ticket}/reply", {"text": reply}, json_api=True)
@@ -152,7 +152,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
              == "অর্ডার নম্বর ১০৪৫৬", 30)
     assert web.texts(since) == []
 
-    # --- hand back: the bot is back and asks for a rating ---------------------------------------------
+    # --- hand back: the bot is back and asks for a rating -----------------------------------------
     since = len(web.received)
     back = rina.post(f"/tickets/{web_ticket}/handback", json_api=True)
     assert back.status_code == 200 and back.json()["welcomed_back"] is True, back.text
@@ -173,7 +173,7 @@ def test_web_and_telegram_customers_get_a_person_and_the_bot_back(
     answer = web.wait_for_text(lambda t: "৭০ টাকা" in t, since)
     assert BENGALI.search(answer["text"])
 
-    # --- Telegram: hand back, rate with the inline button, the bot answers -------------------------------
+    # --- Telegram: hand back, rate with the inline button, the bot answers ------------------------
     before = len(fake_telegram.sent(chat_id))
     back = karim.post(f"/tickets/{tg_ticket}/handback", json_api=True)
     assert back.status_code == 200 and back.json()["welcomed_back"] is True, back.text

@@ -178,8 +178,11 @@ def test_broken_data_is_refused_and_the_old_model_keeps_answering(site):
         assert DELIVERY_CHARGE_EN in reply, reply
 
 
-def test_a_new_example_goes_live_on_both_workers_without_a_restart(site, browser,  # noqa: F811
-                                                                   artifacts):  # noqa: F811
+def test_a_new_example_goes_live_on_both_workers_without_a_restart(
+    site,
+    browser,  # noqa: F811
+    artifacts,  # noqa: F811
+):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait

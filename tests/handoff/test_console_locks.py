@@ -15,8 +15,8 @@ from tests.handoff.helpers import (
     LOCK_RULES,
     LOCKED_ORDER,
     ORDER_PHONE,
-    WRONG_PHONES,
     PASSWORD,
+    WRONG_PHONES,
     make_lock,
 )
 

@@ -205,7 +205,7 @@ def test_device_cookies_are_bound_to_account_and_key():
     assert cookies.cookie_name("Rina; path=/") is None
 
 
-# --- the client's address and HTTPS behind the proxy -----------------------------------------------
+# --- the client's address and HTTPS behind the proxy ----------------------------------------------
 
 
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(make_console, two_agents, handoff_url):

@@ -22,12 +22,14 @@ def h0002_url(tmp_path, shop_settings):
         ))
         connection.execute(text(
             "INSERT INTO handoff_agent_sessions (token_hash, agent_id, csrf_token, created_at, "
-            "expires_at) VALUES ('abc', 1, 'csrf', '2026-11-30 10:00:00', '2026-11-30 22:00:00')"
+            "expires_at) VALUES ('abc', 1, 'csrf', '2026-11-30 10:00:00', "
+            "'2026-11-30 22:00:00')"
         ))
         connection.execute(text(
             "INSERT INTO handoff_tickets (conversation_id, channel, language, reason, state, "
             "created_at, assigned_at, agent_id) VALUES ('c-1', 'telegram', 'bn', "
-            "'verification_locked', 'assigned', '2026-11-30 10:05:00', '2026-11-30 10:06:00', 1)"
+            "'verification_locked', 'assigned', '2026-11-30 10:05:00', "
+            "'2026-11-30 10:06:00', 1)"
         ))
     yield url
     dispose(url)

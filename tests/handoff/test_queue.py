@@ -176,7 +176,7 @@ def test_concurrent_claims_from_threads_have_one_winner(handoff_url, two_agents)
         ticket_id = queue.enqueue(f"race-{round_}", "telegram", "bn", "complaint").ticket_id
         barrier = threading.Barrier(2)
 
-        def claim(agent):
+        def claim(agent, barrier=barrier, ticket_id=ticket_id):  # bound: one race per round
             barrier.wait()
             return agent.id, queue.claim(ticket_id, agent.id)
 
@@ -190,7 +190,8 @@ def test_concurrent_claims_from_threads_have_one_winner(handoff_url, two_agents)
 CLAIM_SCRIPT = """
 import sys, time
 from handoff import queue
-url, ticket_id, agent_id, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+url, ticket_id = sys.argv[1], int(sys.argv[2])
+agent_id, start = int(sys.argv[3]), float(sys.argv[4])
 queue.get_ticket(ticket_id, url=url)  # connect before the start line
 while time.time() < start:
     pass
@@ -410,7 +411,8 @@ def test_postgres_claims_are_atomic_with_skip_locked(pg_handoff_url):
     url = pg_handoff_url
     with get_engine(url).connect() as connection:
         index = connection.execute(text(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_handoff_tickets_open_conversation'"
+            "SELECT indexdef FROM pg_indexes "
+            "WHERE indexname = 'uq_handoff_tickets_open_conversation'"
         )).scalar_one()
     assert "UNIQUE" in index and "WHERE" in index
     team = [agents.create_agent(f"pg{i}", f"PG {i}", PASSWORD, url=url) for i in range(4)]

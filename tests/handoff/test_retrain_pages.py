@@ -10,8 +10,8 @@ import pytest
 
 from handoff import agents
 from seba.content.jobs import Jobs
-from seba.content.model_store import ModelStore, write_json
 from seba.content.locations import Paths
+from seba.content.model_store import ModelStore, write_json
 from tests.handoff.helpers import PASSWORD
 
 JSON = {"Accept": "application/json"}
