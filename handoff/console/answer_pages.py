@@ -15,6 +15,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from handoff.console.helpers import DB_URL, form, in_thread, now
+from handoff.console.i18n import N_, translate
 from handoff.console.render import render
 from handoff.console.review_pages import content_root
 from handoff.console.roles import CONTENT_STAFF, Route
@@ -61,8 +62,8 @@ async def _edit_page(request: web.Request, name: str, status: int = 200,
 
 
 async def edit_page(request: web.Request) -> web.StreamResponse:
-    notice = "Saved. Customers see it after the next retrain." if request.query.get(
-        "done") == "saved" else None
+    notice = translate(request, "Saved. Customers see it after the next retrain.") if (
+        request.query.get("done") == "saved") else None
     return await _edit_page(request, request.query.get("name", ""), notice=notice)
 
 
@@ -136,10 +137,10 @@ async def paths_page(request: web.Request) -> web.StreamResponse:
 
 
 ROUTES = [
-    Route("GET", "/content/answers", answers_page, CONTENT_STAFF, nav="Answers"),
+    Route("GET", "/content/answers", answers_page, CONTENT_STAFF, nav=N_("Answers")),
     Route("GET", "/content/answers/edit", edit_page, CONTENT_STAFF),
     Route("POST", "/content/answers/edit", save_answer, CONTENT_STAFF),
     Route("GET", "/content/faqs/new", new_faq_page, CONTENT_STAFF),
     Route("POST", "/content/faqs/new", add_faq, CONTENT_STAFF),
-    Route("GET", "/content/paths", paths_page, CONTENT_STAFF, nav="Paths"),
+    Route("GET", "/content/paths", paths_page, CONTENT_STAFF, nav=N_("Paths")),
 ]
