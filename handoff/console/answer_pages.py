@@ -62,7 +62,7 @@ async def _edit_page(request: web.Request, name: str, status: int = 200,
 
 
 async def edit_page(request: web.Request) -> web.StreamResponse:
-    notice = translate(request, "Saved. Customers see it after the next retrain.") if (
+    notice = translate(request, N_("Saved. Customers see it after the next retrain.")) if (
         request.query.get("done") == "saved") else None
     return await _edit_page(request, request.query.get("name", ""), notice=notice)
 

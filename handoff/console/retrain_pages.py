@@ -105,10 +105,8 @@ async def retrain_page(request: web.Request) -> web.StreamResponse:
     tryit = tryit_of(request)
     notice = NOTICES.get(request.query.get("done", ""), "")
     if notice:
-        notice = translate(request, notice,
-                           by=(data["job"] or {}).get("started_by") or translate(request,
-                                                                                 "someone"),
-                           model=(data["live"] or {}).get("id", ""))
+        by = (data["job"] or {}).get("started_by") or translate(request, N_("someone"))
+        notice = translate(request, notice, by=by, model=(data["live"] or {}).get("id", ""))
     return render(request, "retrain.html", **data, notice=notice,
                   error=request.query.get("error", "")[:300] if request.query.get("error")
                   else "", tryit=await in_thread(tryit.state), steps=job_states.STEPS,
@@ -158,7 +156,7 @@ async def put_live(request: web.Request) -> web.StreamResponse:
     except ValueError:
         status = None
     if status is None:
-        return _refused(request, translate(request, "There is no such retrain."), 404)
+        return _refused(request, translate(request, N_("There is no such retrain.")), 404)
     try:
         entry = await in_thread(promote, ModelStore(paths), status, me.username)
     except ModelRefused as refusal:
@@ -180,7 +178,7 @@ async def confirm_use(request: web.Request) -> web.StreamResponse:
     model_id = request.query.get("model", "")
     entry = await in_thread(store.get, model_id) if _MODEL_ID.fullmatch(model_id) else None
     if entry is None:
-        return _refused(request, translate(request, "That model is not one of the kept models."),
+        return _refused(request, translate(request, N_("That model is not one of the kept models.")),
                         404)
     live = await in_thread(store.live_entry)
     previous = await in_thread(store.previous)
@@ -194,7 +192,7 @@ async def use_model(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     fields = form(request)
     if fields.get("confirmed") != "yes":
-        return _refused(request, translate(request, "Please confirm on the confirmation page."),
+        return _refused(request, translate(request, N_("Please confirm on the confirmation page.")),
                         400)
     store = ModelStore(paths_of(request))
     try:
@@ -212,11 +210,13 @@ async def try_it(request: web.Request) -> web.StreamResponse:
     tryit = tryit_of(request)
     text = (form(request).get("text") or "").strip()
     if not text:
-        return json_answer(False, translate(request, "Write a message first."), 400)
+        return json_answer(False, translate(request, N_("Write a message first.")), 400)
     if len(text) > 1000:
         return json_answer(False, translate(
-            request, "That message is too long to try (1,000 letters at most)."), 400)
+            request, N_("That message is too long to try (1,000 letters at most).")), 400)
     answer = await tryit.say(me.username, text, fresh=form(request).get("fresh") == "1")
+    if not answer.get("ok") and isinstance(answer.get("message"), str):  # tryit's N_ messages
+        answer = {**answer, "message": translate(request, answer["message"])}
     return web.json_response(answer, status=200 if answer.get("ok") else 503)
 
 

@@ -121,9 +121,9 @@ async def _page(request: web.Request, status: int = 200, error: Optional[str] = 
                       changes=[], intents=[], faqs=[], days=0, confidence_line="",
                       labels_reasons=REASON_LABELS,
                       retrain=RETRAIN_PAGE, notice=None, typed={},
-                      error=translate(request, "The conversations store cannot be read (its "
-                                      "type is not SQL), so there is nothing to review. Ask "
-                                      "the administrator."))
+                      error=translate(request, N_(
+                          "The conversations store cannot be read (its type is not SQL), so "
+                          "there is nothing to review. Ask the administrator.")))
     return render(request, "review.html", status=status, error=error, notice=notice,
                   retrain=RETRAIN_PAGE, typed=typed or {}, **data)
 
@@ -135,7 +135,7 @@ async def review_page(request: web.Request) -> web.StreamResponse:
     notice = None
     if template:
         shown = (label_title(label) if re.fullmatch(r"[a-z0-9_]+(/[a-z0-9_]+)?", label)
-                 else translate(request, "it"))
+                 else translate(request, N_("it")))
         notice = translate(request, template, label=shown)
     return await _page(request, notice=notice)
 
@@ -173,7 +173,7 @@ async def label_message(request: web.Request) -> web.StreamResponse:
         return await _page(request, status=400, error=translate(request, WHICH_MESSAGE))
     if not label:
         return await _page(request, status=400, error=translate(
-            request, "Pick the intent or FAQ the message means (or press Ignore)."))
+            request, N_("Pick the intent or FAQ the message means (or press Ignore).")))
     text = fields.get("text")
     root, engine, url, moment = content_root(), tracker_engine(), request.app[DB_URL], now(request)
 
@@ -202,7 +202,8 @@ async def undo_change(request: web.Request) -> web.StreamResponse:
     me, fields = request["agent"], form(request)
     value = (fields.get("change_id") or "").strip()
     if not (value.isdigit() and len(value) < 19):
-        return await _page(request, status=400, error=translate(request, "Which change? Reload the page."))
+        return await _page(request, status=400,
+                           error=translate(request, N_("Which change? Reload the page.")))
     root, url, moment = content_root(), request.app[DB_URL], now(request)
     return await _act(request, lambda: changes.revert(root, me, int(value), now=moment, url=url),
                       "undone")
