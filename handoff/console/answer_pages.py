@@ -131,9 +131,18 @@ async def add_faq(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/content/answers/edit?name=utter_faq/{key}&done=saved")
 
 
+def _step_view(request: web.Request, step: paths.Step) -> Dict[str, Any]:
+    """A path's step in the page's language (plain text: the template escapes it once)."""
+    text = translate(request, step.msgid, **dict(step.values)) if step.msgid else step.text
+    detail = [translate(request, d) for d in step.detail] if step.detail_is_msgid else step.detail
+    return {"kind": step.kind, "text": text, "detail": detail}
+
+
 async def paths_page(request: web.Request) -> web.StreamResponse:
     found: Any = await in_thread(paths.conversation_paths, content_root())
-    return render(request, "paths.html", paths=found)
+    shown = [{"kind": p.kind, "name": p.name, "steps": [_step_view(request, s) for s in p.steps]}
+             for p in found]
+    return render(request, "paths.html", paths=shown)
 
 
 ROUTES = [

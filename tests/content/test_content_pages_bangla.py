@@ -94,6 +94,9 @@ def test_content_pages_in_bangla_show_no_english_of_the_translated_strings(site)
         assert text in review
     assert "that the bot did not understand" not in review  # the {% trans %} paragraph
     assert "কথোপকথনের ধারা" in bangla.get("/content/answers").text
+    steps = bangla.get("/content/paths").text  # seba.content.paths' steps, in Bangla
+    assert "কাস্টমার: greet" in steps and "বট বলে (utter_greet): হ্যালো!" in steps
+    assert "Customer: " not in steps and "Bot says" not in steps
 
 
 def test_retrain_in_bangla_shows_seba_contents_bangla_only(site):
