@@ -17,7 +17,7 @@ from aiohttp import web
 from handoff.console.helpers import DB_URL, form, in_thread, now
 from handoff.console.i18n import N_, translate
 from handoff.console.render import render
-from handoff.console.review_pages import content_root
+from handoff.console.review_pages import content_root, refusal
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import answers as answers_mod
 from seba.content import changes, faqs, paths
@@ -51,7 +51,8 @@ async def _edit_page(request: web.Request, name: str, status: int = 200,
     try:
         answer = await in_thread(answers_mod.get_answer, content_root(), name)
     except ContentError as exc:
-        return render(request, "answer_edit.html", status=404, answer=None, error=str(exc),
+        return render(request, "answer_edit.html", status=404, answer=None,
+                      error=refusal(request, exc),
                       notice=None, texts={}, previews={}, values={})
     texts = typed or {"bn": answer.bn.text if answer.bn else "",
                       "en": answer.en.text if answer.en else ""}
@@ -85,7 +86,8 @@ async def save_answer(request: web.Request) -> web.StreamResponse:
     try:
         change = await in_thread(save)
     except ContentError as exc:
-        return await _edit_page(request, name, status=400, typed=typed, error=str(exc))
+        return await _edit_page(request, name, status=400, typed=typed,
+                                 error=refusal(request, exc))
     logger.info("%s edited %s (change %s)", me.username, name, change.id)
     raise web.HTTPSeeOther(f"/content/answers/edit?name={quote(name, safe='')}&done=saved")
 
@@ -126,7 +128,7 @@ async def add_faq(request: web.Request) -> web.StreamResponse:
     try:
         key, change = await in_thread(save)
     except ContentError as exc:
-        return _faq_page(request, status=400, typed=typed, error=str(exc))
+        return _faq_page(request, status=400, typed=typed, error=refusal(request, exc))
     logger.info("%s added the FAQ %s (change %s)", me.username, key, change.id)
     raise web.HTTPSeeOther(f"/content/answers/edit?name=utter_faq/{key}&done=saved")
 

@@ -18,6 +18,7 @@ from handoff.console import i18n
 from handoff.console.helpers import RASA, form, in_thread, json_answer, wants_json
 from handoff.console.i18n import N_, language_of, translate
 from handoff.console.render import render
+from handoff.console.review_pages import refusal as content_refusal
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import gate
 from seba.content import jobs as job_states
@@ -160,7 +161,7 @@ async def put_live(request: web.Request) -> web.StreamResponse:
     try:
         entry = await in_thread(promote, ModelStore(paths), status, me.username)
     except ModelRefused as refusal:
-        return _refused(request, str(refusal))
+        return _refused(request, content_refusal(request, refusal))
     logger.info("%s put model %s live (job %s)", me.username, entry["id"], job_id)
     return _done(request, entry)
 
@@ -199,7 +200,7 @@ async def use_model(request: web.Request) -> web.StreamResponse:
         entry = await in_thread(store.activate, fields.get("model_id", ""), me.username,
                                 "rollback")
     except ModelRefused as refusal:
-        return _refused(request, str(refusal))
+        return _refused(request, content_refusal(request, refusal))
     logger.info("%s put the kept model %s live again", me.username, entry["id"])
     return _done(request, entry)
 

@@ -60,6 +60,13 @@ def content_root() -> Path:
     return Path(os.environ.get(CONTENT_ROOT_ENV) or PROJECT_ROOT)
 
 
+def refusal(request: web.Request, exc: Exception) -> str:
+    """seba.content's refusal (ContentError, ModelRefused) in the page's language: those
+    marked ``N_`` there are in the catalog; the others are shown as written (English)."""
+    msgid = getattr(exc, "msgid", "")
+    return translate(request, msgid, **exc.values) if msgid else str(exc)  # type: ignore
+
+
 def label_title(label: str) -> str:
     """How a label reads for staff: ``faq/delivery_time`` -> ``FAQ: delivery time``."""
     if label.startswith(tf.FAQ + "/"):
@@ -160,7 +167,7 @@ async def _act(request: web.Request, action, done: str, label: str = "",
     except AlreadyDecided as exc:
         return await _page(request, status=409, error=_already(request, exc))
     except ContentError as exc:
-        return await _page(request, status=400, error=str(exc), typed=typed)
+        return await _page(request, status=400, error=refusal(request, exc), typed=typed)
     query = f"done={done}" + (f"&label={label}" if label else "")
     raise web.HTTPSeeOther(f"/content/review?{query}#changes" if done == "undone"
                            else f"/content/review?{query}")

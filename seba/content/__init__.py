@@ -13,3 +13,12 @@ def N_(message: str) -> str:
     console-messages`` reads the files listed in handoff/console/babel.cfg); the console
     translates it where it is shown. Here it stays English (the CLI's and the logs' text)."""
     return message
+
+
+class Refusal(Exception):
+    """A refusal staff read: ``str()`` is the English text; ``msgid`` and ``values`` let the
+    console show it in its own language (``msgid % values``, marked with ``N_``)."""
+
+    def __init__(self, msgid: str = "", **values: object) -> None:
+        self.msgid, self.values = msgid, values
+        super().__init__(msgid % values if values else msgid)

@@ -25,6 +25,7 @@ import yaml
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from seba import inbound
+from seba.content import N_
 from seba.content.files import ContentError, Edit, dump, inside, load, read_text
 
 DOMAIN = "domain.yml"
@@ -78,11 +79,11 @@ def answers(root: Path) -> List[Answer]:
 
 def get_answer(root: Path, name: str) -> Answer:
     if not _NAME.fullmatch(name or ""):
-        raise ContentError("There is no such answer. Pick one from the list.")
+        raise ContentError(N_("There is no such answer. Pick one from the list."))
     for answer in answers(root):
         if answer.name == name:
             return answer
-    raise ContentError("There is no such answer. Pick one from the list.")
+    raise ContentError(N_("There is no such answer. Pick one from the list."))
 
 
 def placeholders(text: str) -> List[str]:
@@ -138,12 +139,12 @@ def _plan(root: Path, name: str, before: Dict[str, str], after: Dict[str, str]) 
     data = load(old_file)
     response = (data.get("responses") or {}).get(name)
     if response is None:
-        raise ContentError("There is no such answer any more (changed meanwhile?).")
+        raise ContentError(N_("There is no such answer any more (changed meanwhile?)."))
     for language in LANGUAGES:
         variation = _variation(response, language)
         if str(variation["text"]) != before[language]:
-            raise ContentError("Someone changed this answer meanwhile; nothing was written. "
-                               "Reload the page.")
+            raise ContentError(N_("Someone changed this answer meanwhile; nothing was "
+                                  "written. Reload the page."))
         variation["text"] = DoubleQuotedScalarString(after[language])
     new_file = dump(data)
     _check(old_file, new_file, name, after)
@@ -159,8 +160,8 @@ def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> No
     changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
     if len(old) != len(new) or len(changed) > 2 or any(
             not new[i].lstrip().startswith(("- text:", "text:")) for i in changed):
-        raise ContentError("Could not change domain.yml safely (more than the answer's text "
-                           "would change); nothing was written.")
+        raise ContentError(N_("Could not change domain.yml safely (more than the answer's "
+                              "text would change); nothing was written."))
     try:
         domain = Domain.from_yaml(new_file)
     except Exception as exc:  # noqa: BLE001 - any failure: do not write it
@@ -168,18 +169,18 @@ def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> No
                            "written.") from exc
     texts = {v.get("text") for v in domain.responses.get(name, [])}
     if not set(after.values()) <= texts:
-        raise ContentError("Rasa would not read the answer as written; nothing was written.")
+        raise ContentError(N_("Rasa would not read the answer as written; nothing was written."))
 
 
 def set_answer(root: Path, name: str, bn: Any, en: Any) -> Edit:
     answer = get_answer(root, name)
     if answer.bn is None or answer.en is None:
-        raise ContentError("This answer has no Bangla and English text to edit here.")
+        raise ContentError(N_("This answer has no Bangla and English text to edit here."))
     before = {"bn": answer.bn.text, "en": answer.en.text}
     after = {"bn": clean_answer(bn, "bn", answer.bn.text),
              "en": clean_answer(en, "en", answer.en.text)}
     if after == before:
-        raise ContentError("Nothing changed.")
+        raise ContentError(N_("Nothing changed."))
     return _plan(root, name, before, after)
 
 

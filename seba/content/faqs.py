@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Sequence
 
+from seba.content import N_
 from seba.content import answers as answers_mod
 from seba.content import training_files as tf
 from seba.content.files import ContentError, Edit, inside, read_text
@@ -32,8 +33,8 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{2,39}")
 def clean_key(key: str) -> str:
     key = (key or "").strip().lower().replace(" ", "_").replace("-", "_")
     if not _KEY.fullmatch(key):
-        raise ContentError("The FAQ's key is 3 to 40 small English letters, digits or _ "
-                           "(for example: gift_wrapping), starting with a letter.")
+        raise ContentError(N_("The FAQ's key is 3 to 40 small English letters, digits or _ "
+                              "(for example: gift_wrapping), starting with a letter."))
     return key
 
 
@@ -96,7 +97,8 @@ def _check_nlu(after: str, label: str, examples: Sequence[str]) -> None:
     read = [m.get("text") for m in data.intent_examples
             if (m.get("intent_response_key") or m.get("intent")) == label]
     if read != list(examples):
-        raise ContentError("Rasa would not read the examples as written; nothing was written.")
+        raise ContentError(N_("Rasa would not read the examples as written; nothing was "
+                              "written."))
 
 
 def _check_domain(after: str, name: str, bn: str, en: str) -> None:
@@ -104,7 +106,7 @@ def _check_domain(after: str, name: str, bn: str, en: str) -> None:
 
     read = Domain.from_yaml(after).responses.get(name) or []
     if [v.get("text") for v in read] != [bn, en]:
-        raise ContentError("Rasa would not read the answer as written; nothing was written.")
+        raise ContentError(N_("Rasa would not read the answer as written; nothing was written."))
 
 
 def faq_steps(root: Path, key: str, typed_examples: Dict[str, str], bn: str, en: str):
@@ -112,10 +114,11 @@ def faq_steps(root: Path, key: str, typed_examples: Dict[str, str], bn: str, en:
     key = clean_key(key)
     label, name = f"{tf.FAQ}/{key}", f"utter_{tf.FAQ}/{key}"
     if label in tf.intent_blocks(root):
-        raise ContentError(f"There is an FAQ {key} already: add examples to it from the "
-                           "review page, or pick another key.")
+        raise ContentError(N_("There is an FAQ %(key)s already: add examples to it from the "
+                              "review page, or pick another key."), key=key)
     if any(a.name == name for a in answers_mod.answers(root)):
-        raise ContentError(f"There is an answer {name} already; pick another key.")
+        raise ContentError(N_("There is an answer %(name)s already; pick another key."),
+                           name=name)
     examples = clean_examples(typed_examples, root)
     bn_text = answers_mod.clean_answer(bn, "bn", "")
     en_text = answers_mod.clean_answer(en, "en", "")

@@ -140,3 +140,20 @@ def test_refusals_and_json_answers_come_in_bangla(site):
     assert which.status_code == 400 and "কোন বার্তা? পাতাটি রিলোড করে" in which.text
     english = console.login("mita").post("/content/retrain/try", {"text": ""}, json_api=True)
     assert english.json()["message"] == "Write a message first."
+
+
+def test_seba_contents_refusals_come_in_bangla_and_keep_what_was_typed(site):
+    console = site[0]
+    mita = _in(console.login("mita"), "bn")
+    typed = {"key": "Gift Wrap!", "bn_examples": "উপহার মোড়ক হবে?", "en_examples": "",
+             "banglish_examples": "", "bn": "হ্যাঁ", "en": "Yes", "action": "save"}
+    refused = mita.post("/content/faqs/new", typed)
+    assert refused.status_code == 400
+    assert "FAQ-এর key হবে ৩ থেকে ৪০টি ইংরেজি ছোট হাতের অক্ষর" in refused.text
+    assert "small English letters" not in refused.text
+    assert "Gift Wrap!" in refused.text and "উপহার মোড়ক হবে?" in refused.text  # nothing lost
+    gone = mita.post("/content/review/label", {"event_id": "999999", "label": "greet"})
+    assert gone.status_code == 400 and "no longer in the conversations store" not in gone.text
+    assert "বার্তাটি কথোপকথনের স্টোরে আর নেই (মুছে ফেলা হয়েছে?): কিছু করার নেই।" in gone.text
+    english = console.login("mita").post("/content/faqs/new", typed)
+    assert "The FAQ&#39;s key is 3 to 40 small English letters" in english.text
