@@ -64,7 +64,11 @@ def refusal(request: web.Request, exc: Exception) -> str:
     """seba.content's refusal (ContentError, ModelRefused) in the page's language: those
     marked ``N_`` there are in the catalog; the others are shown as written (English)."""
     msgid = getattr(exc, "msgid", "")
-    return translate(request, msgid, **exc.values) if msgid else str(exc)  # type: ignore
+    if not msgid:
+        return str(exc)
+    values = {k: refusal(request, v) if isinstance(v, Exception) else v  # a refusal inside
+              for k, v in exc.values.items()}  # type: ignore[attr-defined]
+    return translate(request, msgid, **values)
 
 
 def label_title(label: str) -> str:

@@ -103,26 +103,38 @@ def preview(text: str, language: str) -> str:
                   lambda m: values.get(m.group(1), f"‹{m.group(1)}›"), text)
 
 
+# One message per language, so the console can show it whole in Bangla (seba.content.N_).
+_EMPTY = {"bn": N_("The Bangla answer is empty."), "en": N_("The English answer is empty.")}
+_LONG = {"bn": N_("The Bangla answer is longer than %(limit)s characters."),
+         "en": N_("The English answer is longer than %(limit)s characters.")}
+_BRACE = {"bn": N_("The Bangla answer has a { or } that is not a value like {shop_name}. "
+                   "Remove it, or write the value's name between them."),
+          "en": N_("The English answer has a { or } that is not a value like {shop_name}. "
+                   "Remove it, or write the value's name between them.")}
+_UNKNOWN = {"bn": N_("The Bangla answer uses {%(value)s}, which the bot does not know here. "
+                     "Use one of the values shown under the answer."),
+            "en": N_("The English answer uses {%(value)s}, which the bot does not know here. "
+                     "Use one of the values shown under the answer.")}
+
+
 def clean_answer(text: Any, language: str, old: str) -> str:
     """The typed answer, cleaned (line breaks kept), or ContentError saying why not."""
     value = inbound.clean(str(text or "")).replace("\r\n", "\n").replace("\r", "\n")
     value = _CONTROL.sub("", value.replace("\t", " ")).strip()
-    name = "Bangla" if language == "bn" else "English"
+    which = "bn" if language == "bn" else "en"
     if not value:
-        raise ContentError(f"The {name} answer is empty.")
+        raise ContentError(_EMPTY[which])
     if len(value) > MAX_ANSWER_CHARS:
-        raise ContentError(f"The {name} answer is longer than {MAX_ANSWER_CHARS} characters.")
+        raise ContentError(_LONG[which], limit=MAX_ANSWER_CHARS)
     used = placeholders(value)
     if "{" in used or any(p and not re.fullmatch(r"[A-Za-z0-9_]+", p) for p in used):
-        raise ContentError(f"The {name} answer has a {{ or }} that is not a value like "
-                           "{shop_name}. Remove it, or write the value's name between them.")
+        raise ContentError(_BRACE[which])
     from seba.settings import load_settings
 
     known = set(load_settings().template_vars(language)) | set(placeholders(old))
     unknown = sorted({p for p in used if p not in known})
     if unknown:
-        raise ContentError(f"The {name} answer uses {{{unknown[0]}}}, which the bot does not "
-                           "know here. Use one of the values shown under the answer.")
+        raise ContentError(_UNKNOWN[which], value=unknown[0])
     return value
 
 

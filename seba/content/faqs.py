@@ -28,6 +28,28 @@ VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish"}
 #: (tests/test_training_data.py MINIMUM): fewer and the retrain is refused.
 MINIMUM_EXAMPLES = {"bn": 15, "en": 10, "banglish": 10}
 _KEY = re.compile(r"[a-z][a-z0-9_]{2,39}")
+# One message per variety, so the console can show it whole in Bangla (seba.content.N_).
+_REFUSED = {"bn": N_("Bangla example %(n)s: %(why)s"), "en": N_("English example %(n)s: %(why)s"),
+            "banglish": N_("Banglish example %(n)s: %(why)s")}
+_SCRIPT = {"bn": N_("Bangla example %(n)s (“%(example)s”) is not written in Bangla script."),
+           "en": N_("English example %(n)s (“%(example)s”) is not written in Latin letters."),
+           "banglish": N_("Banglish example %(n)s (“%(example)s”) is not written in Latin "
+                          "letters.")}
+_KNOWN = {"bn": N_("Bangla example %(n)s (“%(example)s”): the bot already has it, under "
+                   "%(owner)s."),
+          "en": N_("English example %(n)s (“%(example)s”): the bot already has it, under "
+                   "%(owner)s."),
+          "banglish": N_("Banglish example %(n)s (“%(example)s”): the bot already has it, "
+                         "under %(owner)s.")}
+_TWICE = {"bn": N_("Bangla example %(n)s (“%(example)s”) is written twice."),
+          "en": N_("English example %(n)s (“%(example)s”) is written twice."),
+          "banglish": N_("Banglish example %(n)s (“%(example)s”) is written twice.")}
+_FEW = {"bn": N_("Write at least %(minimum)s Bangla examples, one per line (there are "
+                 "%(count)s): customers ask the same thing in many ways."),
+        "en": N_("Write at least %(minimum)s English examples, one per line (there are "
+                 "%(count)s): customers ask the same thing in many ways."),
+        "banglish": N_("Write at least %(minimum)s Banglish examples, one per line (there are "
+                       "%(count)s): customers ask the same thing in many ways.")}
 
 
 def clean_key(key: str) -> str:
@@ -42,31 +64,28 @@ def clean_examples(typed: Dict[str, str], root: Path) -> Dict[str, List[str]]:
     """One example per line, per variety; every problem named with its line."""
     found: Dict[str, List[str]] = {}
     seen = set()
-    for variety, name in VARIETIES.items():
+    for variety in VARIETIES:
         lines = [line for line in (typed.get(variety) or "").splitlines() if line.strip()]
         examples = []
         for n, line in enumerate(lines, 1):
             try:
                 example = tf.example_text(line)
             except ContentError as exc:
-                raise ContentError(f"{name} example {n}: {exc}") from None
+                raise ContentError(_REFUSED[variety], n=n, why=exc) from None
             variety_of = detect_variety(example)
             if (variety == "bn") != (variety_of == "bn"):
-                raise ContentError(f"{name} example {n} (“{example[:60]}”) is not written in "
-                                   f"{'Bangla script' if variety == 'bn' else 'Latin letters'}.")
+                raise ContentError(_SCRIPT[variety], n=n, example=example[:60])
             norm = tf.normalised(example)
             owner = tf.example_owner(root, example)
             if owner:
-                raise ContentError(f"{name} example {n} (“{example[:60]}”): the bot already "
-                                   f"has it, under {owner}.")
+                raise ContentError(_KNOWN[variety], n=n, example=example[:60], owner=owner)
             if norm in seen:
-                raise ContentError(f"{name} example {n} (“{example[:60]}”) is written twice.")
+                raise ContentError(_TWICE[variety], n=n, example=example[:60])
             seen.add(norm)
             examples.append(example)
         if len(examples) < MINIMUM_EXAMPLES[variety]:
-            raise ContentError(f"Write at least {MINIMUM_EXAMPLES[variety]} {name} examples, "
-                               f"one per line (there are {len(examples)}): customers ask the "
-                               "same thing in many ways.")
+            raise ContentError(_FEW[variety], minimum=MINIMUM_EXAMPLES[variety],
+                               count=len(examples))
         found[variety] = examples
     return found
 

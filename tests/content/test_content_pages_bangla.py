@@ -152,6 +152,10 @@ def test_seba_contents_refusals_come_in_bangla_and_keep_what_was_typed(site):
     assert "FAQ-এর key হবে ৩ থেকে ৪০টি ইংরেজি ছোট হাতের অক্ষর" in refused.text
     assert "small English letters" not in refused.text
     assert "Gift Wrap!" in refused.text and "উপহার মোড়ক হবে?" in refused.text  # nothing lost
+    nested = mita.post("/content/faqs/new", {**typed, "key": "gift_wrap",
+                                             "bn_examples": "/restart"})
+    assert nested.status_code == 400 and "বাংলা উদাহরণ 1: উদাহরণ “/” দিয়ে শুরু হতে পারে না" in nested.text
+    assert "cannot start with" not in nested.text and "/restart" in nested.text
     gone = mita.post("/content/review/label", {"event_id": "999999", "label": "greet"})
     assert gone.status_code == 400 and "no longer in the conversations store" not in gone.text
     assert "বার্তাটি কথোপকথনের স্টোরে আর নেই (মুছে ফেলা হয়েছে?): কিছু করার নেই।" in gone.text
