@@ -179,8 +179,8 @@ async def confirm_use(request: web.Request) -> web.StreamResponse:
     model_id = request.query.get("model", "")
     entry = await in_thread(store.get, model_id) if _MODEL_ID.fullmatch(model_id) else None
     if entry is None:
-        return _refused(request, translate(request, N_("That model is not one of the kept models.")),
-                        404)
+        return _refused(request, translate(
+            request, N_("That model is not one of the kept models.")), 404)
     live = await in_thread(store.live_entry)
     previous = await in_thread(store.previous)
     kind = "rollback" if previous and previous["id"] == entry["id"] else "use"
