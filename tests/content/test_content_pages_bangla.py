@@ -104,7 +104,7 @@ def test_retrain_in_bangla_shows_seba_contents_bangla_only(site):
     bn_page = _in(console.login("mita"), "bn").get("/content/retrain").text
     for text in ("কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
                  "যে ধাপে থেমেছে: কনটেন্ট যাচাই করা হচ্ছে", "একটি রুলে এমন উত্তর আছে যা নেই",
-                 "যা করবেন: উত্তরটি domain.yml-এ যোগ করুন।", "বাতিল", "বাংলা: 90.0%"):
+                 "যা করবেন: উত্তরটি domain.yml-এ যোগ করুন।", "পাস করেনি", "বাংলা: 90.0%"):
         assert text in bn_page, text
     for text in ("The content checks found mistakes.", "Stopped at", "Checking the content",
                  "A rule uses a missing answer", "What to do", "Put it live as soon as"):
