@@ -15,8 +15,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from handoff.console.helpers import DB_URL, form, in_thread, now
+from handoff.console.i18n import N_, translate
 from handoff.console.render import render
-from handoff.console.review_pages import content_root
+from handoff.console.review_pages import content_root, refusal
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import answers as answers_mod
 from seba.content import changes, faqs, paths
@@ -50,7 +51,8 @@ async def _edit_page(request: web.Request, name: str, status: int = 200,
     try:
         answer = await in_thread(answers_mod.get_answer, content_root(), name)
     except ContentError as exc:
-        return render(request, "answer_edit.html", status=404, answer=None, error=str(exc),
+        return render(request, "answer_edit.html", status=404, answer=None,
+                      error=refusal(request, exc),
                       notice=None, texts={}, previews={}, values={})
     texts = typed or {"bn": answer.bn.text if answer.bn else "",
                       "en": answer.en.text if answer.en else ""}
@@ -61,8 +63,8 @@ async def _edit_page(request: web.Request, name: str, status: int = 200,
 
 
 async def edit_page(request: web.Request) -> web.StreamResponse:
-    notice = "Saved. Customers see it after the next retrain." if request.query.get(
-        "done") == "saved" else None
+    notice = translate(request, N_("Saved. Customers see it after the next retrain.")) if (
+        request.query.get("done") == "saved") else None
     return await _edit_page(request, request.query.get("name", ""), notice=notice)
 
 
@@ -84,7 +86,8 @@ async def save_answer(request: web.Request) -> web.StreamResponse:
     try:
         change = await in_thread(save)
     except ContentError as exc:
-        return await _edit_page(request, name, status=400, typed=typed, error=str(exc))
+        return await _edit_page(request, name, status=400, typed=typed,
+                                 error=refusal(request, exc))
     logger.info("%s edited %s (change %s)", me.username, name, change.id)
     raise web.HTTPSeeOther(f"/content/answers/edit?name={quote(name, safe='')}&done=saved")
 
@@ -125,21 +128,30 @@ async def add_faq(request: web.Request) -> web.StreamResponse:
     try:
         key, change = await in_thread(save)
     except ContentError as exc:
-        return _faq_page(request, status=400, typed=typed, error=str(exc))
+        return _faq_page(request, status=400, typed=typed, error=refusal(request, exc))
     logger.info("%s added the FAQ %s (change %s)", me.username, key, change.id)
     raise web.HTTPSeeOther(f"/content/answers/edit?name=utter_faq/{key}&done=saved")
 
 
+def _step_view(request: web.Request, step: paths.Step) -> Dict[str, Any]:
+    """A path's step in the page's language (plain text: the template escapes it once)."""
+    text = translate(request, step.msgid, **dict(step.values)) if step.msgid else step.text
+    detail = [translate(request, d) for d in step.detail] if step.detail_is_msgid else step.detail
+    return {"kind": step.kind, "text": text, "detail": detail}
+
+
 async def paths_page(request: web.Request) -> web.StreamResponse:
     found: Any = await in_thread(paths.conversation_paths, content_root())
-    return render(request, "paths.html", paths=found)
+    shown = [{"kind": p.kind, "name": p.name, "steps": [_step_view(request, s) for s in p.steps]}
+             for p in found]
+    return render(request, "paths.html", paths=shown)
 
 
 ROUTES = [
-    Route("GET", "/content/answers", answers_page, CONTENT_STAFF, nav="Answers"),
+    Route("GET", "/content/answers", answers_page, CONTENT_STAFF, nav=N_("Answers")),
     Route("GET", "/content/answers/edit", edit_page, CONTENT_STAFF),
     Route("POST", "/content/answers/edit", save_answer, CONTENT_STAFF),
     Route("GET", "/content/faqs/new", new_faq_page, CONTENT_STAFF),
     Route("POST", "/content/faqs/new", add_faq, CONTENT_STAFF),
-    Route("GET", "/content/paths", paths_page, CONTENT_STAFF, nav="Paths"),
+    Route("GET", "/content/paths", paths_page, CONTENT_STAFF, nav=N_("Paths")),
 ]

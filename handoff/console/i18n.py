@@ -94,19 +94,19 @@ def translated(request: Any, labels: Mapping[str, str]) -> Dict[str, str]:
     return {key: translate(request, value) for key, value in labels.items()}
 
 
-@functools.lru_cache(maxsize=1)
-def js_msgids() -> tuple:
-    """The strings console.js passes to ``T()`` (extracted from the file, so the page's
-    dictionary always has exactly them)."""
-    found = extract_from_file("javascript", str(JS_FILE), keywords={"T": None})
+@functools.lru_cache(maxsize=None)
+def js_msgids(script: Path = JS_FILE) -> tuple:
+    """The strings a script (console.js, or a page's own, e.g. retrain.js) passes to ``T()``
+    (extracted from the file, so the page's dictionary always has exactly them)."""
+    found = extract_from_file("javascript", str(script), keywords={"T": None})
     return tuple(sorted({message for _line, message, _comments, _ctx in found}))
 
 
-def js_messages(language: str) -> Dict[str, str]:
-    """console.js's dictionary for ``language`` (English: none needed)."""
+def js_messages(language: str, script: Path = JS_FILE) -> Dict[str, str]:
+    """A script's dictionary for ``language`` (English: none needed)."""
     if language == "en":
         return {}
-    return {msgid: gettext_for(language, msgid) for msgid in js_msgids()}
+    return {msgid: gettext_for(language, msgid) for msgid in js_msgids(script)}
 
 
 def install(env: Any) -> None:

@@ -14,8 +14,11 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
+from handoff.console import i18n
 from handoff.console.helpers import RASA, form, in_thread, json_answer, wants_json
+from handoff.console.i18n import N_, language_of, translate
 from handoff.console.render import render
+from handoff.console.review_pages import refusal as content_refusal
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import gate
 from seba.content import jobs as job_states
@@ -31,10 +34,11 @@ PAGE = "/content/retrain"
 PATHS = web.AppKey("retrain_paths", Paths)
 TRYIT = web.AppKey("tryit", object)
 NOTICES = {
-    "started": "Retraining started. You can leave this page: it goes on without you.",
-    "already": "A retrain is already running (started by {by}). Wait for it to finish.",
-    "live": "Model {model} is live: the bot answers with it within a few seconds.",
+    "started": N_("Retraining started. You can leave this page: it goes on without you."),
+    "already": N_("A retrain is already running (started by %(by)s). Wait for it to finish."),
+    "live": N_("Model %(model)s is live: the bot answers with it within a few seconds."),
 }
+SCRIPT = i18n.HERE / "static" / "retrain.js"  # its T() strings: the page's #retrain-i18n
 _MODEL_ID = re.compile(r"[0-9a-f-]{1,40}")
 
 
@@ -101,12 +105,20 @@ async def retrain_page(request: web.Request) -> web.StreamResponse:
         request, await in_thread(ModelStore(paths_of(request)).live_model_id))
     tryit = tryit_of(request)
     notice = NOTICES.get(request.query.get("done", ""), "")
-    if "{by}" in notice or "{model}" in notice:
-        notice = notice.format(by=(data["job"] or {}).get("started_by", "someone"),
-                               model=(data["live"] or {}).get("id", ""))
+    if notice:
+        by = (data["job"] or {}).get("started_by") or translate(request, N_("someone"))
+        notice = translate(request, notice, by=by, model=(data["live"] or {}).get("id", ""))
     return render(request, "retrain.html", **data, notice=notice,
                   error=request.query.get("error", "")[:300] if request.query.get("error")
-                  else "", tryit=await in_thread(tryit.state), steps=job_states.STEPS)
+                  else "", tryit=await in_thread(tryit.state), steps=job_states.STEPS,
+                  variety_names=variety_names(request),
+                  retrain_messages=i18n.js_messages(language_of(request), SCRIPT))
+
+
+def variety_names(request: web.Request) -> Dict[str, str]:
+    """gate.summary's keys (English names) as the page's language shows them (gate has both)."""
+    bn = language_of(request) == "bn"
+    return {name: gate.VARIETIES_BN[key] if bn else name for key, name in gate.VARIETIES.items()}
 
 
 async def status_api(request: web.Request) -> web.StreamResponse:
@@ -122,7 +134,8 @@ async def start(request: web.Request) -> web.StreamResponse:
     if new:
         logger.info("%s started retrain job %s", me.username, job["id"])
     if wants_json(request):
-        message = NOTICES["started"] if new else NOTICES["already"].format(by=job["started_by"])
+        message = (translate(request, NOTICES["started"]) if new else
+                   translate(request, NOTICES["already"], by=job["started_by"]))
         return json_answer(new, message, 202 if new else 409, job=_job_json(job))
     raise web.HTTPSeeOther(f"{PAGE}?done={'started' if new else 'already'}")
 
@@ -144,18 +157,19 @@ async def put_live(request: web.Request) -> web.StreamResponse:
     except ValueError:
         status = None
     if status is None:
-        return _refused(request, "There is no such retrain.", 404)
+        return _refused(request, translate(request, N_("There is no such retrain.")), 404)
     try:
         entry = await in_thread(promote, ModelStore(paths), status, me.username)
     except ModelRefused as refusal:
-        return _refused(request, str(refusal))
+        return _refused(request, content_refusal(request, refusal))
     logger.info("%s put model %s live (job %s)", me.username, entry["id"], job_id)
     return _done(request, entry)
 
 
 def _done(request: web.Request, entry: Dict[str, Any]) -> web.StreamResponse:
     if wants_json(request):
-        return json_answer(True, NOTICES["live"].format(model=entry["id"]), model=entry["id"])
+        return json_answer(True, translate(request, NOTICES["live"], model=entry["id"]),
+                           model=entry["id"])
     raise web.HTTPSeeOther(f"{PAGE}?done=live")
 
 
@@ -165,25 +179,28 @@ async def confirm_use(request: web.Request) -> web.StreamResponse:
     model_id = request.query.get("model", "")
     entry = await in_thread(store.get, model_id) if _MODEL_ID.fullmatch(model_id) else None
     if entry is None:
-        return _refused(request, "That model is not one of the kept models.", 404)
+        return _refused(request, translate(
+            request, N_("That model is not one of the kept models.")), 404)
     live = await in_thread(store.live_entry)
     previous = await in_thread(store.previous)
     kind = "rollback" if previous and previous["id"] == entry["id"] else "use"
     return render(request, "retrain_confirm.html", model=entry, live=live, kind=kind,
-                  summary=gate.summary(entry.get("scores")), error=None)
+                  summary=gate.summary(entry.get("scores")), error=None,
+                  variety_names=variety_names(request))
 
 
 async def use_model(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     fields = form(request)
     if fields.get("confirmed") != "yes":
-        return _refused(request, "Please confirm on the confirmation page.", 400)
+        return _refused(request, translate(request, N_("Please confirm on the confirmation page.")),
+                        400)
     store = ModelStore(paths_of(request))
     try:
         entry = await in_thread(store.activate, fields.get("model_id", ""), me.username,
                                 "rollback")
     except ModelRefused as refusal:
-        return _refused(request, str(refusal))
+        return _refused(request, content_refusal(request, refusal))
     logger.info("%s put the kept model %s live again", me.username, entry["id"])
     return _done(request, entry)
 
@@ -194,16 +211,18 @@ async def try_it(request: web.Request) -> web.StreamResponse:
     tryit = tryit_of(request)
     text = (form(request).get("text") or "").strip()
     if not text:
-        return json_answer(False, "Write a message first.", 400)
+        return json_answer(False, translate(request, N_("Write a message first.")), 400)
     if len(text) > 1000:
-        return json_answer(False, "That message is too long to try (1,000 letters at most).",
-                           400)
+        return json_answer(False, translate(
+            request, N_("That message is too long to try (1,000 letters at most).")), 400)
     answer = await tryit.say(me.username, text, fresh=form(request).get("fresh") == "1")
+    if not answer.get("ok") and isinstance(answer.get("message"), str):  # tryit's N_ messages
+        answer = {**answer, "message": translate(request, answer["message"])}
     return web.json_response(answer, status=200 if answer.get("ok") else 503)
 
 
 ROUTES = [
-    Route("GET", PAGE, retrain_page, CONTENT_STAFF, nav="Retrain"),
+    Route("GET", PAGE, retrain_page, CONTENT_STAFF, nav=N_("Retrain")),
     Route("GET", PAGE + "/status", status_api, CONTENT_STAFF),
     Route("POST", PAGE + "/start", start, CONTENT_STAFF),
     Route("POST", PAGE + "/put-live", put_live, CONTENT_STAFF),

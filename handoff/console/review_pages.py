@@ -24,6 +24,7 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 
 from handoff.console.helpers import DB_URL, form, in_thread, now
+from handoff.console.i18n import N_, translate
 from handoff.console.render import REASON_LABELS, render
 from handoff.console.roles import CONTENT_STAFF, Route
 from seba import PROJECT_ROOT
@@ -41,15 +42,33 @@ CONTENT_ROOT_ENV = "SEBA_CONTENT_ROOT"
 RETRAIN_PAGE = "/content/retrain"  # the models engineer's page (retrain, gate, hot-swap)
 SHOWN = 50  # items on the page; the rest wait for the next visit
 NOTICES = {
-    "labelled": "Saved: the message is now an example of {label}. It counts after the next "
-                "retrain.",
-    "ignored": "Ignored: the message and the ones written like it are out of the queue.",
-    "undone": "Undone: the change was taken back, and the message is in the queue again.",
+    "labelled": N_("Saved: the message is now an example of %(label)s. It counts after the "
+                   "next retrain."),
+    "ignored": N_("Ignored: the message and the ones written like it are out of the queue."),
+    "undone": N_("Undone: the change was taken back, and the message is in the queue again."),
 }
+ALREADY = {  # seba.content.decisions.AlreadyDecided, in the page's language
+    "labelled": N_("%(who)s labelled it %(label)s at %(time)s (%(day)s), just before you: "
+                   "nothing more to do for this message."),
+    "ignored": N_("%(who)s ignored it at %(time)s (%(day)s), just before you: nothing more to "
+                  "do for this message."),
+}
+WHICH_MESSAGE = N_("Which message? Reload the page and pick it again.")
 
 
 def content_root() -> Path:
     return Path(os.environ.get(CONTENT_ROOT_ENV) or PROJECT_ROOT)
+
+
+def refusal(request: web.Request, exc: Exception) -> str:
+    """seba.content's refusal (ContentError, ModelRefused) in the page's language: those
+    marked ``N_`` there are in the catalog; the others are shown as written (English)."""
+    msgid = getattr(exc, "msgid", "")
+    if not msgid:
+        return str(exc)
+    values = {k: refusal(request, v) if isinstance(v, Exception) else v  # a refusal inside
+              for k, v in exc.values.items()}  # type: ignore[attr-defined]
+    return translate(request, msgid, **values)
 
 
 def label_title(label: str) -> str:
@@ -113,8 +132,9 @@ async def _page(request: web.Request, status: int = 200, error: Optional[str] = 
                       changes=[], intents=[], faqs=[], days=0, confidence_line="",
                       labels_reasons=REASON_LABELS,
                       retrain=RETRAIN_PAGE, notice=None, typed={},
-                      error="The conversations store cannot be read (its type is not SQL), "
-                            "so there is nothing to review. Ask the administrator.")
+                      error=translate(request, N_(
+                          "The conversations store cannot be read (its type is not SQL), so "
+                          "there is nothing to review. Ask the administrator.")))
     return render(request, "review.html", status=status, error=error, notice=notice,
                   retrain=RETRAIN_PAGE, typed=typed or {}, **data)
 
@@ -125,8 +145,9 @@ async def review_page(request: web.Request) -> web.StreamResponse:
     template = NOTICES.get(done)
     notice = None
     if template:
-        shown = label_title(label) if re.fullmatch(r"[a-z0-9_]+(/[a-z0-9_]+)?", label) else "it"
-        notice = template.format(label=shown)
+        shown = (label_title(label) if re.fullmatch(r"[a-z0-9_]+(/[a-z0-9_]+)?", label)
+                 else translate(request, N_("it")))
+        notice = translate(request, template, label=shown)
     return await _page(request, notice=notice)
 
 
@@ -135,15 +156,22 @@ def _event_id(fields: Dict[str, str]) -> Optional[int]:
     return int(value) if value.isdigit() and len(value) < 19 else None
 
 
+def _already(request: web.Request, exc: AlreadyDecided) -> str:
+    d = exc.decision
+    template = ALREADY["labelled" if d.decision == "labelled" else "ignored"]
+    return translate(request, template, who=d.author, label=d.label, time=f"{d.created_at:%H:%M}",
+                     day=f"{d.created_at:%d %b}")
+
+
 async def _act(request: web.Request, action, done: str, label: str = "",
                typed: Optional[Dict[str, Any]] = None) -> web.StreamResponse:
     """Run a change; redirect to the page with a notice, or show the page with why not."""
     try:
         await in_thread(action)
     except AlreadyDecided as exc:
-        return await _page(request, status=409, error=exc.message)
+        return await _page(request, status=409, error=_already(request, exc))
     except ContentError as exc:
-        return await _page(request, status=400, error=str(exc), typed=typed)
+        return await _page(request, status=400, error=refusal(request, exc), typed=typed)
     query = f"done={done}" + (f"&label={label}" if label else "")
     raise web.HTTPSeeOther(f"/content/review?{query}#changes" if done == "undone"
                            else f"/content/review?{query}")
@@ -153,11 +181,10 @@ async def label_message(request: web.Request) -> web.StreamResponse:
     me, fields = request["agent"], form(request)
     event_id, label = _event_id(fields), (fields.get("label") or "").strip()
     if event_id is None:
-        return await _page(request, status=400, error="Which message? Reload the page and "
-                                                      "pick it again.")
+        return await _page(request, status=400, error=translate(request, WHICH_MESSAGE))
     if not label:
-        return await _page(request, status=400, error="Pick the intent or FAQ the message "
-                                                      "means (or press Ignore).")
+        return await _page(request, status=400, error=translate(
+            request, N_("Pick the intent or FAQ the message means (or press Ignore).")))
     text = fields.get("text")
     root, engine, url, moment = content_root(), tracker_engine(), request.app[DB_URL], now(request)
 
@@ -176,8 +203,7 @@ async def ignore_message(request: web.Request) -> web.StreamResponse:
     me, fields = request["agent"], form(request)
     event_id = _event_id(fields)
     if event_id is None:
-        return await _page(request, status=400, error="Which message? Reload the page and "
-                                                      "pick it again.")
+        return await _page(request, status=400, error=translate(request, WHICH_MESSAGE))
     root, engine, url, moment = content_root(), tracker_engine(), request.app[DB_URL], now(request)
     return await _act(request, lambda: labelling.ignore(root, engine, me, event_id, now=moment,
                                                         url=url), "ignored")
@@ -187,14 +213,15 @@ async def undo_change(request: web.Request) -> web.StreamResponse:
     me, fields = request["agent"], form(request)
     value = (fields.get("change_id") or "").strip()
     if not (value.isdigit() and len(value) < 19):
-        return await _page(request, status=400, error="Which change? Reload the page.")
+        return await _page(request, status=400,
+                           error=translate(request, N_("Which change? Reload the page.")))
     root, url, moment = content_root(), request.app[DB_URL], now(request)
     return await _act(request, lambda: changes.revert(root, me, int(value), now=moment, url=url),
                       "undone")
 
 
 ROUTES = [
-    Route("GET", "/content/review", review_page, CONTENT_STAFF, nav="Review"),
+    Route("GET", "/content/review", review_page, CONTENT_STAFF, nav=N_("Review")),
     Route("POST", "/content/review/label", label_message, CONTENT_STAFF),
     Route("POST", "/content/review/ignore", ignore_message, CONTENT_STAFF),
     Route("POST", "/content/changes/undo", undo_change, CONTENT_STAFF),

@@ -6,3 +6,19 @@ content checks, each problem with its file, line and a fix in Bangla and English
 answer pages' services. ``retrain``/``gate``/``jobs``/``model_store``/``tryit``/``locations``:
 the retrain page's (a candidate model checked, gated and put live on every worker).
 """
+
+
+def N_(message: str) -> str:
+    """Marks a label or message the console shows for its Bangla catalog (``make
+    console-messages`` reads the files listed in handoff/console/babel.cfg); the console
+    translates it where it is shown. Here it stays English (the CLI's and the logs' text)."""
+    return message
+
+
+class Refusal(Exception):
+    """A refusal staff read: ``str()`` is the English text; ``msgid`` and ``values`` let the
+    console show it in its own language (``msgid % values``, marked with ``N_``)."""
+
+    def __init__(self, msgid: str = "", **values: object) -> None:
+        self.msgid, self.values = msgid, values
+        super().__init__(msgid % values if values else msgid)

@@ -25,6 +25,7 @@ import yaml
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from seba import inbound
+from seba.content import N_
 from seba.content.files import ContentError, Edit, dump, inside, load, read_text
 
 DOMAIN = "domain.yml"
@@ -78,11 +79,11 @@ def answers(root: Path) -> List[Answer]:
 
 def get_answer(root: Path, name: str) -> Answer:
     if not _NAME.fullmatch(name or ""):
-        raise ContentError("There is no such answer. Pick one from the list.")
+        raise ContentError(N_("There is no such answer. Pick one from the list."))
     for answer in answers(root):
         if answer.name == name:
             return answer
-    raise ContentError("There is no such answer. Pick one from the list.")
+    raise ContentError(N_("There is no such answer. Pick one from the list."))
 
 
 def placeholders(text: str) -> List[str]:
@@ -102,26 +103,38 @@ def preview(text: str, language: str) -> str:
                   lambda m: values.get(m.group(1), f"‹{m.group(1)}›"), text)
 
 
+# One message per language, so the console can show it whole in Bangla (seba.content.N_).
+_EMPTY = {"bn": N_("The Bangla answer is empty."), "en": N_("The English answer is empty.")}
+_LONG = {"bn": N_("The Bangla answer is longer than %(limit)s characters."),
+         "en": N_("The English answer is longer than %(limit)s characters.")}
+_BRACE = {"bn": N_("The Bangla answer has a { or } that is not a value like {shop_name}. "
+                   "Remove it, or write the value's name between them."),
+          "en": N_("The English answer has a { or } that is not a value like {shop_name}. "
+                   "Remove it, or write the value's name between them.")}
+_UNKNOWN = {"bn": N_("The Bangla answer uses {%(value)s}, which the bot does not know here. "
+                     "Use one of the values shown under the answer."),
+            "en": N_("The English answer uses {%(value)s}, which the bot does not know here. "
+                     "Use one of the values shown under the answer.")}
+
+
 def clean_answer(text: Any, language: str, old: str) -> str:
     """The typed answer, cleaned (line breaks kept), or ContentError saying why not."""
     value = inbound.clean(str(text or "")).replace("\r\n", "\n").replace("\r", "\n")
     value = _CONTROL.sub("", value.replace("\t", " ")).strip()
-    name = "Bangla" if language == "bn" else "English"
+    which = "bn" if language == "bn" else "en"
     if not value:
-        raise ContentError(f"The {name} answer is empty.")
+        raise ContentError(_EMPTY[which])
     if len(value) > MAX_ANSWER_CHARS:
-        raise ContentError(f"The {name} answer is longer than {MAX_ANSWER_CHARS} characters.")
+        raise ContentError(_LONG[which], limit=MAX_ANSWER_CHARS)
     used = placeholders(value)
     if "{" in used or any(p and not re.fullmatch(r"[A-Za-z0-9_]+", p) for p in used):
-        raise ContentError(f"The {name} answer has a {{ or }} that is not a value like "
-                           "{shop_name}. Remove it, or write the value's name between them.")
+        raise ContentError(_BRACE[which])
     from seba.settings import load_settings
 
     known = set(load_settings().template_vars(language)) | set(placeholders(old))
     unknown = sorted({p for p in used if p not in known})
     if unknown:
-        raise ContentError(f"The {name} answer uses {{{unknown[0]}}}, which the bot does not "
-                           "know here. Use one of the values shown under the answer.")
+        raise ContentError(_UNKNOWN[which], value=unknown[0])
     return value
 
 
@@ -138,12 +151,12 @@ def _plan(root: Path, name: str, before: Dict[str, str], after: Dict[str, str]) 
     data = load(old_file)
     response = (data.get("responses") or {}).get(name)
     if response is None:
-        raise ContentError("There is no such answer any more (changed meanwhile?).")
+        raise ContentError(N_("There is no such answer any more (changed meanwhile?)."))
     for language in LANGUAGES:
         variation = _variation(response, language)
         if str(variation["text"]) != before[language]:
-            raise ContentError("Someone changed this answer meanwhile; nothing was written. "
-                               "Reload the page.")
+            raise ContentError(N_("Someone changed this answer meanwhile; nothing was "
+                                  "written. Reload the page."))
         variation["text"] = DoubleQuotedScalarString(after[language])
     new_file = dump(data)
     _check(old_file, new_file, name, after)
@@ -159,8 +172,8 @@ def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> No
     changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
     if len(old) != len(new) or len(changed) > 2 or any(
             not new[i].lstrip().startswith(("- text:", "text:")) for i in changed):
-        raise ContentError("Could not change domain.yml safely (more than the answer's text "
-                           "would change); nothing was written.")
+        raise ContentError(N_("Could not change domain.yml safely (more than the answer's "
+                              "text would change); nothing was written."))
     try:
         domain = Domain.from_yaml(new_file)
     except Exception as exc:  # noqa: BLE001 - any failure: do not write it
@@ -168,18 +181,18 @@ def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> No
                            "written.") from exc
     texts = {v.get("text") for v in domain.responses.get(name, [])}
     if not set(after.values()) <= texts:
-        raise ContentError("Rasa would not read the answer as written; nothing was written.")
+        raise ContentError(N_("Rasa would not read the answer as written; nothing was written."))
 
 
 def set_answer(root: Path, name: str, bn: Any, en: Any) -> Edit:
     answer = get_answer(root, name)
     if answer.bn is None or answer.en is None:
-        raise ContentError("This answer has no Bangla and English text to edit here.")
+        raise ContentError(N_("This answer has no Bangla and English text to edit here."))
     before = {"bn": answer.bn.text, "en": answer.en.text}
     after = {"bn": clean_answer(bn, "bn", answer.bn.text),
              "en": clean_answer(en, "en", answer.en.text)}
     if after == before:
-        raise ContentError("Nothing changed.")
+        raise ContentError(N_("Nothing changed."))
     return _plan(root, name, before, after)
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import select, update
 
 from handoff.db import as_local, session_scope
 from handoff.models import ContentChange
-from seba.content import decisions
+from seba.content import N_, decisions
 from seba.content.files import ContentError, Edit, edit_lock, one_line, perform
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def record(staff, kind: str, summary: str, operations: Sequence[Dict[str, Any]],
                 .where(ContentChange.id == reverts_id, ContentChange.reverted_by_id.is_(None))
                 .values(reverted_by_id=row.id)).rowcount
             if not marked:
-                raise ContentError("That change was undone meanwhile.")
+                raise ContentError(N_("That change was undone meanwhile."))
         return _view(row)
 
 
@@ -220,13 +220,15 @@ def revert(root: Path, staff, change_id: int, now: Optional[dt.datetime] = None,
     with edit_lock(root):
         change = get_change(change_id, url=url)
         if change is None:
-            raise ContentError("There is no such change.")
+            raise ContentError(N_("There is no such change."))
         if change.kind == "revert":
-            raise ContentError("An undo cannot be undone. Make the change again instead.")
+            raise ContentError(N_("An undo cannot be undone. Make the change again instead."))
         if change.reverted_by_id is not None:
             by = get_change(change.reverted_by_id, url=url)
-            raise ContentError("That change was already undone"
-                               + (f" by {by.author} at {by.created_at:%H:%M}." if by else "."))
+            if by is None:
+                raise ContentError(N_("That change was already undone."))
+            raise ContentError(N_("That change was already undone by %(who)s at %(time)s."),
+                               who=by.author, time=f"{by.created_at:%H:%M}")
         steps, extra = [], []
         for op in reversed(change.operations):
             if op.get("op") in FILE_OPS:

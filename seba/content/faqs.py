@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Sequence
 
+from seba.content import N_
 from seba.content import answers as answers_mod
 from seba.content import training_files as tf
 from seba.content.files import ContentError, Edit, inside, read_text
@@ -27,13 +28,35 @@ VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish"}
 #: (tests/test_training_data.py MINIMUM): fewer and the retrain is refused.
 MINIMUM_EXAMPLES = {"bn": 15, "en": 10, "banglish": 10}
 _KEY = re.compile(r"[a-z][a-z0-9_]{2,39}")
+# One message per variety, so the console can show it whole in Bangla (seba.content.N_).
+_REFUSED = {"bn": N_("Bangla example %(n)s: %(why)s"), "en": N_("English example %(n)s: %(why)s"),
+            "banglish": N_("Banglish example %(n)s: %(why)s")}
+_SCRIPT = {"bn": N_("Bangla example %(n)s (“%(example)s”) is not written in Bangla script."),
+           "en": N_("English example %(n)s (“%(example)s”) is not written in Latin letters."),
+           "banglish": N_("Banglish example %(n)s (“%(example)s”) is not written in Latin "
+                          "letters.")}
+_KNOWN = {"bn": N_("Bangla example %(n)s (“%(example)s”): the bot already has it, under "
+                   "%(owner)s."),
+          "en": N_("English example %(n)s (“%(example)s”): the bot already has it, under "
+                   "%(owner)s."),
+          "banglish": N_("Banglish example %(n)s (“%(example)s”): the bot already has it, "
+                         "under %(owner)s.")}
+_TWICE = {"bn": N_("Bangla example %(n)s (“%(example)s”) is written twice."),
+          "en": N_("English example %(n)s (“%(example)s”) is written twice."),
+          "banglish": N_("Banglish example %(n)s (“%(example)s”) is written twice.")}
+_FEW = {"bn": N_("Write at least %(minimum)s Bangla examples, one per line (there are "
+                 "%(count)s): customers ask the same thing in many ways."),
+        "en": N_("Write at least %(minimum)s English examples, one per line (there are "
+                 "%(count)s): customers ask the same thing in many ways."),
+        "banglish": N_("Write at least %(minimum)s Banglish examples, one per line (there are "
+                       "%(count)s): customers ask the same thing in many ways.")}
 
 
 def clean_key(key: str) -> str:
     key = (key or "").strip().lower().replace(" ", "_").replace("-", "_")
     if not _KEY.fullmatch(key):
-        raise ContentError("The FAQ's key is 3 to 40 small English letters, digits or _ "
-                           "(for example: gift_wrapping), starting with a letter.")
+        raise ContentError(N_("The FAQ's key is 3 to 40 small English letters, digits or _ "
+                              "(for example: gift_wrapping), starting with a letter."))
     return key
 
 
@@ -41,31 +64,28 @@ def clean_examples(typed: Dict[str, str], root: Path) -> Dict[str, List[str]]:
     """One example per line, per variety; every problem named with its line."""
     found: Dict[str, List[str]] = {}
     seen = set()
-    for variety, name in VARIETIES.items():
+    for variety in VARIETIES:
         lines = [line for line in (typed.get(variety) or "").splitlines() if line.strip()]
         examples = []
         for n, line in enumerate(lines, 1):
             try:
                 example = tf.example_text(line)
             except ContentError as exc:
-                raise ContentError(f"{name} example {n}: {exc}") from None
+                raise ContentError(_REFUSED[variety], n=n, why=exc) from None
             variety_of = detect_variety(example)
             if (variety == "bn") != (variety_of == "bn"):
-                raise ContentError(f"{name} example {n} (“{example[:60]}”) is not written in "
-                                   f"{'Bangla script' if variety == 'bn' else 'Latin letters'}.")
+                raise ContentError(_SCRIPT[variety], n=n, example=example[:60])
             norm = tf.normalised(example)
             owner = tf.example_owner(root, example)
             if owner:
-                raise ContentError(f"{name} example {n} (“{example[:60]}”): the bot already "
-                                   f"has it, under {owner}.")
+                raise ContentError(_KNOWN[variety], n=n, example=example[:60], owner=owner)
             if norm in seen:
-                raise ContentError(f"{name} example {n} (“{example[:60]}”) is written twice.")
+                raise ContentError(_TWICE[variety], n=n, example=example[:60])
             seen.add(norm)
             examples.append(example)
         if len(examples) < MINIMUM_EXAMPLES[variety]:
-            raise ContentError(f"Write at least {MINIMUM_EXAMPLES[variety]} {name} examples, "
-                               f"one per line (there are {len(examples)}): customers ask the "
-                               "same thing in many ways.")
+            raise ContentError(_FEW[variety], minimum=MINIMUM_EXAMPLES[variety],
+                               count=len(examples))
         found[variety] = examples
     return found
 
@@ -96,7 +116,8 @@ def _check_nlu(after: str, label: str, examples: Sequence[str]) -> None:
     read = [m.get("text") for m in data.intent_examples
             if (m.get("intent_response_key") or m.get("intent")) == label]
     if read != list(examples):
-        raise ContentError("Rasa would not read the examples as written; nothing was written.")
+        raise ContentError(N_("Rasa would not read the examples as written; nothing was "
+                              "written."))
 
 
 def _check_domain(after: str, name: str, bn: str, en: str) -> None:
@@ -104,7 +125,7 @@ def _check_domain(after: str, name: str, bn: str, en: str) -> None:
 
     read = Domain.from_yaml(after).responses.get(name) or []
     if [v.get("text") for v in read] != [bn, en]:
-        raise ContentError("Rasa would not read the answer as written; nothing was written.")
+        raise ContentError(N_("Rasa would not read the answer as written; nothing was written."))
 
 
 def faq_steps(root: Path, key: str, typed_examples: Dict[str, str], bn: str, en: str):
@@ -112,10 +133,11 @@ def faq_steps(root: Path, key: str, typed_examples: Dict[str, str], bn: str, en:
     key = clean_key(key)
     label, name = f"{tf.FAQ}/{key}", f"utter_{tf.FAQ}/{key}"
     if label in tf.intent_blocks(root):
-        raise ContentError(f"There is an FAQ {key} already: add examples to it from the "
-                           "review page, or pick another key.")
+        raise ContentError(N_("There is an FAQ %(key)s already: add examples to it from the "
+                              "review page, or pick another key."), key=key)
     if any(a.name == name for a in answers_mod.answers(root)):
-        raise ContentError(f"There is an answer {name} already; pick another key.")
+        raise ContentError(N_("There is an answer %(name)s already; pick another key."),
+                           name=name)
     examples = clean_examples(typed_examples, root)
     bn_text = answers_mod.clean_answer(bn, "bn", "")
     en_text = answers_mod.clean_answer(en, "en", "")

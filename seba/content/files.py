@@ -29,9 +29,10 @@ from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from seba import inbound
+from seba.content import N_, Refusal
 
 
-class ContentError(ValueError):
+class ContentError(Refusal, ValueError):
     """A change that is refused; the message says why in plain words (shown to staff)."""
 
 
@@ -120,7 +121,7 @@ def inside(root: Path, relative: Union[str, Path]) -> Path:
     root = Path(root).resolve()
     path = (root / relative).resolve()
     if path != root and root not in path.parents:
-        raise ContentError(f"{relative}: not a file of this project.")
+        raise ContentError(N_("%(file)s: not a file of this project."), file=relative)
     return path
 
 
@@ -187,7 +188,8 @@ def perform(root: Path, steps: Sequence[Callable[[], Edit]]) -> List[Edit]:
             edit = step()
             path = inside(root, edit.file)
             if read_text(path) != edit.before:
-                raise ContentError(f"{edit.file} changed meanwhile; nothing was written.")
+                raise ContentError(N_("%(file)s changed meanwhile; nothing was written."),
+                                   file=edit.file)
             write_atomic(path, edit.after)
             done.append(edit)
     except BaseException:

@@ -12,14 +12,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Optional
 
-from seba.content import changes, decisions
+from seba.content import N_, changes, decisions
 from seba.content import training_files as tf
 from seba.content.changes import ChangeView
 from seba.content.files import ContentError, edit_lock, one_line
 from seba.content.review_queue import example_text, find_occurrence
 from seba.text import mask_phones
 
-GONE = "This message is no longer in the conversations store (deleted?): nothing to do."
+GONE = N_("This message is no longer in the conversations store (deleted?): nothing to do.")
 
 
 def _message(engine, event_id: int):

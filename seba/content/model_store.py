@@ -21,6 +21,7 @@ import shutil
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional
 
+from seba.content import N_, Refusal
 from seba.content.locations import Paths
 from seba.model_server import file_fingerprint
 
@@ -46,7 +47,7 @@ def rasa_model_id(path: "os.PathLike[str]") -> Optional[str]:
     return None
 
 
-class ModelRefused(Exception):
+class ModelRefused(Refusal):
     """A model cannot be put live; the message says why in plain words."""
 
 
@@ -216,15 +217,15 @@ class ModelStore:
         seconds (``seba.model_server``). ``ModelRefused`` says why not."""
         entry = self.get(model_id)
         if entry is None:
-            raise ModelRefused("That model is not one of the kept models.")
+            raise ModelRefused(N_("That model is not one of the kept models."))
         path = self.file_of(entry)
         try:
             sha = file_fingerprint(path)
         except FileNotFoundError:
-            raise ModelRefused("That model's file is no longer kept on the server.") from None
+            raise ModelRefused(N_("That model's file is no longer kept on the server.")) from None
         if sha != entry["sha256"]:
-            raise ModelRefused("That model's file was changed on the server after it was "
-                               "checked, so it will not be used. Retrain instead.")
+            raise ModelRefused(N_("That model's file was changed on the server after it was "
+                                  "checked, so it will not be used. Retrain instead."))
         self.keep_live()  # the model going out stays one click away
         with self._changing() as data:
             replace_file(path, self.paths.live_model)

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from seba.content import N_
 from seba.content.answers import answers, preview
 from seba.content.files import inside, read_text
 from seba.content.training_files import intent_blocks, plain
@@ -21,8 +22,15 @@ FILES = (("data/rules.yml", "rules", "rule"), ("data/stories.yml", "stories", "s
 @dataclass(frozen=True)
 class Step:
     kind: str  # customer / bot / action / form / memory / condition
-    text: str
+    text: str  # in English; the console shows msgid % values in its language
     detail: Tuple[str, ...] = ()  # examples of an intent, buttons of an answer
+    msgid: str = ""
+    values: Tuple[Tuple[str, str], ...] = ()
+    detail_is_msgid: bool = False  # the detail is the console's words, not the content's
+
+
+def _said(kind: str, msgid: str, detail: Tuple[str, ...] = (), **values: str) -> Step:
+    return Step(kind, msgid % values if values else msgid, detail, msgid, tuple(values.items()))
 
 
 @dataclass(frozen=True)
@@ -44,34 +52,42 @@ def _step(raw: Dict[str, Any], examples: Dict[str, Tuple[str, ...]],
     if "intent" in raw:
         intent = str(raw["intent"])
         shown = tuple(plain(e) for e in examples.get(intent, ())[:2])
-        if intent == "faq":
-            shown = ("any FAQ question (the answer is the one for its FAQ key)",)
         entities = raw.get("entities") or []
-        extra = (f" with {mask_phones(', '.join(_slot_text(e) for e in entities))}"
-                 if entities else "")
-        return Step("customer", f"Customer: {intent.replace('_', ' ')}{extra}", shown)
+        name = intent.replace("_", " ")
+        step = (_said("customer", N_("Customer: %(intent)s with %(values)s"), shown, intent=name,
+                      values=mask_phones(", ".join(_slot_text(e) for e in entities)))
+                if entities else _said("customer", N_("Customer: %(intent)s"), shown,
+                                       intent=name))
+        if intent == "faq":
+            faq = (N_("any FAQ question (the answer is the one for its FAQ key)"),)
+            step = Step(step.kind, step.text, faq, step.msgid, step.values, True)
+        return step
     if "action" in raw:
         action = str(raw["action"])
         if action in texts:
             text, buttons = texts[action]
-            return Step("bot", f"Bot says ({action}): {text}", buttons)
+            return _said("bot", N_("Bot says (%(action)s): %(text)s"), buttons, action=action,
+                         text=text)
         if action == "utter_faq":
-            return Step("bot", "Bot says: the answer of the FAQ asked (utter_faq/<key>)")
+            return _said("bot", N_("Bot says: the answer of the FAQ asked (utter_faq/<key>)"))
         if action.endswith("_form"):
-            return Step("form", f"Bot asks the questions of {action.replace('_', ' ')}")
-        return Step("action", f"Bot runs {action}")
+            return _said("form", N_("Bot asks the questions of %(form)s"),
+                         form=action.replace("_", " "))
+        return _said("action", N_("Bot runs %(action)s"), action=action)
     if "active_loop" in raw:
         loop = raw["active_loop"]
-        return Step("form", f"Form {loop} is active" if loop else "The form is finished")
+        return (_said("form", N_("Form %(form)s is active"), form=str(loop)) if loop
+                else _said("form", N_("The form is finished")))
     if "slot_was_set" in raw:
-        return Step("memory", "Bot remembers " + "; ".join(
+        return _said("memory", N_("Bot remembers %(slots)s"), slots="; ".join(
             _slot_text(s) for s in raw["slot_was_set"] or []))
     if "or" in raw:
         options = [o.get("intent") for o in raw["or"] or [] if isinstance(o, dict)]
-        return Step("customer", "Customer: " + " or ".join(str(o).replace("_", " ")
-                                                           for o in options if o))
+        return _said("customer", N_("Customer: %(intent)s"), intent=" or ".join(
+            str(o).replace("_", " ") for o in options if o))
     if "checkpoint" in raw:
-        return Step("condition", f"Continues from {raw['checkpoint']}")
+        return _said("condition", N_("Continues from %(checkpoint)s"),
+                     checkpoint=str(raw["checkpoint"]))
     return None
 
 
@@ -79,13 +95,14 @@ def _conditions(raw: Dict[str, Any]) -> List[Step]:
     found = []
     for c in raw.get("condition") or []:
         if isinstance(c, dict) and "active_loop" in c:
-            found.append(Step("condition", f"Only while {c['active_loop']} is active"
-                              if c["active_loop"] else "Only when no form is active"))
+            found.append(_said("condition", N_("Only while %(form)s is active"),
+                               form=str(c["active_loop"])) if c["active_loop"]
+                         else _said("condition", N_("Only when no form is active")))
         elif isinstance(c, dict) and "slot_was_set" in c:
-            found.append(Step("condition", "Only when " + "; ".join(
+            found.append(_said("condition", N_("Only when %(slots)s"), slots="; ".join(
                 _slot_text(s) for s in c["slot_was_set"] or [])))
     if raw.get("conversation_start"):
-        found.append(Step("condition", "Only at the start of a conversation"))
+        found.append(_said("condition", N_("Only at the start of a conversation")))
     return found
 
 

@@ -35,7 +35,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from seba.content import gate
+from seba.content import N_, gate
 from seba.content.jobs import (
     FAILED,
     PASSED,
@@ -498,10 +498,10 @@ def promote(store: ModelStore, status: Dict[str, Any], by: str) -> Dict[str, Any
     """Put a job's passed candidate live, if the live model is still the one it was
     compared with (else a rollback happened meanwhile: the comparison no longer holds)."""
     if status.get("state") not in (PASSED, "running") or not status.get("model_id"):
-        raise ModelRefused("Only a new model that passed every check can be put live.")
+        raise ModelRefused(N_("Only a new model that passed every check can be put live."))
     if status.get("live_sha") and store.live_sha() != status["live_sha"]:
-        raise ModelRefused("The live model changed after this one was checked against it. "
-                           "Retrain to check it against the model that is live now.")
+        raise ModelRefused(N_("The live model changed after this one was checked against it. "
+                              "Retrain to check it against the model that is live now."))
     return store.activate(status["model_id"], by, "promote")
 
 

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from handoff.db import local_now, session_scope, to_epoch
 from handoff.models import Ticket
 from seba import inbound
-from seba.content import decisions
+from seba.content import N_, decisions
 from seba.content.files import one_line
 from seba.content.training_files import intent_blocks, normalised, plain
 from seba.language import EXTERNAL_PREFIX, detect_variety
@@ -47,8 +47,8 @@ from seba.text import find_phones, mask_phones, to_bengali_digits
 from seba.tracker_db import conversation_events, events_between
 
 NOT_UNDERSTOOD, UNSURE, HANDED_OVER = "not_understood", "unsure", "handed_over"
-REASON_LABELS = {NOT_UNDERSTOOD: "Not understood", UNSURE: "Unsure",
-                 HANDED_OVER: "Handed over"}
+REASON_LABELS = {NOT_UNDERSTOOD: N_("Not understood"), UNSURE: N_("Unsure"),
+                 HANDED_OVER: N_("Handed over")}
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 NOT_NLU = {inbound.TOO_LONG, inbound.EMPTY}
 DEFAULT_CONFIDENCE_LINE, DEFAULT_DAYS = 0.6, 30
@@ -136,14 +136,14 @@ _REPEATED = re.compile(r"(.{1,3}?)\1{2,}")
 
 def junk_reason(text: str, max_chars: int) -> Optional[str]:
     if len(text) > max_chars:
-        return "too long"
+        return N_("too long")
     if text.startswith("/"):
-        return "button"
+        return N_("button")
     if not any(ch.isalpha() for ch in text):
-        return "no letters"
+        return N_("no letters")
     letters = "".join(ch for ch in text.casefold() if ch.isalnum())
     if len(letters) >= 4 and _REPEATED.fullmatch(letters):
-        return "repeated characters"
+        return N_("repeated characters")
     return None
 
 
@@ -258,9 +258,9 @@ def group(found: Iterable[Occurrence], training: Set[str], decided: Set[str],
         why = junk_reason(text, max_chars)
         norm = normalised(text) if why is None else ""
         if why is None and norm in training:
-            why = "already an example"
+            why = N_("already an example")
         if why is None and decisions.key_of(norm) in decided:
-            why = "labelled or ignored"
+            why = N_("labelled or ignored")
         if why:
             kept_out[why] += 1
             continue

@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.entities_parser import ENTITY_REGEX, replace_
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from seba import inbound
+from seba.content import N_
 from seba.content.files import (
     ContentError,
     Edit,
@@ -105,10 +106,11 @@ def intent_file(root: Path, label: str) -> str:
     that has none (typos, made-up names, paths)."""
     block = intent_blocks(root).get(label)
     if block is None or label in NOT_LABELS:
-        raise ContentError(f"“{label[:80]}” is not an intent or FAQ of the bot. "
-                           "Pick one from the list.")
+        raise ContentError(N_("“%(label)s” is not an intent or FAQ of the bot. Pick one from "
+                              "the list."), label=label[:80])
     if label.startswith(FAQ + "/") and block.file != FAQ_FILE:
-        raise ContentError(f"{label} is written in {block.file}, not in {FAQ_FILE}.")
+        raise ContentError(N_("%(label)s is written in %(file)s, not in %(faqs)s."), label=label,
+                           file=block.file, faqs=FAQ_FILE)
     return block.file
 
 
@@ -153,18 +155,18 @@ def example_text(text: str) -> str:
     """``text`` as it can be written as an example, or ContentError saying why not."""
     line = one_line(text)
     if not line:
-        raise ContentError("The example is empty.")
+        raise ContentError(N_("The example is empty."))
     limit = inbound.max_chars()
     if len(line) > limit:
-        raise ContentError(f"The example is longer than {limit} characters; customers' "
-                           "messages that long are never read by the bot.")
+        raise ContentError(N_("The example is longer than %(limit)s characters; customers' "
+                              "messages that long are never read by the bot."), limit=limit)
     if line.startswith("/"):
-        raise ContentError("An example cannot start with “/”: that is how buttons send "
-                           "commands to the bot.")
+        raise ContentError(N_("An example cannot start with “/”: that is how buttons send "
+                              "commands to the bot."))
     if ENTITY_REGEX.search(line):
-        raise ContentError("The example contains [text](name) or [text]{…}, which the "
-                           "training files read as entity mark-up. Write it without the "
-                           "brackets.")
+        raise ContentError(N_("The example contains [text](name) or [text]{…}, which the "
+                              "training files read as entity mark-up. Write it without the "
+                              "brackets."))
     return line
 
 
@@ -190,7 +192,8 @@ def _block(data, label: str):
     for item in data.get("nlu") or []:
         if hasattr(item, "get") and item.get("intent") == label:
             return item
-    raise ContentError(f"{label} has no examples block any more (changed meanwhile?).")
+    raise ContentError(N_("%(label)s has no examples block any more (changed meanwhile?)."),
+                       label=label)
 
 
 def _raw_lines(block) -> List[str]:
@@ -246,7 +249,8 @@ def add_example(root: Path, label: str, text: str) -> Edit:
     line = example_text(text)
     owner = example_owner(root, line)
     if owner is not None:
-        raise ContentError(f"The bot already has this example, under {owner}.")
+        raise ContentError(N_("The bot already has this example, under %(owner)s."),
+                           owner=owner)
     path = inside(root, relative)
     before = read_text(path)
     data = load(before)
@@ -272,10 +276,11 @@ def remove_example(root: Path, label: str, text: str) -> Edit:
     raw = _raw_lines(block)
     at = [i for i in _example_at(raw) if raw[i][1:].strip() == text]
     if not at:
-        raise ContentError(f"“{text[:80]}” is no longer an example of {label} (removed or "
-                           "changed meanwhile); nothing to undo.")
+        raise ContentError(N_("“%(text)s” is no longer an example of %(label)s (removed or "
+                              "changed meanwhile); nothing to undo."), text=text[:80], label=label)
     if len(_example_at(raw)) == 1:
-        raise ContentError(f"That is the last example of {label}; an intent needs examples.")
+        raise ContentError(N_("That is the last example of %(label)s; an intent needs "
+                              "examples."), label=label)
     del raw[at[-1]]
     _rewrite(block, raw)
     after = dump(data)

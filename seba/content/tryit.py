@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from seba.content import N_
 from seba.content.jobs import Jobs
 from seba.content.model_store import write_json
 from seba.content.locations import Paths
@@ -155,7 +156,7 @@ class Supervisor:
             self.last_used = time.monotonic()
             if not self.ready:
                 return web.json_response({"ok": False, "starting": True, "message":
-                                          "The trial bot is starting (about a minute)."},
+                                          N_("The trial bot is starting (about a minute).")},
                                          status=503)
             body = await request.json()
             async with session.post(self.rasa_url + "/webhooks/rest/webhook", json={
@@ -258,7 +259,7 @@ class TryIt:
 
         found = newest_candidate(self.paths)
         if found is None:
-            return {"ok": False, "message": "Retrain first: there is no new model to try."}
+            return {"ok": False, "message": N_("Retrain first: there is no new model to try.")}
         loop = asyncio.get_running_loop()
         async with self._lock:
             sha = await loop.run_in_executor(None, file_fingerprint, found["model"])
@@ -282,7 +283,7 @@ class TryIt:
                 except aiohttp.ClientError:
                     pass  # the supervisor is not listening yet
                 if time.monotonic() > deadline:
-                    return {"ok": False, "message": "The trial bot did not start; try again."}
+                    return {"ok": False, "message": N_("The trial bot did not start; try again.")}
                 await asyncio.sleep(1)
 
 

@@ -203,7 +203,7 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(
     driver.get(console.url + "/login")
     wait.until(EC.element_to_be_clickable((By.NAME, "username"))).send_keys("mita")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "a[href='/content/retrain']")))
     driver.get(console.url + "/content/retrain")
     box = driver.find_element(By.NAME, "go_live")

@@ -4,6 +4,15 @@
   "use strict";
   var csrf = document.body.getAttribute("data-csrf") || "";
   var card = document.querySelector("[data-job-card]");
+  // The page's strings in its language, as console.js does (#retrain-i18n; empty in English).
+  var messages = {};
+  var i18nNode = document.getElementById("retrain-i18n");
+  if (i18nNode) { try { messages = JSON.parse(i18nNode.textContent) || {}; } catch (e) { messages = {}; } }
+  function T(msgid) {
+    return Object.prototype.hasOwnProperty.call(messages, msgid) && messages[msgid] ? messages[msgid] : msgid;
+  }
+  // seba.content writes the job's step and message in both languages: Bangla shows only its own.
+  var bangla = document.documentElement.lang === "bn";
 
   function text(el, value) { if (el) { el.textContent = value; } }
 
@@ -20,10 +29,15 @@
       bar.textContent = job.percent + "%";
       bar.className = "progress state-" + job.state;
     }
-    text(box.querySelector("[data-step]"), job.percent + "% · " + job.step_label +
-         (job.step_label_bn ? " · " + job.step_label_bn : ""));
-    text(box.querySelector("[data-message]"), job.message);
-    text(box.querySelector("[data-message-bn]"), job.message_bn || "");
+    if (bangla && job.step_label_bn) {
+      text(box.querySelector("[data-step]"), job.percent + "% · " + job.step_label_bn);
+      text(box.querySelector("[data-message]"), job.message_bn || job.message);
+    } else {
+      text(box.querySelector("[data-step]"), job.percent + "% · " + job.step_label +
+           (job.step_label_bn ? " · " + job.step_label_bn : ""));
+      text(box.querySelector("[data-message]"), job.message);
+      text(box.querySelector("[data-message-bn]"), job.message_bn || "");
+    }
     box.setAttribute("data-state", job.state);
     if (job.state !== "running") {
       // The result, the problems and the history, from the server (without "?done=started").
@@ -77,14 +91,14 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         log.removeChild(waiting);
-        if (!data.ok) { add("bot", data.message || "Try it is not available now."); return; }
+        if (!data.ok) { add("bot", data.message || T("Try it is not available now.")); return; }
         (data.replies || []).forEach(function (reply) {
           add("bot", reply.text + (reply.buttons && reply.buttons.length
             ? "\n[" + reply.buttons.join("] [") + "]" : ""));
         });
-        if (!(data.replies || []).length) { add("bot", "(no answer)"); }
+        if (!(data.replies || []).length) { add("bot", T("(no answer)")); }
       })
-      .catch(function () { log.removeChild(waiting); add("bot", "Try it did not answer."); });
+      .catch(function () { log.removeChild(waiting); add("bot", T("Try it did not answer.")); });
   }
 
   formEl.addEventListener("submit", function (event) {
