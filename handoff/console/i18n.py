@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
+import markupsafe
 from aiohttp import web
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.mofile import write_mo
@@ -69,6 +70,17 @@ def language_of(request: Any) -> str:
     return default if default in LANGUAGES else default_language()
 
 
+@functools.lru_cache(maxsize=None)
+def known_msgids() -> frozenset:
+    """Every msgid of the catalog (singular forms), whatever the language shown."""
+    path = LOCALE_DIR / "bn" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return frozenset()
+    with path.open("rb") as po:
+        catalog = read_po(po, locale="bn", domain=DOMAIN)
+    return frozenset(m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id)
+
+
 def gettext_for(language: str, message: str, **variables: Any) -> str:
     text = translations(language).gettext(message)
     return text % variables if variables else text
@@ -113,12 +125,21 @@ def install(env: Any) -> None:
     """gettext callables for jinja2 that read the language of each render (``ui_lang``)."""
     import jinja2
 
+    # Jinja marks what gettext returns as safe HTML (translations may hold markup). A msgid
+    # the catalog does not know may have come from data (``_(some_value)``): it is escaped,
+    # so no stored or typed text can ever reach a page as markup through ``_()``.
+    known = known_msgids()
+
     @jinja2.pass_context
     def _gettext(context: Any, message: str) -> str:
+        if message not in known:
+            return markupsafe.escape(message)
         return translations(context.get("ui_lang") or "en").gettext(message)
 
     @jinja2.pass_context
     def _ngettext(context: Any, singular: str, plural: str, n: int) -> str:
+        if singular not in known:
+            return markupsafe.escape(singular if n == 1 else plural)
         return translations(context.get("ui_lang") or "en").ngettext(singular, plural, n)
 
     env.add_extension("jinja2.ext.i18n")

@@ -288,3 +288,15 @@ def test_an_unknown_language_gets_a_polite_answer_and_changes_nothing(make_conso
         assert answer.status_code == 400 and not _lang_cookie(answer)
         assert "English অথবা বাংলা" in answer.text
     assert '<html lang="bn">' in rina.get("/").text
+
+
+@pytest.mark.parametrize("language", ["en", "bn"])
+def test_text_from_data_through_gettext_is_escaped(language):
+    """Jinja marks gettext's answer as safe HTML; a value that is not one of the catalog's
+    msgids (stored or typed text given to ``_()``) must still come out escaped."""
+    env = render.jinja_env()
+    page = env.from_string("{{ _(value) }}|{{ _('Waiting') }}").render(
+        value="<script>alert(1)</script>", ui_lang=language)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert page.endswith("|" + ("Waiting" if language == "en" else
+                                i18n.gettext_for("bn", "Waiting")))
