@@ -56,7 +56,8 @@ class Guarded:
             del dispatcher.messages[already_sent:]
             dispatcher.utter_message(response="utter_verification_expired")
             return self.error_events(tracker) + [
-                SlotSet("verified_order", None), SlotSet("verified_phone", None),
+                SlotSet("verified_order", None),
+                SlotSet("verified_phone", None),
                 SlotSet("verified_at", None),
             ]
         except ShopUnavailable:

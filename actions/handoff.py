@@ -47,27 +47,38 @@ from seba.text import to_ascii_digits
 logger = logging.getLogger(__name__)
 
 ACTION_LISTEN = "action_listen"
-REASONS = ("customer_request", "low_confidence", "repeated_failure", "complaint",
-           "verification_failed", "verification_locked")
+REASONS = (
+    "customer_request",
+    "low_confidence",
+    "repeated_failure",
+    "complaint",
+    "verification_failed",
+    "verification_locked",
+)
 # Bot actions whose question the customer answered with the handoff ("yes" / a button).
 LOW_CONFIDENCE_OFFERS = {"utter_offer_handoff_not_understood", "utter_please_rephrase"}
 COMPLAINT_OFFERS = {"utter_complaint"}
 # Bot responses that ask for a rating: once one of them was said, the bot does not ask again.
 RATING_QUESTIONS = {"utter_ask_rating", "utter_handback_welcome", "utter_rating_unclear"}
 LOW_RATING = 2  # 1-2: apologise and offer a person
-TASK_LABELS = {"status": "order status", "cancel": "cancel an order", "return": "a return",
-               "refund": "refund status"}
+TASK_LABELS = {
+    "status": "order status",
+    "cancel": "cancel an order",
+    "return": "a return",
+    "refund": "refund status",
+}
 SUMMARY_QUOTE_CHARS = 120
 
 
 # --- reading the tracker ---------------------------------------------------------------------
+
 
 def _session_events(tracker: Tracker) -> List[Dict[str, Any]]:
     """The events of the current conversation session (after the last session start)."""
     events = list(tracker.events or [])
     for index in range(len(events) - 1, -1, -1):
         if events[index].get("event") in ("session_started", "restart"):
-            return events[index + 1:]
+            return events[index + 1 :]
     return events
 
 
@@ -162,8 +173,10 @@ def handoff_summary(tracker: Tracker, reason: str) -> Optional[str]:
     if reason == "verification_failed":
         parts.append(f"Order check failed 3 times ({task or 'order question'}); nothing shown")
     elif reason == "verification_locked":
-        parts.append(f"Order locked after failed checks ({task or 'order question'}); nothing "
-                     "shown. Verify the customer another way before lifting the lock")
+        parts.append(
+            f"Order locked after failed checks ({task or 'order question'}); nothing "
+            "shown. Verify the customer another way before lifting the lock"
+        )
     elif reason == "repeated_failure":
         parts.append(f"Bot could not finish {task or 'the task'}")
     elif task:
@@ -171,11 +184,15 @@ def handoff_summary(tracker: Tracker, reason: str) -> Optional[str]:
     if verified:
         parts.append(f"order #{verified} verified")
     if reason == "complaint":
-        complaints = [e["text"] for e in users if _intent(e) == "complaint" and _is_typed(e.get("text"))]
+        complaints = [
+            e["text"] for e in users if _intent(e) == "complaint" and _is_typed(e.get("text"))
+        ]
         if complaints:
             parts.append("complaint: " + _quote(complaints[-1]))
     if reason == "low_confidence":
-        unclear = [e["text"] for e in users if _intent(e) == "nlu_fallback" and _is_typed(e.get("text"))]
+        unclear = [
+            e["text"] for e in users if _intent(e) == "nlu_fallback" and _is_typed(e.get("text"))
+        ]
         if unclear:
             parts.append("not understood: " + " / ".join(_quote(t) for t in unclear[-3:]))
     return "; ".join(parts) or None
@@ -185,9 +202,24 @@ def handoff_summary(tracker: Tracker, reason: str) -> Optional[str]:
 
 _RATING_WORDS = {
     # words customers use instead of the digit (Bangla, Banglish, English)
-    "এক": 1, "দুই": 2, "তিন": 3, "চার": 4, "পাঁচ": 5, "পাচ": 5,
-    "ek": 1, "dui": 2, "tin": 3, "char": 4, "pach": 5, "panch": 5, "paach": 5,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "এক": 1,
+    "দুই": 2,
+    "তিন": 3,
+    "চার": 4,
+    "পাঁচ": 5,
+    "পাচ": 5,
+    "ek": 1,
+    "dui": 2,
+    "tin": 3,
+    "char": 4,
+    "pach": 5,
+    "panch": 5,
+    "paach": 5,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
 }
 _DIGIT = re.compile(r"(?<![\d.,/])([1-5])(?![\d.,])")
 _WORD = re.compile(r"[a-z]+|[\u0980-\u09FF]+")
@@ -212,12 +244,14 @@ def rating_already_asked(tracker: Tracker) -> bool:
     if tracker.get_slot("rating_asked"):
         return True
     for event in _session_events(tracker):
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get(
-            "utter_action"
-        ) in RATING_QUESTIONS:
+        if (
+            event.get("event") == "bot"
+            and (event.get("metadata") or {}).get("utter_action") in RATING_QUESTIONS
+        ):
             return True
         if event.get("event") == "action" and event.get("name") in (
-            "action_handoff", "action_record_rating",
+            "action_handoff",
+            "action_record_rating",
         ):
             return True  # a person helped (the hand back asks), or a rating was given
     return False
@@ -249,6 +283,7 @@ def rating_due_events(tracker: Tracker) -> List[EventType]:
 
 # --- handing over --------------------------------------------------------------------------------
 
+
 def hand_over(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: Optional[str] = None
 ) -> List[EventType]:
@@ -268,20 +303,24 @@ def hand_over(
     values = queue.customer_values(result, lang)
     logger.info(
         "handoff of %s (%s): ticket %s, %s, position %s, agents available: %s",
-        tracker.sender_id, reason, result.ticket_id, "new" if result.created else "existing",
-        result.position, result.agents_available,
+        tracker.sender_id,
+        reason,
+        result.ticket_id,
+        "new" if result.created else "existing",
+        result.position,
+        result.agents_available,
     )
     if result.state == "assigned":
         ticket = queue.get_ticket(result.ticket_id)
-        agent = (ticket.agent_name if ticket else None) or (
-            "একজন" if lang == "bn" else "Someone"
-        )
+        agent = (ticket.agent_name if ticket else None) or ("একজন" if lang == "bn" else "Someone")
         utter(dispatcher, "utter_handoff_with_agent", agent_name=agent)
     else:
         if not result.created:
             utter(dispatcher, "utter_handoff_still_waiting")
         if result.agents_available:
-            response = "utter_handoff_queued_next" if result.position <= 1 else "utter_handoff_queued"
+            response = (
+                "utter_handoff_queued_next" if result.position <= 1 else "utter_handoff_queued"
+            )
         elif result.agents_back_at is not None:
             response = "utter_handoff_after_hours"
         else:
@@ -354,7 +393,8 @@ class ActionRecordRating(SebaAction):
             dispatcher.utter_message(response="utter_please_rephrase")
             return [SlotSet("rating_due", False)]
         entities = [
-            e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+            e.get("value")
+            for e in (tracker.latest_message or {}).get("entities") or []
             if e.get("entity") == "rating"
         ]
         text = (tracker.latest_message or {}).get("text")

@@ -101,8 +101,10 @@ class ActionCancelCheck(SebaAction):
         with session_scope() as session:
             order = load_verified_order(session, tracker)
             if shop.can_cancel(order, settings()):
-                return [SlotSet("cancel_allowed", True), SlotSet("cancel_confirmed", None)] + \
-                    verification_used()
+                return [
+                    SlotSet("cancel_allowed", True),
+                    SlotSet("cancel_confirmed", None),
+                ] + verification_used()
             response, values = cannot_cancel_reply(order, lang)
         utter(dispatcher, response, **values)
         return [SlotSet("cancel_allowed", False)] + verification_used()
@@ -197,7 +199,10 @@ class ValidateCancelConfirmForm(SebaFormValidationAction):
         return "validate_cancel_confirm_form"
 
     def validate_cancel_confirmed(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
         if value is True and not clear_yes(latest_text(tracker)):

@@ -34,35 +34,172 @@ MAX_REASON_ATTEMPTS = 3
 # hoy nai, size choto" is a size problem). Bangla keywords match anywhere in a word
 # (suffixes like -টা, -টি attach to it); Latin ones at the start of a word.
 REASON_KEYWORDS: List[Tuple[str, List[str]]] = [
-    ("wrong_size_or_colour", [
-        # Bangla
-        "সাইজ", "মাপ", "ছোট", "বড়", "বড়", "টাইট", "ঢিলা", "ঢোলা", "লুজ", "ফিট", "লম্বা", "খাটো",
-        "রং", "রঙ", "কালার",
-        # English / Banglish
-        "size", "saiz", "choto", "soto", "chhoto", "boro", "tight", "loose", "dhila", "fit",
-        "lomba", "khato", "small", "big", "large", "colour", "color", "rong", "rang", "kalar",
-    ]),
-    ("damaged", [
-        "ছেঁড়া", "ছেড়া", "ছিঁড়", "ছিড়", "ফাটা", "ফেটে", "ভাঙা", "ভাঙ্গা", "ভেঙে", "ভেঙ্গে", "নষ্ট",
-        "দাগ", "ত্রুটি", "ডিফেক্ট", "ফুটো", "ছিদ্র", "সেলাই", "কাজ করে না", "কাজ করছে না",
-        "chera", "chhera", "cheda", "chira", "fata", "phata", "fete", "vanga", "bhanga",
-        "venge", "nosto", "nsto", "dag", "defect", "damage", "broken", "torn", "tear",
-        "faulty", "hole", "stain", "selai", "not working", "kaj kore na",
-    ]),
-    ("not_as_described", [
-        "ছবি", "বর্ণনা", "আলাদা", "অন্যরকম", "ভিন্ন", "নকল", "কোয়ালিটি", "মান খারাপ", "ভুল পণ্য",
-        "ভুল প্রোডাক্ট", "অন্য পণ্য", "অন্য প্রোডাক্ট", "কাপড় পাতলা", "কাপড় খারাপ",
-        "chobi", "picture", "photo", "pic", "described", "description", "different",
-        "alada", "vinno", "bhinno", "onnorokom", "fake", "nokol", "quality", "kwality",
-        "wrong item", "wrong product", "vul product", "bhul product", "patla",
-        "expected", "আশা করেছিলাম", "ভেবেছিলাম", "asha korsilam", "vabsilam", "bhebechilam",
-    ]),
-    ("changed_mind", [
-        "পছন্দ", "লাগবে না", "দরকার নেই", "দরকার নাই", "মত পাল্ট", "মন পাল্ট", "মত বদল", "মন বদল",
-        "pochondo", "pochhondo", "posondo", "pocondo", "pochando", "lagbe na", "lagbena",
-        "dorkar nai", "dorkar nei", "changed my mind", "change my mind", "mind change",
-        "don't like", "dont like", "do not like", "don't need", "dont need", "no longer need",
-    ]),
+    (
+        "wrong_size_or_colour",
+        [
+            # Bangla
+            "সাইজ",
+            "মাপ",
+            "ছোট",
+            "বড়",
+            "বড়",
+            "টাইট",
+            "ঢিলা",
+            "ঢোলা",
+            "লুজ",
+            "ফিট",
+            "লম্বা",
+            "খাটো",
+            "রং",
+            "রঙ",
+            "কালার",
+            # English / Banglish
+            "size",
+            "saiz",
+            "choto",
+            "soto",
+            "chhoto",
+            "boro",
+            "tight",
+            "loose",
+            "dhila",
+            "fit",
+            "lomba",
+            "khato",
+            "small",
+            "big",
+            "large",
+            "colour",
+            "color",
+            "rong",
+            "rang",
+            "kalar",
+        ],
+    ),
+    (
+        "damaged",
+        [
+            "ছেঁড়া",
+            "ছেড়া",
+            "ছিঁড়",
+            "ছিড়",
+            "ফাটা",
+            "ফেটে",
+            "ভাঙা",
+            "ভাঙ্গা",
+            "ভেঙে",
+            "ভেঙ্গে",
+            "নষ্ট",
+            "দাগ",
+            "ত্রুটি",
+            "ডিফেক্ট",
+            "ফুটো",
+            "ছিদ্র",
+            "সেলাই",
+            "কাজ করে না",
+            "কাজ করছে না",
+            "chera",
+            "chhera",
+            "cheda",
+            "chira",
+            "fata",
+            "phata",
+            "fete",
+            "vanga",
+            "bhanga",
+            "venge",
+            "nosto",
+            "nsto",
+            "dag",
+            "defect",
+            "damage",
+            "broken",
+            "torn",
+            "tear",
+            "faulty",
+            "hole",
+            "stain",
+            "selai",
+            "not working",
+            "kaj kore na",
+        ],
+    ),
+    (
+        "not_as_described",
+        [
+            "ছবি",
+            "বর্ণনা",
+            "আলাদা",
+            "অন্যরকম",
+            "ভিন্ন",
+            "নকল",
+            "কোয়ালিটি",
+            "মান খারাপ",
+            "ভুল পণ্য",
+            "ভুল প্রোডাক্ট",
+            "অন্য পণ্য",
+            "অন্য প্রোডাক্ট",
+            "কাপড় পাতলা",
+            "কাপড় খারাপ",
+            "chobi",
+            "picture",
+            "photo",
+            "pic",
+            "described",
+            "description",
+            "different",
+            "alada",
+            "vinno",
+            "bhinno",
+            "onnorokom",
+            "fake",
+            "nokol",
+            "quality",
+            "kwality",
+            "wrong item",
+            "wrong product",
+            "vul product",
+            "bhul product",
+            "patla",
+            "expected",
+            "আশা করেছিলাম",
+            "ভেবেছিলাম",
+            "asha korsilam",
+            "vabsilam",
+            "bhebechilam",
+        ],
+    ),
+    (
+        "changed_mind",
+        [
+            "পছন্দ",
+            "লাগবে না",
+            "দরকার নেই",
+            "দরকার নাই",
+            "মত পাল্ট",
+            "মন পাল্ট",
+            "মত বদল",
+            "মন বদল",
+            "pochondo",
+            "pochhondo",
+            "posondo",
+            "pocondo",
+            "pochando",
+            "lagbe na",
+            "lagbena",
+            "dorkar nai",
+            "dorkar nei",
+            "changed my mind",
+            "change my mind",
+            "mind change",
+            "don't like",
+            "dont like",
+            "do not like",
+            "don't need",
+            "dont need",
+            "no longer need",
+        ],
+    ),
 ]
 _FOLD = str.maketrans({"ী": "ি", "ূ": "ু", "\u200c": None, "\u200d": None, "’": "'"})
 
@@ -95,9 +232,7 @@ def reason_from_text(text: Optional[str]) -> Optional[str]:
     return None
 
 
-def not_returnable_reply(
-    order: Any, check: Any, lang: str
-) -> Tuple[str, Dict[str, str]]:
+def not_returnable_reply(order: Any, check: Any, lang: str) -> Tuple[str, Dict[str, str]]:
     """Why the order cannot be returned (a ReturnCheck reason), with the facts."""
     values = order_values(order, lang)
     if check.reason == "cancelled":
@@ -151,7 +286,13 @@ class ActionReturnCheck(SebaAction):
 # Intents answered by a rule when the message names no reason: the form steps aside
 # (the rule answers, then the form asks again) or, for "no", the rules stop it.
 STEP_ASIDE_INTENTS = {
-    "faq", "return_policy", "product_info", "bot_challenge", "greet", "thank", "deny",
+    "faq",
+    "return_policy",
+    "product_info",
+    "bot_challenge",
+    "greet",
+    "thank",
+    "deny",
 }
 
 
@@ -233,8 +374,10 @@ class ActionCreateReturn(SebaAction):
         if reason not in RETURN_REASONS and tracker.get_slot("return_failed"):
             # The reason was not understood MAX_REASON_ATTEMPTS times: a person takes over.
             dispatcher.utter_message(response="utter_return_needs_person")
-            return events + [SlotSet("return_failed", None)] + hand_over(
-                dispatcher, tracker, reason="repeated_failure"
+            return (
+                events
+                + [SlotSet("return_failed", None)]
+                + hand_over(dispatcher, tracker, reason="repeated_failure")
             )
         if reason not in RETURN_REASONS:
             # The form ended without a reason: its validation apologised already.
@@ -248,8 +391,12 @@ class ActionCreateReturn(SebaAction):
                 response, values = not_returnable_reply(order, check, lang)
             else:
                 request = shop.create_return_request(
-                    session, order, reason, tracker.get_slot("return_details"),
-                    sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+                    session,
+                    order,
+                    reason,
+                    tracker.get_slot("return_details"),
+                    sender_id=tracker.sender_id,
+                    channel=tracker.get_latest_input_channel(),
                     settings=shop_settings,
                 )
                 template_vars = shop_settings.template_vars(lang)

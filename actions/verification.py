@@ -49,8 +49,11 @@ def verified_now(tracker: Tracker) -> bool:
 
 
 def forget_verification() -> List[EventType]:
-    return [SlotSet("verified_order", None), SlotSet("verified_phone", None),
-            SlotSet("verified_at", None)]
+    return [
+        SlotSet("verified_order", None),
+        SlotSet("verified_phone", None),
+        SlotSet("verified_at", None),
+    ]
 
 
 class ValidateOrderVerifyForm(SebaFormValidationAction):
@@ -75,7 +78,10 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         return domain_slots
 
     def validate_order_number(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
         number = _order_number(value)
@@ -84,7 +90,10 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         return {"order_number": number}
 
     def validate_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
         phone = normalize_phone(str(value)) if value else None
@@ -113,18 +122,25 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         if verified or not (number and phone):
             return events
 
-        outcome = verification.check(number, phone, tracker.sender_id,
-                                     tracker.get_latest_input_channel())
+        outcome = verification.check(
+            number, phone, tracker.sender_id, tracker.get_latest_input_channel()
+        )
         failures = [SlotSet("verification_failures", float(outcome.conversation_failures))]
         if outcome.status == verification.WAIT:
             # Not checked: keep the order number, ask for the phone again after the wait.
-            dispatcher.utter_message(response="utter_verification_wait",
-                                     seconds=i18n.number(outcome.wait_seconds, language(tracker)))
+            dispatcher.utter_message(
+                response="utter_verification_wait",
+                seconds=i18n.number(outcome.wait_seconds, language(tracker)),
+            )
             return events + [SlotSet("phone", None)] + failures
         # Checked (or refused): the pair is consumed; a new order number starts afresh.
         events += [SlotSet("order_number", None), SlotSet("phone", None)] + failures
-        logger.info("order check in %s: %s (%d failed here)", tracker.sender_id, outcome.status,
-                    outcome.conversation_failures)
+        logger.info(
+            "order check in %s: %s (%d failed here)",
+            tracker.sender_id,
+            outcome.status,
+            outcome.conversation_failures,
+        )
         if outcome.status == verification.VERIFIED:
             return events + [
                 SlotSet("verified_order", outcome.order_number),
@@ -133,7 +149,10 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
             ]
         if outcome.status == verification.LOCKED:
             return events + [SlotSet("verification_locked", True)]
-        if outcome.status == verification.MISMATCH and outcome.conversation_failures < max_attempts():
+        if (
+            outcome.status == verification.MISMATCH
+            and outcome.conversation_failures < max_attempts()
+        ):
             dispatcher.utter_message(response="utter_verification_mismatch")
         return events
 

@@ -51,7 +51,11 @@ def load_heldout(root: Path = HELDOUT) -> Dict[str, List[Tuple[str, str]]]:
                     continue
                 examples = block.get("examples", "")
                 if isinstance(examples, str):
-                    lines = [ln.strip()[2:] for ln in examples.splitlines() if ln.strip().startswith("- ")]
+                    lines = [
+                        ln.strip()[2:]
+                        for ln in examples.splitlines()
+                        if ln.strip().startswith("- ")
+                    ]
                 else:
                     lines = [e.get("text", "") if isinstance(e, dict) else str(e) for e in examples]
                 items += [(strip_entities(ln), intent) for ln in lines if ln.strip()]
@@ -70,8 +74,9 @@ def _selector_key(parse: dict) -> str:
     return ""
 
 
-def evaluate_server(base_url: str, token: Optional[str], data: Dict[str, List[Tuple[str, str]]],
-                    timeout: float = 30) -> Dict[str, object]:
+def evaluate_server(
+    base_url: str, token: Optional[str], data: Dict[str, List[Tuple[str, str]]], timeout: float = 30
+) -> Dict[str, object]:
     """Parse every held-out message; return per-example predictions + parse times.
     ``token``: stock Rasa's ``?token=``; None: ours, with a bearer token."""
     from bench.procs import api_headers
@@ -87,8 +92,15 @@ def evaluate_server(base_url: str, token: Optional[str], data: Dict[str, List[Tu
             parse = post_json(url, {"text": text}, timeout=timeout, headers=headers)
             times.append(time.perf_counter() - t)
             intent = (parse.get("intent") or {}).get("name") or ""
-            rows.append({"text": text, "gold": gold, "intent": intent, "key": _selector_key(parse),
-                         "confidence": (parse.get("intent") or {}).get("confidence")})
+            rows.append(
+                {
+                    "text": text,
+                    "gold": gold,
+                    "intent": intent,
+                    "key": _selector_key(parse),
+                    "confidence": (parse.get("intent") or {}).get("confidence"),
+                }
+            )
         preds[variety] = rows
     return {"predictions": preds, "parse_seconds": times}
 
@@ -126,8 +138,11 @@ def score(rows: List[dict]) -> Dict[str, object]:
         "intent_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / n if n else None,
         "macro_f1": macro_f1(gold, pred) if n else None,
         "faq_n": len(faq),
-        "faq_key_accuracy": (sum(r["intent"] == "faq" and r["key"] == r["gold"] for r in faq) / len(faq))
-        if faq else None,
+        "faq_key_accuracy": (
+            sum(r["intent"] == "faq" and r["key"] == r["gold"] for r in faq) / len(faq)
+        )
+        if faq
+        else None,
         "oos_n": len(oos),
         "oos_detected": (sum(r["intent"] in OOS for r in oos) / len(oos)) if oos else None,
         "inscope_n": len(ins),
@@ -146,8 +161,8 @@ def summarise(evaluation: Dict[str, object]) -> Dict[str, object]:
             if _base(r["gold"]) != r["intent"]:
                 confusions[r["gold"]][r["intent"]] += 1
     out["top_confusions"] = sorted(
-        ((g, p, c) for g, ctr in confusions.items() for p, c in ctr.items()),
-        key=lambda x: -x[2])[:12]
+        ((g, p, c) for g, ctr in confusions.items() for p, c in ctr.items()), key=lambda x: -x[2]
+    )[:12]
     times = sorted(evaluation["parse_seconds"])  # type: ignore[arg-type]
     if times:
         out["parse_ms_p50"] = round(1000 * times[len(times) // 2], 1)

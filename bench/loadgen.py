@@ -42,20 +42,40 @@ def _now() -> float:
 class Recorder:
     def __init__(self, t0: float) -> None:
         self.t0 = t0
-        self.turns: List[list] = []  # [conv, turn, t_send, latency, first, n, expected, status, customer]
+        self.turns: List[
+            list
+        ] = []  # [conv, turn, t_send, latency, first, n, expected, status, customer]
         self.errors: List[str] = []
         self.extra = 0
         self.started = 0
         self.completed = 0
         self.transcripts: Dict[str, list] = {}
 
-    def turn(self, conv: int, turn: int, t_send: float, latency: Optional[float],
-             first: Optional[float], n: int, expected: Optional[int], status: str,
-             customer: int) -> None:
-        self.turns.append([conv, turn, round(t_send - self.t0, 4),
-                           None if latency is None else round(latency, 5),
-                           None if first is None else round(first, 5),
-                           n, expected, status, customer])
+    def turn(
+        self,
+        conv: int,
+        turn: int,
+        t_send: float,
+        latency: Optional[float],
+        first: Optional[float],
+        n: int,
+        expected: Optional[int],
+        status: str,
+        customer: int,
+    ) -> None:
+        self.turns.append(
+            [
+                conv,
+                turn,
+                round(t_send - self.t0, 4),
+                None if latency is None else round(latency, 5),
+                None if first is None else round(first, 5),
+                n,
+                expected,
+                status,
+                customer,
+            ]
+        )
 
     def error(self, msg: str) -> None:
         if len(self.errors) < 50:
@@ -69,8 +89,9 @@ def _expected(conv: Dict[str, Any], turn: int, channel: str) -> Optional[int]:
     return exp[turn]
 
 
-async def _rest_customer(cid: int, spec: Dict[str, Any], rec: Recorder, deadline: float,
-                         budget: List[int]) -> None:
+async def _rest_customer(
+    cid: int, spec: Dict[str, Any], rec: Recorder, deadline: float, budget: List[int]
+) -> None:
     import aiohttp
 
     convs = spec["conversations"]
@@ -94,12 +115,17 @@ async def _rest_customer(cid: int, spec: Dict[str, Any], rec: Recorder, deadline
                 expected = _expected(conv, ti, "rest")
                 t = _now()
                 try:
-                    async with session.post(url, json={"sender": sender, "message": text},
-                                            headers=spec.get("rest_headers")) as resp:
+                    async with session.post(
+                        url,
+                        json={"sender": sender, "message": text},
+                        headers=spec.get("rest_headers"),
+                    ) as resp:
                         body = await resp.text()
                         lat = _now() - t
                         if resp.status != 200:
-                            rec.turn(ci, ti, t, lat, None, 0, expected, "http_%d" % resp.status, cid)
+                            rec.turn(
+                                ci, ti, t, lat, None, 0, expected, "http_%d" % resp.status, cid
+                            )
                             rec.error(f"HTTP {resp.status} for {text!r}: {body[:120]}")
                             continue
                         msgs = json.loads(body)
@@ -122,8 +148,9 @@ async def _rest_customer(cid: int, spec: Dict[str, Any], rec: Recorder, deadline
                 rec.transcripts[str(ci)] = transcript
 
 
-async def _socketio_customer(cid: int, spec: Dict[str, Any], rec: Recorder, deadline: float,
-                             budget: List[int]) -> None:
+async def _socketio_customer(
+    cid: int, spec: Dict[str, Any], rec: Recorder, deadline: float, budget: List[int]
+) -> None:
     import socketio
 
     convs = spec["conversations"]
@@ -142,8 +169,12 @@ async def _socketio_customer(cid: int, spec: Dict[str, Any], rec: Recorder, dead
 
     async def connect() -> bool:
         try:
-            await sio.connect(spec["base_url"], transports=["websocket"],
-                              socketio_path="socket.io", wait_timeout=turn_timeout)
+            await sio.connect(
+                spec["base_url"],
+                transports=["websocket"],
+                socketio_path="socket.io",
+                wait_timeout=turn_timeout,
+            )
             return True
         except Exception as exc:
             rec.error(f"socket.io connect: {type(exc).__name__}: {exc}")
@@ -202,13 +233,24 @@ async def _socketio_customer(cid: int, spec: Dict[str, Any], rec: Recorder, dead
                 while len(got) < expected:
                     remaining = t + turn_timeout - _now()
                     try:
-                        got.append(await asyncio.wait_for(queue.get(), timeout=max(remaining, 0.001)))
+                        got.append(
+                            await asyncio.wait_for(queue.get(), timeout=max(remaining, 0.001))
+                        )
                     except asyncio.TimeoutError:
                         status = "lost"
                         rec.error(f"lost: {len(got)}/{expected} replies for {text!r}")
                         break
-                rec.turn(ci, ti, t, (got[-1] - t) if got and status == OK else None,
-                         (got[0] - t) if got else None, len(got), expected, status, cid)
+                rec.turn(
+                    ci,
+                    ti,
+                    t,
+                    (got[-1] - t) if got and status == OK else None,
+                    (got[0] - t) if got else None,
+                    len(got),
+                    expected,
+                    status,
+                    cid,
+                )
             if done:
                 rec.completed += 1
     finally:
@@ -227,7 +269,7 @@ async def run(spec: Dict[str, Any]) -> Dict[str, Any]:
     t0 = _now()
     rec = Recorder(t0)
     deadline = t0 + duration
-    budget = [int(spec.get("max_conversations", 10 ** 9))]
+    budget = [int(spec.get("max_conversations", 10**9))]
     worker = _rest_customer if spec["channel"] == "rest" else _socketio_customer
     ramp = float(spec.get("ramp", 0.0))
 
@@ -247,7 +289,7 @@ async def run(spec: Dict[str, Any]) -> Dict[str, Any]:
             rec.error(f"customer crashed: {task.exception()!r}")
     latencies = [r[3] for r in rec.turns if r[7] == OK and r[3] is not None]
     ends = [r[2] + r[3] for r in rec.turns if r[3] is not None]
-    elapsed = (max(ends) if ends else _now() - t0)
+    elapsed = max(ends) if ends else _now() - t0
     return {
         "channel": spec["channel"],
         "concurrency": concurrency,

@@ -29,11 +29,14 @@ def loadavg() -> float:
     except (OSError, ValueError):
         return -1.0
 
+
 # The secrets of the benchmark's own installation (seba/secrets.py), made per run: the
 # project's var/secrets.env is never read. The REST channel needs its bearer secret
 # (stock Rasa ignores the header).
-_BENCH_SECRETS = {name: secrets.token_urlsafe(32) for name in (
-    "RASA_JWT_SECRET", "SEBA_ACTION_SECRET", "SEBA_SECRET_KEY", "SEBA_REST_SECRET")}
+_BENCH_SECRETS = {
+    name: secrets.token_urlsafe(32)
+    for name in ("RASA_JWT_SECRET", "SEBA_ACTION_SECRET", "SEBA_SECRET_KEY", "SEBA_REST_SECRET")
+}
 BASE_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -51,8 +54,11 @@ def api_headers() -> Dict[str, str]:
 
     now = int(time.time())
     claims = {"user": {"username": "bench", "role": "admin"}, "iat": now, "exp": now + 3600}
-    return {"Authorization": "Bearer " + jwt.encode(
-        claims, _BENCH_SECRETS["RASA_JWT_SECRET"], algorithm="HS256")}
+    return {
+        "Authorization": "Bearer "
+        + jwt.encode(claims, _BENCH_SECRETS["RASA_JWT_SECRET"], algorithm="HS256")
+    }
+
 
 _started: List["Proc"] = []
 
@@ -86,9 +92,16 @@ def env(**extra: str) -> Dict[str, str]:
 class Proc:
     """A child process in its own process group, with its log in a file."""
 
-    def __init__(self, name: str, args: Sequence[str], log: Path, cwd: Path = ROOT,
-                 environ: Optional[Dict[str, str]] = None, user: Optional[str] = None,
-                 stop_signal: int = signal.SIGTERM) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: Sequence[str],
+        log: Path,
+        cwd: Path = ROOT,
+        environ: Optional[Dict[str, str]] = None,
+        user: Optional[str] = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
         self.name = name
         self.stop_signal = stop_signal
         self.args = list(args)
@@ -107,8 +120,13 @@ class Proc:
                 os.setuid(pw.pw_uid)
 
         self.popen = subprocess.Popen(
-            self.args, cwd=str(cwd), env=environ or env(), stdout=self._log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            self.args,
+            cwd=str(cwd),
+            env=environ or env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
             preexec_fn=preexec,
         )
         self.pid = self.popen.pid
@@ -234,11 +252,13 @@ class MemorySampler:
 
 
 # --- HTTP helpers -------------------------------------------------------------
-def post_json(url: str, payload: dict, timeout: float = 30,
-              headers: Optional[Dict[str, str]] = None) -> object:
+def post_json(
+    url: str, payload: dict, timeout: float = 30, headers: Optional[Dict[str, str]] = None
+) -> object:
     data = json.dumps(payload).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json",
-                                                          **(headers or {})})
+    req = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read().decode())
 
@@ -248,7 +268,9 @@ def get_json(url: str, timeout: float = 10) -> object:
         return json.loads(resp.read().decode())
 
 
-def wait_first_reply(port: int, proc: Proc, timeout: float, message: str = "hello") -> Optional[float]:
+def wait_first_reply(
+    port: int, proc: Proc, timeout: float, message: str = "hello"
+) -> Optional[float]:
     """Poll the REST channel until a reply with at least one message comes back.
     Returns seconds from the process start to that reply (None on failure)."""
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
@@ -259,8 +281,12 @@ def wait_first_reply(port: int, proc: Proc, timeout: float, message: str = "hell
             return None
         i += 1
         try:
-            msgs = post_json(url, {"sender": f"bench-startup-{proc.pid}-{i}", "message": message},
-                             timeout=30, headers=REST_HEADERS)
+            msgs = post_json(
+                url,
+                {"sender": f"bench-startup-{proc.pid}-{i}", "message": message},
+                timeout=30,
+                headers=REST_HEADERS,
+            )
             if isinstance(msgs, list) and msgs:
                 return time.perf_counter() - proc.t_start
         except (urllib.error.URLError, ConnectionError, OSError, ValueError):
@@ -317,20 +343,57 @@ def start_postgres(workdir: Path, log: Path) -> "tuple[Proc, int, str]":
             os.setgid(pw.pw_gid)
             os.setuid(pw.pw_uid)
 
-    subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", "bench", "--auth=trust",
-                    "-E", "UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.STDOUT, preexec_fn=demote)
+    subprocess.run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "bench",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        preexec_fn=demote,
+    )
     port = free_port()
-    proc = Proc("postgres", [str(bindir / "postgres"), "-D", str(data), "-p", str(port),
-                             "-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1",
-                             "-c", "fsync=off", "-c", "synchronous_commit=off",
-                             "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
-                log, user=user, stop_signal=signal.SIGINT)  # SIGINT: PostgreSQL's fast shutdown
+    proc = Proc(
+        "postgres",
+        [
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=128MB",
+        ],
+        log,
+        user=user,
+        stop_signal=signal.SIGINT,
+    )  # SIGINT: PostgreSQL's fast shutdown
     if not wait_port(port, 30, proc):
         raise RuntimeError("PostgreSQL did not start:\n" + proc.tail())
     for _ in range(50):
-        r = subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                            "-U", "bench", "rasa"], capture_output=True, text=True)
+        r = subprocess.run(
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "bench", "rasa"],
+            capture_output=True,
+            text=True,
+        )
         if r.returncode == 0:
             break
         time.sleep(0.2)
@@ -346,8 +409,23 @@ def start_redis(workdir: Path, log: Path) -> "tuple[Proc, int]":
     port = free_port()
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = Proc("redis", [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--dir", str(workdir)], log)
+    proc = Proc(
+        "redis",
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        log,
+    )
     if not wait_port(port, 15, proc):
         raise RuntimeError("redis-server did not start:\n" + proc.tail())
     return proc, port

@@ -19,10 +19,16 @@ BUCKETS: List[Tuple[str, str]] = [
     ("lock store", r"lock_store\.py|redis"),
     ("action server call (HTTP client)", r"core/actions/action\.py.*RemoteAction|aiohttp/client"),
     ("NLG (SebaNLG, templates)", r"seba/nlg\.py|seba/language\.py|core/nlg/"),
-    ("NLU: DIET / ResponseSelector (TensorFlow)", r"tensorflow|nlu/classifiers|nlu/selectors|utils/tensorflow"),
+    (
+        "NLU: DIET / ResponseSelector (TensorFlow)",
+        r"tensorflow|nlu/classifiers|nlu/selectors|utils/tensorflow",
+    ),
     ("NLU: featurizers / tokenizers", r"nlu/featurizers|nlu/tokenizers|sklearn|scipy"),
     ("policies (rules, memoization, TED)", r"core/policies|core/featurizers"),
-    ("tracker replay / events", r"shared/core/trackers\.py|shared/core/events\.py|shared/core/domain\.py"),
+    (
+        "tracker replay / events",
+        r"shared/core/trackers\.py|shared/core/events\.py|shared/core/domain\.py",
+    ),
     ("HTTP server / socket.io", r"sanic|socketio|engineio|websockets|httptools"),
     ("JSON / YAML", r"json|ruamel|yaml"),
 ]

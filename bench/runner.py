@@ -30,7 +30,7 @@ import yaml
 
 from bench import accuracy, scripts, training
 from bench.paths import RESULTS_JSON, ROOT, RUNS
-from bench.phases import (load_phase, long_run, long_summary, make_profile_hook, reference)
+from bench.phases import load_phase, long_run, long_summary, make_profile_hook, reference
 from bench.procs import loadavg, log, stop_all
 from bench.scale import run_scale
 from bench.settings import PARTS, SYSTEMS, TOKEN, Settings  # noqa: F401 (re-exported)
@@ -42,8 +42,11 @@ def machine_info() -> Dict[str, object]:
     info: Dict[str, object] = {}
     try:
         cpuinfo = open("/proc/cpuinfo").read()
-        models = [ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines()
-                  if ln.startswith("model name")]
+        models = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.splitlines()
+            if ln.startswith("model name")
+        ]
         info["cpu"] = models[0] if models else platform.processor()
     except OSError:
         info["cpu"] = platform.processor()
@@ -68,10 +71,12 @@ def machine_info() -> Dict[str, object]:
         except metadata.PackageNotFoundError:
             pass
     try:
-        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                     capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
+        info["git"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
         info["git_dirty"] = bool(dirty)
     except OSError:
         pass
@@ -109,7 +114,9 @@ def run_systems(settings: Settings, models: Path, run_dir: Path, results: dict) 
         model = _model_of(system, settings, models)
         fresh[system] = {"model_info": model_summary(model), "config": config_summary(system)}
         if "startup" in parts:
-            shop_url, _, _ = make_shop_db(run_dir / f"shop-{system}-cold.db", run_dir / "shop-db.log")
+            shop_url, _, _ = make_shop_db(
+                run_dir / f"shop-{system}-cold.db", run_dir / "shop-db.log"
+            )
             log(f"{system}: action server cold start + first product question")
             fresh[system]["actions_cold"] = action_server_cold(system, run_dir, shop_url)
             log(f"  -> {fresh[system]['actions_cold']}")
@@ -124,8 +131,11 @@ def run_systems(settings: Settings, models: Path, run_dir: Path, results: dict) 
             stacks.append(start_stack(system, tag, model, run_dir, settings, workers))
         main = [s for s in stacks if s.tag in ("stock", "ours")]
         for stack in stacks:
-            figures = fresh[stack.system] if stack.tag != "ours1" else \
-                fresh["ours"].setdefault("one_worker", {})
+            figures = (
+                fresh[stack.system]
+                if stack.tag != "ours1"
+                else fresh["ours"].setdefault("one_worker", {})
+            )
             figures.update(stack.info)
         if "accuracy" in parts:
             for stack in main:
@@ -135,11 +145,13 @@ def run_systems(settings: Settings, models: Path, run_dir: Path, results: dict) 
                     continue
                 held_out = sum(len(v) for v in data.values())
                 log(f"{stack.tag}: held-out accuracy ({held_out} messages)")
-                ev = accuracy.evaluate_server(stack.base_url,
-                                              TOKEN if stack.system == "stock" else None, data)
+                ev = accuracy.evaluate_server(
+                    stack.base_url, TOKEN if stack.system == "stock" else None, data
+                )
                 fresh[stack.system]["accuracy"] = accuracy.summarise(ev)
                 (run_dir / f"accuracy-{stack.system}.json").write_text(
-                    json.dumps(ev, ensure_ascii=False, indent=1), encoding="utf-8")
+                    json.dumps(ev, ensure_ascii=False, indent=1), encoding="utf-8"
+                )
         if parts & {"load", "long"}:
             _interleaved(stacks, settings, run_dir, fresh)
         for stack in stacks:
@@ -153,9 +165,16 @@ def run_systems(settings: Settings, models: Path, run_dir: Path, results: dict) 
         for stack in [s for s in stacks if s.tag != "ours1"]:
             for i in range(1, settings.startup_repeats):
                 log(f"{stack.tag}: start-up again ({i + 1}/{settings.startup_repeats})")
-                proc, _, seconds = start_rasa(stack.system, stack.model, stack.endpoints, run_dir,
-                                              f"{stack.tag}-restart{i}", settings.startup_timeout,
-                                              stack.rasa_env, stack.workers)
+                proc, _, seconds = start_rasa(
+                    stack.system,
+                    stack.model,
+                    stack.endpoints,
+                    run_dir,
+                    f"{stack.tag}-restart{i}",
+                    settings.startup_timeout,
+                    stack.rasa_env,
+                    stack.workers,
+                )
                 fresh[stack.system]["startup_s"].append(round(seconds, 2))
                 proc.stop()
     for system, figures in fresh.items():
@@ -168,10 +187,12 @@ def run_systems(settings: Settings, models: Path, run_dir: Path, results: dict) 
         results["systems"][system] = prev
 
 
-def _interleaved(stacks: List[Stack], settings: Settings, run_dir: Path,
-                 fresh: Dict[str, dict]) -> None:
+def _interleaved(
+    stacks: List[Stack], settings: Settings, run_dir: Path, fresh: Dict[str, dict]
+) -> None:
     """Reference transcripts of each stack, then every load phase on each stack in turn
     (the order reversed from one phase to the next), then the long conversation likewise."""
+
     def figures(stack: Stack) -> dict:
         return fresh[stack.system] if stack.tag != "ours1" else fresh["ours"]["one_worker"]
 
@@ -180,7 +201,8 @@ def _interleaved(stacks: List[Stack], settings: Settings, run_dir: Path,
         convs = scripts.conversations(stack.orders)
         log(f"{stack.tag}: reference transcripts ({len(convs)} conversations, serial REST)")
         specs[stack.tag], figures(stack)["reference"] = reference(
-            stack.base_url, convs, run_dir, stack.tag, stack.watch, settings)
+            stack.base_url, convs, run_dir, stack.tag, stack.watch, settings
+        )
     turn = 0
     if "load" in settings.parts:
         for channel in settings.channels:
@@ -191,20 +213,44 @@ def _interleaved(stacks: List[Stack], settings: Settings, run_dir: Path,
                 turn += 1
                 for stack in order:
                     hook = None
-                    if settings.profile and stack.tag in ("ours1", "stock") and (channel, c) == ("rest", 10):
+                    if (
+                        settings.profile
+                        and stack.tag in ("ours1", "stock")
+                        and (channel, c) == ("rest", 10)
+                    ):
                         hook = make_profile_hook(stack.rasa, run_dir, stack.tag, ("rest", 10))
-                    figures(stack).setdefault("load", {}).setdefault(channel, {})[str(c)] = load_phase(
-                        stack.base_url, specs[stack.tag], run_dir, stack.tag, stack.watch, channel,
-                        c, settings.duration, settings, hook)
+                    figures(stack).setdefault("load", {}).setdefault(channel, {})[str(c)] = (
+                        load_phase(
+                            stack.base_url,
+                            specs[stack.tag],
+                            run_dir,
+                            stack.tag,
+                            stack.watch,
+                            channel,
+                            c,
+                            settings.duration,
+                            settings,
+                            hook,
+                        )
+                    )
     if "long" in settings.parts:
         main = [s for s in stacks if s.tag != "ours1"]
         runs: Dict[str, list] = {s.tag: [] for s in main}
         turns = {s.tag: scripts.long_conversation(s.orders, settings.long_turns) for s in main}
         for rep in range(settings.long_repeats):
-            for stack in (main if rep % 2 == 0 else list(reversed(main))):
+            for stack in main if rep % 2 == 0 else list(reversed(main)):
                 log(f"{stack.tag}: long conversation ({settings.long_turns} turns, pass {rep + 1})")
-                runs[stack.tag].append(long_run(stack.base_url, turns[stack.tag], run_dir,
-                                                stack.tag, stack.watch, settings, rep))
+                runs[stack.tag].append(
+                    long_run(
+                        stack.base_url,
+                        turns[stack.tag],
+                        run_dir,
+                        stack.tag,
+                        stack.watch,
+                        settings,
+                        rep,
+                    )
+                )
         for stack in main:
             figures(stack)["long"] = long_summary(turns[stack.tag], runs[stack.tag])
 
@@ -220,8 +266,11 @@ def run(settings: Settings) -> dict:
     t_start = time.perf_counter()
     global _RESULTS_PATH
     _RESULTS_PATH = (run_dir / "results.json") if settings.scratch else RESULTS_JSON
-    results = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) \
-        if RESULTS_JSON.exists() and not settings.scratch else {}
+    results = (
+        json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+        if RESULTS_JSON.exists() and not settings.scratch
+        else {}
+    )
     results["machine"] = machine_info()
     results["last_run"] = {**tag, "parts": list(settings.parts), "settings": asdict(settings)}
     results.setdefault("notes", [])
@@ -235,18 +284,25 @@ def run(settings: Settings) -> dict:
         # 1. training
         train_res = results.get("train", {}) if isinstance(results.get("train"), dict) else {}
         for system in settings.systems:
-            if (system == "ours" and settings.ours_model) or (system == "stock" and settings.stock_model):
+            if (system == "ours" and settings.ours_model) or (
+                system == "stock" and settings.stock_model
+            ):
                 continue
             need = "train" in settings.parts and settings.retrain
             if need or not training.model_is_current(system, models):
                 extra = " + one example" if settings.incremental_train else ""
                 log(f"train {system} (full{extra})")
                 try:
-                    r = training.train_system(system, run_dir / "train", models,
-                                              incremental=settings.incremental_train and "train" in settings.parts,
-                                              log_dir=run_dir,
-                                              train_twice=system == "ours" and "train" in settings.parts
-                                              and not settings.quick)
+                    r = training.train_system(
+                        system,
+                        run_dir / "train",
+                        models,
+                        incremental=settings.incremental_train and "train" in settings.parts,
+                        log_dir=run_dir,
+                        train_twice=system == "ours"
+                        and "train" in settings.parts
+                        and not settings.quick,
+                    )
                 except (RuntimeError, subprocess.SubprocessError) as exc:
                     log(f"  {system}: training FAILED: {exc}")
                     train_res[system] = {"error": str(exc)[:1000], **tag}
@@ -257,8 +313,14 @@ def run(settings: Settings) -> dict:
                     log(f"  (quick run: keeping the full run's training figures for {system})")
                 else:
                     train_res[system] = r
-                log(f"  {system}: full {r['full']['wall_s']}s"
-                    + (f", +1 example {r['plus_one_example']['wall_s']}s" if "plus_one_example" in r else ""))
+                log(
+                    f"  {system}: full {r['full']['wall_s']}s"
+                    + (
+                        f", +1 example {r['plus_one_example']['wall_s']}s"
+                        if "plus_one_example" in r
+                        else ""
+                    )
+                )
             else:
                 log(f"train {system}: model is current, reused ({models / (system + '.tar.gz')})")
         results["train"] = train_res
@@ -297,7 +359,10 @@ def model_summary(model: Path) -> Dict[str, object]:
     try:
         with tarfile.open(model) as tf:
             for m in tf:
-                if m.name.lstrip("./").endswith("metadata.json") and m.name.lstrip("./").count("/") == 0:
+                if (
+                    m.name.lstrip("./").endswith("metadata.json")
+                    and m.name.lstrip("./").count("/") == 0
+                ):
                     meta = json.load(tf.extractfile(m))
                     break
             else:
@@ -305,10 +370,16 @@ def model_summary(model: Path) -> Dict[str, object]:
     except (OSError, tarfile.TarError, ValueError):
         return {}
     nodes = (meta.get("predict_schema") or {}).get("nodes", {})
-    comps = [v["uses"].rsplit(".", 1)[-1] for k, v in nodes.items()
-             if k.startswith("run_") and k != "run_RegexMessageHandler"]
-    return {"components": comps, "trained_at": meta.get("trained_at"),
-            "size_mb": round(model.stat().st_size / 1e6, 1)}
+    comps = [
+        v["uses"].rsplit(".", 1)[-1]
+        for k, v in nodes.items()
+        if k.startswith("run_") and k != "run_RegexMessageHandler"
+    ]
+    return {
+        "components": comps,
+        "trained_at": meta.get("trained_at"),
+        "size_mb": round(model.stat().st_size / 1e6, 1),
+    }
 
 
 def config_summary(system: str) -> Dict[str, object]:
@@ -319,16 +390,21 @@ def config_summary(system: str) -> Dict[str, object]:
         return {}
 
     def names(items):
-        return [(i.get("alias") and f"{i['name']} ({i['alias']})") or i.get("name") for i in items or []]
+        return [
+            (i.get("alias") and f"{i['name']} ({i['alias']})") or i.get("name") for i in items or []
+        ]
 
-    return {"file": str(training.config_for(system).relative_to(ROOT)),
-            "pipeline": names(cfg.get("pipeline")) or "Rasa default (empty in config)",
-            "policies": names(cfg.get("policies")) or "Rasa default (empty in config)"}
+    return {
+        "file": str(training.config_for(system).relative_to(ROOT)),
+        "pipeline": names(cfg.get("pipeline")) or "Rasa default (empty in config)",
+        "policies": names(cfg.get("policies")) or "Rasa default (empty in config)",
+    }
 
 
 _RESULTS_PATH = RESULTS_JSON
 
 
 def _save(results: dict) -> None:
-    _RESULTS_PATH.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str),
-                            encoding="utf-8")
+    _RESULTS_PATH.write_text(
+        json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )

@@ -20,8 +20,13 @@ async def _predictions(model: str, texts):
         parsed = await agent.parse_message(text)
         intent = parsed.get("intent") or {}
         key = ((parsed.get("response_selector") or {}).get("faq") or {}).get("response") or {}
-        out.append((intent.get("name"), float(intent.get("confidence") or 0.0),
-                    key.get("intent_response_key")))
+        out.append(
+            (
+                intent.get("name"),
+                float(intent.get("confidence") or 0.0),
+                key.get("intent_response_key"),
+            )
+        )
     return out
 
 
@@ -33,10 +38,14 @@ def main(argv=None) -> int:
     pa = asyncio.run(_predictions(a, texts))
     pb = asyncio.run(_predictions(b, texts))
     different = [t for t, x, y in zip(texts, pa, pb, strict=True) if (x[0], x[2]) != (y[0], y[2])]
-    result = {"messages": len(texts), "different_answers": len(different),
-              "max_confidence_diff": max((abs(x[1] - y[1]) for x, y in zip(pa, pb, strict=True)),
-                                         default=0.0),
-              "examples": different[:10]}
+    result = {
+        "messages": len(texts),
+        "different_answers": len(different),
+        "max_confidence_diff": max(
+            (abs(x[1] - y[1]) for x, y in zip(pa, pb, strict=True)), default=0.0
+        ),
+        "examples": different[:10],
+    }
     Path(target).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "examples"}))
     return 0

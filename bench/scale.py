@@ -19,13 +19,28 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
     redis, redis_port = start_redis(run_dir / "redis", run_dir / "redis.log")
     shop_url, orders, how = make_shop_db(run_dir / "shop-scale.db", run_dir / "shop-db.log")
     act = start_action_server(run_dir, shop_url, "scale", settings.actions)
-    tracker = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": pg_port,
-               "db": "rasa", "username": pg_user, "password": ""}
+    tracker = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "127.0.0.1",
+        "port": pg_port,
+        "db": "rasa",
+        "username": pg_user,
+        "password": "",
+    }
     lock = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 1}
-    endpoints = endpoints_for("ours", run_dir, act[1] if act else None, tracker=tracker, lock=lock,
-                              source=settings.ours_endpoints)
-    out["endpoints"] = {"tracker_store": {k: v for k, v in tracker.items() if k != "password"},
-                        "lock_store": lock}
+    endpoints = endpoints_for(
+        "ours",
+        run_dir,
+        act[1] if act else None,
+        tracker=tracker,
+        lock=lock,
+        source=settings.ours_endpoints,
+    )
+    out["endpoints"] = {
+        "tracker_store": {k: v for k, v in tracker.items() if k != "password"},
+        "lock_store": lock,
+    }
     convs = scripts.conversations(orders)
     try:
         for n in settings.scale_processes:
@@ -37,15 +52,20 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
                 # One after the other: the first creates the tracker tables.
                 for i in range(n):
                     log(f"scale: starting Rasa server {i + 1}/{n}")
-                    p, port, s = start_rasa("ours", model, endpoints, run_dir, f"scale{n}-{i}",
-                                            settings.startup_timeout)
+                    p, port, s = start_rasa(
+                        "ours", model, endpoints, run_dir, f"scale{n}-{i}", settings.startup_timeout
+                    )
                     servers.append(p)
                     ports.append(port)
                     startups.append(round(s, 1))
                 lb_port = free_port()
-                lb = Proc("lb", [str(VENV_BIN / "python"), "-m", "bench.lb", str(lb_port)]
-                          + [str(p) for p in ports] + ["--max-seconds", "3600"],
-                          run_dir / f"lb-{n}.log")
+                lb = Proc(
+                    "lb",
+                    [str(VENV_BIN / "python"), "-m", "bench.lb", str(lb_port)]
+                    + [str(p) for p in ports]
+                    + ["--max-seconds", "3600"],
+                    run_dir / f"lb-{n}.log",
+                )
                 if not wait_port(lb_port, 20, lb):
                     raise RuntimeError("load balancer did not start: " + lb.tail())
                 base = f"http://127.0.0.1:{lb_port}"
@@ -54,11 +74,22 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
                 if act:
                     watch["actions"] = act[0]
                 conv_specs, ref = reference(base, convs, run_dir, f"scale{n}", watch, settings)
-                res = load_matrix(base, conv_specs, run_dir, f"scale{n}", watch,
-                                  settings.scale_channels, settings.scale_concurrencies,
-                                  settings.scale_duration, settings)
-                out["processes"][str(n)] = {"startup_s": startups, "load": res,
-                                            "reference_errors": ref["errors"]}
+                res = load_matrix(
+                    base,
+                    conv_specs,
+                    run_dir,
+                    f"scale{n}",
+                    watch,
+                    settings.scale_channels,
+                    settings.scale_concurrencies,
+                    settings.scale_duration,
+                    settings,
+                )
+                out["processes"][str(n)] = {
+                    "startup_s": startups,
+                    "load": res,
+                    "reference_errors": ref["errors"],
+                }
             finally:
                 if lb:
                     lb.stop()

@@ -32,13 +32,24 @@ class Settings:
     ours_model: Optional[str] = None
     stock_model: Optional[str] = None
     scratch: bool = False  # True: results only in the run dir, bench/results.json untouched
-    ours_endpoints: str = "endpoints.yml"  # relative to the repo root (try variants with --ours-endpoints)
+    ours_endpoints: str = (
+        "endpoints.yml"  # relative to the repo root (try variants with --ours-endpoints)
+    )
     actions: bool = True  # False: no action server (development only)
     ours_workers: int = 2  # Rasa workers of ours, as `make run` starts them (RASA_WORKERS)
 
     @classmethod
     def quick_settings(cls) -> "Settings":
-        return cls(quick=True, concurrencies=(1, 10), duration=8.0, long_turns=100,
-                   long_repeats=1, startup_repeats=1, scale_concurrencies=(10,),
-                   scale_channels=("rest",), scale_duration=8.0, incremental_train=False,
-                   retrain=False)
+        return cls(
+            quick=True,
+            concurrencies=(1, 10),
+            duration=8.0,
+            long_turns=100,
+            long_repeats=1,
+            startup_repeats=1,
+            scale_concurrencies=(10,),
+            scale_channels=("rest",),
+            scale_duration=8.0,
+            incremental_train=False,
+            retrain=False,
+        )

@@ -18,8 +18,17 @@ import yaml
 
 from bench import scripts
 from bench.paths import ROOT, VENV_BIN
-from bench.procs import (REST_HEADERS, Proc, env, free_port, log, post_json, start_redis,
-                         wait_first_reply, wait_port)
+from bench.procs import (
+    REST_HEADERS,
+    Proc,
+    env,
+    free_port,
+    log,
+    post_json,
+    start_redis,
+    wait_first_reply,
+    wait_port,
+)
 from bench.settings import TOKEN, Settings
 
 
@@ -31,8 +40,13 @@ def make_shop_db(path: Path, log_path: Path) -> Tuple[str, List[Tuple[str, str]]
     url = f"sqlite:///{path}"
     how = "python -m seba.db init"
     with open(log_path, "ab") as f:
-        r = subprocess.run([str(VENV_BIN / "python"), "-m", "seba.db", "init"], cwd=ROOT,
-                           env=env(DATABASE_URL=url), stdout=f, stderr=subprocess.STDOUT)
+        r = subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "seba.db", "init"],
+            cwd=ROOT,
+            env=env(DATABASE_URL=url),
+            stdout=f,
+            stderr=subprocess.STDOUT,
+        )
     if r.returncode != 0 or not path.exists():
         src = ROOT / "var" / "shop.db"
         if src.exists():
@@ -61,8 +75,9 @@ def read_orders(url: str, limit: int = 40) -> List[Tuple[str, str]]:
 
 
 # --- servers -------------------------------------------------------------------------
-def start_action_server(run_dir: Path, shop_url: str, name: str,
-                        enabled: bool = True, tag: Optional[str] = None) -> Optional[Tuple[Proc, int]]:
+def start_action_server(
+    run_dir: Path, shop_url: str, name: str, enabled: bool = True, tag: Optional[str] = None
+) -> Optional[Tuple[Proc, int]]:
     """``name``: stock (``rasa run actions``) or ours (``seba.action_server``)."""
     if not enabled:
         log("--no-actions: running without an action server")
@@ -72,19 +87,32 @@ def start_action_server(run_dir: Path, shop_url: str, name: str,
         return None
     port = free_port()
     # Stock Rasa calls rasa-sdk's own server; ours calls Seba's, which needs the secret.
-    cmd = ([str(VENV_BIN / "rasa"), "run", "actions"] if name == "stock" else
-           [str(VENV_BIN / "python"), "-m", "seba.action_server"])
+    cmd = (
+        [str(VENV_BIN / "rasa"), "run", "actions"]
+        if name == "stock"
+        else [str(VENV_BIN / "python"), "-m", "seba.action_server"]
+    )
     tag = tag or name
-    proc = Proc(f"actions-{tag}", cmd + ["--port", str(port), "--actions", "actions"],
-                run_dir / f"actions-{tag}.log", environ=env(DATABASE_URL=shop_url))
+    proc = Proc(
+        f"actions-{tag}",
+        cmd + ["--port", str(port), "--actions", "actions"],
+        run_dir / f"actions-{tag}.log",
+        environ=env(DATABASE_URL=shop_url),
+    )
     if not wait_port(port, 180, proc):
         raise RuntimeError(f"action server did not start:\n{proc.tail()}")
     return proc, port
 
 
-def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
-                  tracker: Optional[dict] = None, lock: Optional[dict] = None,
-                  source: str = "endpoints.yml", tag: Optional[str] = None) -> Path:
+def endpoints_for(
+    system: str,
+    run_dir: Path,
+    action_port: Optional[int],
+    tracker: Optional[dict] = None,
+    lock: Optional[dict] = None,
+    source: str = "endpoints.yml",
+    tag: Optional[str] = None,
+) -> Path:
     """ours: the project's endpoints.yml with the action URL pointed at the bench's
     action server and a SQLite tracker DB moved under the run dir; stock: only the
     action endpoint and the project's NLG (Rasa's default in-memory tracker store)."""
@@ -95,8 +123,11 @@ def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
         ts = cfg.get("tracker_store") or {}
         # Rasa's SQL store or a subclass of it (type: module.Class) on SQLite: a fresh
         # DB file under the run dir, never the project's var/tracker.db.
-        if ts and (str(ts.get("type", "")).lower() == "sql" or "." in str(ts.get("type", ""))) \
-                and ts.get("dialect", "sqlite") == "sqlite":
+        if (
+            ts
+            and (str(ts.get("type", "")).lower() == "sql" or "." in str(ts.get("type", "")))
+            and ts.get("dialect", "sqlite") == "sqlite"
+        ):
             ts["db"] = str(run_dir / f"tracker-{tag or system}.db")
             cfg["tracker_store"] = ts
     if action_port:
@@ -116,16 +147,38 @@ def endpoints_for(system: str, run_dir: Path, action_port: Optional[int],
 
 
 def rasa_server_args(system: str, model: Path, port: int, endpoints: Path) -> List[str]:
-    common = ["run", "--enable-api", "--port", str(port), "--model", str(model),
-              "--endpoints", str(endpoints)]
+    common = [
+        "run",
+        "--enable-api",
+        "--port",
+        str(port),
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+    ]
     if system == "stock":
         # Rasa's own REST and socket.io channels, its token auth, open CORS.
-        return [str(VENV_BIN / "rasa")] + common + [
-            "--auth-token", TOKEN, "--cors", "*", "-i", "127.0.0.1",
-            "--credentials", str(ROOT / "bench" / "credentials.stock.yml")]
+        return (
+            [str(VENV_BIN / "rasa")]
+            + common
+            + [
+                "--auth-token",
+                TOKEN,
+                "--cors",
+                "*",
+                "-i",
+                "127.0.0.1",
+                "--credentials",
+                str(ROOT / "bench" / "credentials.stock.yml"),
+            ]
+        )
     # As scripts/run.sh starts it (loopback, JWT for the API, the shop's origins).
-    return [str(VENV_BIN / "python"), "-m", "seba.server"] + common + [
-        "--credentials", str(ROOT / "credentials.yml")]
+    return (
+        [str(VENV_BIN / "python"), "-m", "seba.server"]
+        + common
+        + ["--credentials", str(ROOT / "credentials.yml")]
+    )
 
 
 def for_workers(endpoints: Path, workers: int, redis_port: int) -> Tuple[Path, Dict[str, str]]:
@@ -137,21 +190,34 @@ def for_workers(endpoints: Path, workers: int, redis_port: int) -> Tuple[Path, D
     cfg = seba_workers.with_lock_store(yaml.safe_load(endpoints.read_text(encoding="utf-8")), url)
     target = endpoints.with_name(endpoints.stem + "-workers.yml")
     target.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
-    return target, {"SANIC_WORKERS": str(workers),
-                    "SEBA_SOCKETIO_REDIS_URL": seba_workers.redis_db_url(url, seba_workers.SOCKETIO_DB)}
+    return target, {
+        "SANIC_WORKERS": str(workers),
+        "SEBA_SOCKETIO_REDIS_URL": seba_workers.redis_db_url(url, seba_workers.SOCKETIO_DB),
+    }
 
 
 READY_LINE = b"Rasa server is up and running"
 
 
-def start_rasa(system: str, model: Path, endpoints: Path, run_dir: Path, tag: str,
-               timeout: float, environ: Optional[Dict[str, str]] = None,
-               workers: int = 1) -> Tuple[Proc, int, float]:
+def start_rasa(
+    system: str,
+    model: Path,
+    endpoints: Path,
+    run_dir: Path,
+    tag: str,
+    timeout: float,
+    environ: Optional[Dict[str, str]] = None,
+    workers: int = 1,
+) -> Tuple[Proc, int, float]:
     """A Rasa server; its start-up time is process start → first reply (with several
     workers: → first reply once every worker has loaded the model)."""
     port = free_port()
-    proc = Proc(f"rasa-{tag}", rasa_server_args(system, model, port, endpoints),
-                run_dir / f"rasa-{tag}.log", environ=env(**(environ or {})))
+    proc = Proc(
+        f"rasa-{tag}",
+        rasa_server_args(system, model, port, endpoints),
+        run_dir / f"rasa-{tag}.log",
+        environ=env(**(environ or {})),
+    )
     startup = None
     deadline = time.monotonic() + timeout
     while workers > 1 and proc.alive() and time.monotonic() < deadline:
@@ -162,7 +228,9 @@ def start_rasa(system: str, model: Path, endpoints: Path, run_dir: Path, tag: st
     if startup is None:
         tail = proc.tail(40)
         proc.stop()
-        raise RuntimeError(f"Rasa server ({tag}) gave no first reply within {timeout:.0f}s:\n{tail}")
+        raise RuntimeError(
+            f"Rasa server ({tag}) gave no first reply within {timeout:.0f}s:\n{tail}"
+        )
     return proc, port, startup
 
 
@@ -200,20 +268,25 @@ class Stack:
             proc.stop()
 
 
-def start_stack(system: str, tag: str, model: Path, run_dir: Path, settings: Settings,
-                workers: int = 1) -> Stack:
+def start_stack(
+    system: str, tag: str, model: Path, run_dir: Path, settings: Settings, workers: int = 1
+) -> Stack:
     """Shop DB, action server, (Redis,) Rasa; start-up time = process start → first reply,
     then the first product question right after it (the action server's first spaCy use)."""
     shop_url, orders, how = make_shop_db(run_dir / f"shop-{tag}.db", run_dir / "shop-db.log")
     watch: Dict[str, Proc] = {}
-    info: Dict[str, object] = {"shop_db": how, "orders_used": len(orders), "workers": workers,
-                               "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT)
-                               else str(model)}
+    info: Dict[str, object] = {
+        "shop_db": how,
+        "orders_used": len(orders),
+        "workers": workers,
+        "model": str(model.relative_to(ROOT)) if model.is_relative_to(ROOT) else str(model),
+    }
     act = start_action_server(run_dir, shop_url, system, settings.actions, tag=tag)
     if act:
         watch["actions"] = act[0]
-    endpoints = endpoints_for(system, run_dir, act[1] if act else None,
-                              source=settings.ours_endpoints, tag=tag)
+    endpoints = endpoints_for(
+        system, run_dir, act[1] if act else None, source=settings.ours_endpoints, tag=tag
+    )
     rasa_env: Dict[str, str] = {}
     try:
         if workers > 1:
@@ -222,8 +295,9 @@ def start_stack(system: str, tag: str, model: Path, run_dir: Path, settings: Set
             endpoints, rasa_env = for_workers(endpoints, workers, redis_port)
         info["endpoints"] = yaml.safe_load(endpoints.read_text())
         log(f"{tag}: starting Rasa server ({model.name}, {workers} worker(s))")
-        proc, port, startup = start_rasa(system, model, endpoints, run_dir, tag,
-                                         settings.startup_timeout, rasa_env, workers)
+        proc, port, startup = start_rasa(
+            system, model, endpoints, run_dir, tag, settings.startup_timeout, rasa_env, workers
+        )
         watch["rasa"] = proc
     except Exception:
         for p in watch.values():
@@ -237,8 +311,12 @@ def start_stack(system: str, tag: str, model: Path, run_dir: Path, settings: Set
         info["actions_rss_before_product_mb"] = round(act[0].rss_kb() / 1024, 1)
         t = time.perf_counter()
         try:
-            post_json(f"{base}/webhooks/rest/webhook", {"sender": f"bench-first-product-{tag}",
-                      "message": FIRST_PRODUCT_QUESTION}, timeout=60, headers=REST_HEADERS)
+            post_json(
+                f"{base}/webhooks/rest/webhook",
+                {"sender": f"bench-first-product-{tag}", "message": FIRST_PRODUCT_QUESTION},
+                timeout=60,
+                headers=REST_HEADERS,
+            )
             info["first_product_question_s"] = round(time.perf_counter() - t, 3)
         except OSError as exc:
             info["first_product_question_error"] = str(exc)[:300]
@@ -248,8 +326,9 @@ def start_stack(system: str, tag: str, model: Path, run_dir: Path, settings: Set
     return stack
 
 
-def action_server_cold(system: str, run_dir: Path, shop_url: str,
-                       timeout: float = 180) -> Dict[str, object]:
+def action_server_cold(
+    system: str, run_dir: Path, shop_url: str, timeout: float = 180
+) -> Dict[str, object]:
     """A fresh action server: seconds from its start to /health, and to the answer of a
     product question sent the moment it is healthy; its memory before and after."""
     from bench.procs import BASE_ENV
@@ -258,19 +337,38 @@ def action_server_cold(system: str, run_dir: Path, shop_url: str,
     if act is None:
         return {"error": "no action server"}
     proc, port = act
-    out: Dict[str, object] = {"ready_s": round(time.perf_counter() - proc.t_start, 2),
-                              "rss_ready_mb": round(proc.rss_kb() / 1024, 1)}
-    call = {"next_action": "action_product_info", "sender_id": "bench-cold", "version": "3.6.21",
-            "tracker": {"sender_id": "bench-cold", "slots": {"language": "bn"},
-                        "latest_message": {"text": FIRST_PRODUCT_QUESTION, "entities": [],
-                                           "intent": {"name": "product_info", "confidence": 1.0}},
-                        "events": [], "paused": False, "followup_action": None,
-                        "active_loop": {}, "latest_action_name": "action_listen"},
-            "domain": {}}
+    out: Dict[str, object] = {
+        "ready_s": round(time.perf_counter() - proc.t_start, 2),
+        "rss_ready_mb": round(proc.rss_kb() / 1024, 1),
+    }
+    call = {
+        "next_action": "action_product_info",
+        "sender_id": "bench-cold",
+        "version": "3.6.21",
+        "tracker": {
+            "sender_id": "bench-cold",
+            "slots": {"language": "bn"},
+            "latest_message": {
+                "text": FIRST_PRODUCT_QUESTION,
+                "entities": [],
+                "intent": {"name": "product_info", "confidence": 1.0},
+            },
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+        "domain": {},
+    }
     t = time.perf_counter()
     try:
-        post_json(f"http://127.0.0.1:{port}/webhook", call, timeout=timeout,
-                  headers={"X-Seba-Action-Secret": BASE_ENV["SEBA_ACTION_SECRET"]})
+        post_json(
+            f"http://127.0.0.1:{port}/webhook",
+            call,
+            timeout=timeout,
+            headers={"X-Seba-Action-Secret": BASE_ENV["SEBA_ACTION_SECRET"]},
+        )
         out["first_product_answer_s"] = round(time.perf_counter() - t, 3)
     except OSError as exc:
         out["error"] = str(exc)[:300]

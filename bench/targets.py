@@ -70,67 +70,164 @@ def targets(r: dict) -> List[Row]:
         s, o = _get(st, "load", ch, "10"), _get(ou, "load", ch, "10")
         if s and o:
             sr, orr = s.get("replies_per_s"), o.get("replies_per_s")
-            rows.append((f"replies/s at 10 customers ({ch}), ours as make run starts it "
-                         f"({workers} worker{'s' if workers != 1 else ''})", _num(sr), _num(orr), _ratio(orr, sr, 2), "≥ 5×",
-                         (orr / sr >= 5) if sr and orr else None))
+            rows.append(
+                (
+                    f"replies/s at 10 customers ({ch}), ours as make run starts it "
+                    f"({workers} worker{'s' if workers != 1 else ''})",
+                    _num(sr),
+                    _num(orr),
+                    _ratio(orr, sr, 2),
+                    "≥ 5×",
+                    (orr / sr >= 5) if sr and orr else None,
+                )
+            )
             sp, op = s.get("p95_ms"), o.get("p95_ms")
-            rows.append((f"p95 at 10 customers ({ch}), ms", _num(sp, 0), _num(op, 0),
-                         _ratio(op, sp), "≤ 0.33×", _le(op, sp / 3 if sp else None)))
+            rows.append(
+                (
+                    f"p95 at 10 customers ({ch}), ms",
+                    _num(sp, 0),
+                    _num(op, 0),
+                    _ratio(op, sp),
+                    "≤ 0.33×",
+                    _le(op, sp / 3 if sp else None),
+                )
+            )
         s1, o1 = _get(st, "load", ch, "10"), _get(one, "load", ch, "10")
         if s1 and o1:
             sc, oc = s1.get("rasa_cpu_ms_per_reply"), o1.get("rasa_cpu_ms_per_reply")
-            rows.append((f"Rasa CPU ms per reply, one process, 10 customers ({ch})", _num(sc),
-                         _num(oc), _ratio(oc, sc, 2), "≤ 0.25×", _le(oc, sc / 4 if sc else None)))
+            rows.append(
+                (
+                    f"Rasa CPU ms per reply, one process, 10 customers ({ch})",
+                    _num(sc),
+                    _num(oc),
+                    _ratio(oc, sc, 2),
+                    "≤ 0.25×",
+                    _le(oc, sc / 4 if sc else None),
+                )
+            )
     for v in VARIETIES:
-        s, o = _get(st, "accuracy", v, "intent_accuracy"), _get(ou, "accuracy", v, "intent_accuracy")
+        s, o = (
+            _get(st, "accuracy", v, "intent_accuracy"),
+            _get(ou, "accuracy", v, "intent_accuracy"),
+        )
         if s is not None and o is not None:
-            rows.append((f"held-out intent accuracy, {v}", _num(s, 1, True), _num(o, 1, True),
-                         _ratio(o, s, 3), "≥ 1.00×", o >= s))
+            rows.append(
+                (
+                    f"held-out intent accuracy, {v}",
+                    _num(s, 1, True),
+                    _num(o, 1, True),
+                    _ratio(o, s, 3),
+                    "≥ 1.00×",
+                    o >= s,
+                )
+            )
     s, o = st.get("startup_median_s"), ou.get("startup_median_s")
     if s and o:
-        rows.append(("Rasa server start-up (process start → first reply), s", _num(s), _num(o),
-                     _ratio(o, s, 3), "≤ 0.5×", o <= s / 2))
+        rows.append(
+            (
+                "Rasa server start-up (process start → first reply), s",
+                _num(s),
+                _num(o),
+                _ratio(o, s, 3),
+                "≤ 0.5×",
+                o <= s / 2,
+            )
+        )
     s, o = _get(r, "train", "stock", "full", "wall_s"), _get(r, "train", "ours", "full", "wall_s")
     if o is not None:
-        rows.append(("full training on 2 cores, s", _num(s), _num(o), _ratio(o, s), "≤ 120 s",
-                     o <= 120))
+        rows.append(
+            ("full training on 2 cores, s", _num(s), _num(o), _ratio(o, s), "≤ 120 s", o <= 120)
+        )
     s = _get(r, "train", "stock", "plus_one_example", "wall_s")
     o = _get(r, "train", "ours", "plus_one_example", "wall_s")
     if o is not None:
-        rows.append(("retraining after adding one example, s", _num(s), _num(o), _ratio(o, s),
-                     "≤ 30 s", o <= 30))
+        rows.append(
+            (
+                "retraining after adding one example, s",
+                _num(s),
+                _num(o),
+                _ratio(o, s),
+                "≤ 30 s",
+                o <= 30,
+            )
+        )
     same = _get(r, "train", "ours", "same_model")
     if same and "different_answers" in same:
-        rows.append(("trained twice from the same data: held-out messages answered differently",
-                     "–", f"{same['different_answers']} of {same['messages']}", "–", "0",
-                     same["different_answers"] == 0))
+        rows.append(
+            (
+                "trained twice from the same data: held-out messages answered differently",
+                "–",
+                f"{same['different_answers']} of {same['messages']}",
+                "–",
+                "0",
+                same["different_answers"] == 0,
+            )
+        )
     s, o = _get(st, "long", "last_over_first"), _get(ou, "long", "last_over_first")
     if o is not None:
-        rows.append(("latency turns 91–100 ÷ turns 1–10", _num(s, 2), _num(o, 2), "–", "≤ 1.20",
-                     o <= 1.2))
+        rows.append(
+            ("latency turns 91–100 ÷ turns 1–10", _num(s, 2), _num(o, 2), "–", "≤ 1.20", o <= 1.2)
+        )
     sa, oa = st.get("actions_cold") or {}, ou.get("actions_cold") or {}
-    s_mem = max([v for v in (sa.get("hwm_mb"), _get(st, "hwm_mb", "actions")) if v] or [None]) \
-        if sa or st.get("hwm_mb") else None
-    o_mem = max([v for v in (oa.get("hwm_mb"), _get(ou, "hwm_mb", "actions")) if v] or [None]) \
-        if oa or ou.get("hwm_mb") else None
+    s_mem = (
+        max([v for v in (sa.get("hwm_mb"), _get(st, "hwm_mb", "actions")) if v] or [None])
+        if sa or st.get("hwm_mb")
+        else None
+    )
+    o_mem = (
+        max([v for v in (oa.get("hwm_mb"), _get(ou, "hwm_mb", "actions")) if v] or [None])
+        if oa or ou.get("hwm_mb")
+        else None
+    )
     if o_mem is not None:
-        rows.append(("action server peak resident memory, MB", _num(s_mem), _num(o_mem),
-                     _ratio(o_mem, s_mem), "≤ 200 MB", o_mem <= 200))
+        rows.append(
+            (
+                "action server peak resident memory, MB",
+                _num(s_mem),
+                _num(o_mem),
+                _ratio(o_mem, s_mem),
+                "≤ 200 MB",
+                o_mem <= 200,
+            )
+        )
     s, o = sa.get("first_product_answer_s"), oa.get("first_product_answer_s")
     if o is not None:
-        rows.append(("first product question, right after the action server started, s",
-                     _num(s, 2), _num(o, 2), _ratio(o, s), "< 1 s", o < 1))
+        rows.append(
+            (
+                "first product question, right after the action server started, s",
+                _num(s, 2),
+                _num(o, 2),
+                _ratio(o, s),
+                "< 1 s",
+                o < 1,
+            )
+        )
     bad_o, bad_s = _bad_total(ou), _bad_total(st)
     if bad_o is not None:
-        rows.append(("errors + lost + out-of-order replies, all load phases",
-                     _num(bad_s), _num(bad_o), "–", "0", bad_o == 0))
+        rows.append(
+            (
+                "errors + lost + out-of-order replies, all load phases",
+                _num(bad_s),
+                _num(bad_o),
+                "–",
+                "0",
+                bad_o == 0,
+            )
+        )
     procs = _get(r, "scale", "processes") or {}
     one_p, two_p = _get(procs, "1", "load", "rest", "10"), _get(procs, "2", "load", "rest", "10")
     if one_p and two_p and one_p.get("replies_per_s"):
         x = two_p["replies_per_s"] / one_p["replies_per_s"]
-        rows.append(("scale-out: 2 ÷ 1 Rasa processes on PostgreSQL + Redis, REST ×10",
-                     "–", f"{_num(one_p['replies_per_s'])} → {_num(two_p['replies_per_s'])} replies/s",
-                     f"{x:.2f}×", "≥ 1.8×", x >= 1.8))
+        rows.append(
+            (
+                "scale-out: 2 ÷ 1 Rasa processes on PostgreSQL + Redis, REST ×10",
+                "–",
+                f"{_num(one_p['replies_per_s'])} → {_num(two_p['replies_per_s'])} replies/s",
+                f"{x:.2f}×",
+                "≥ 1.8×",
+                x >= 1.8,
+            )
+        )
     return rows
 
 
@@ -152,9 +249,14 @@ def capacity(r: dict) -> Optional[dict]:
     if best is None:
         return None
     per_hour = best[0] * 3600 / MESSAGES_PER_CONVERSATION
-    return {"replies_per_s": best[0], "channel": best[1], "customers": best[2],
-            "p95_ms": best[3], "conversations_busiest_hour": int(per_hour),
-            "conversations_per_day": int(per_hour / BUSIEST_HOUR_SHARE)}
+    return {
+        "replies_per_s": best[0],
+        "channel": best[1],
+        "customers": best[2],
+        "p95_ms": best[3],
+        "conversations_busiest_hour": int(per_hour),
+        "conversations_per_day": int(per_hour / BUSIEST_HOUR_SHARE),
+    }
 
 
 def capacity_note(r: dict) -> str:
@@ -163,15 +265,17 @@ def capacity_note(r: dict) -> str:
         return ""
     m = r.get("machine", {})
     workers = _get(r, "systems", "ours", "workers") or 1
-    return (f"**Capacity.** On this machine ({m.get('cores', '?')} cores, everything on it: "
-            f"{workers} Rasa worker{'s' if workers != 1 else ''}, the action server, SQLite, Redis "
-            "and the load generator) ours gave "
-            f"{_num(cap['replies_per_s'])} replies/s with p95 {_num(cap['p95_ms'], 0)} ms "
-            f"({cap['channel']}, {cap['customers']} customers at once, no pause between "
-            f"messages). At {MESSAGES_PER_CONVERSATION} customer messages per conversation that is "
-            f"about {cap['conversations_busiest_hour']:,} conversations in the busiest hour; if "
-            f"that hour carries 1/{round(1 / BUSIEST_HOUR_SHARE)} of the day's chats, about "
-            f"**{cap['conversations_per_day']:,} conversations a day** at p95 ≤ 1 s. Beyond "
-            "it: first move the action server and the databases to PostgreSQL on their own "
-            "machine, then add Rasa machines behind a balancer on the same PostgreSQL and Redis "
-            "(README, Scaling out; the scale-out section shows 2 processes against 1).")
+    return (
+        f"**Capacity.** On this machine ({m.get('cores', '?')} cores, everything on it: "
+        f"{workers} Rasa worker{'s' if workers != 1 else ''}, the action server, SQLite, Redis "
+        "and the load generator) ours gave "
+        f"{_num(cap['replies_per_s'])} replies/s with p95 {_num(cap['p95_ms'], 0)} ms "
+        f"({cap['channel']}, {cap['customers']} customers at once, no pause between "
+        f"messages). At {MESSAGES_PER_CONVERSATION} customer messages per conversation that is "
+        f"about {cap['conversations_busiest_hour']:,} conversations in the busiest hour; if "
+        f"that hour carries 1/{round(1 / BUSIEST_HOUR_SHARE)} of the day's chats, about "
+        f"**{cap['conversations_per_day']:,} conversations a day** at p95 ≤ 1 s. Beyond "
+        "it: first move the action server and the databases to PostgreSQL on their own "
+        "machine, then add Rasa machines behind a balancer on the same PostgreSQL and Redis "
+        "(README, Scaling out; the scale-out section shows 2 processes against 1)."
+    )

@@ -78,17 +78,29 @@ FINISHED = re.compile(r"Finished training component '([^']+)'")
 RESTORED = re.compile(r"Restored component '([^']+)' from cache")
 
 
-def rasa_train(project: Path, out: Path, name: str, cache: Path, log: Path,
-               timeout: float = 1800) -> Dict[str, object]:
+def rasa_train(
+    project: Path, out: Path, name: str, cache: Path, log: Path, timeout: float = 1800
+) -> Dict[str, object]:
     """``rasa train`` in ``project``; returns wall and CPU seconds (children) and the seconds
     of each step: every graph component trained (from Rasa's "Starting/Finished training
     component" lines, timed as they arrive), the ones restored from Rasa's cache, and the
     time before the first and after the last component (reading, validating and
     fingerprinting the data; packing the model)."""
     out.mkdir(parents=True, exist_ok=True)
-    args = [str(VENV_BIN / "rasa"), "train", "--config", "config.yml",
-            "--domain", _domain_arg(project), "--data", "data",
-            "--fixed-model-name", name, "--out", str(out)]
+    args = [
+        str(VENV_BIN / "rasa"),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        _domain_arg(project),
+        "--data",
+        "data",
+        "--fixed-model-name",
+        name,
+        "--out",
+        str(out),
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     steps: Dict[str, float] = {}
@@ -96,15 +108,20 @@ def rasa_train(project: Path, out: Path, name: str, cache: Path, log: Path,
     restored: List[str] = []
     first = last = None
     with open(log, "ab") as f:
-        proc = subprocess.Popen(args, cwd=str(project), env=env(RASA_CACHE_DIRECTORY=str(cache)),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args,
+            cwd=str(project),
+            env=env(RASA_CACHE_DIRECTORY=str(cache)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = t + timeout
         for raw in proc.stdout:  # type: ignore[union-attr]
             now = time.perf_counter() - t
             f.write(f"[{now:8.2f}s] ".encode() + raw)
             line = raw.decode("utf-8", "replace")
-            if (m := STARTED.search(line)):
+            if m := STARTED.search(line):
                 started[m.group(1)] = now
                 first = now if first is None else first
             elif (m := FINISHED.search(line)) and m.group(1) in started:
@@ -113,7 +130,7 @@ def rasa_train(project: Path, out: Path, name: str, cache: Path, log: Path,
                     key += "'"
                 steps[key] = round(now - started.pop(m.group(1)), 2)
                 last = now
-            elif (m := RESTORED.search(line)):
+            elif m := RESTORED.search(line):
                 restored.append(m.group(1))
                 first = now if first is None else first
                 last = now
@@ -140,8 +157,14 @@ def config_for(system: str) -> Path:
     return STOCK_CONFIG if system == "stock" else ROOT / "config.yml"
 
 
-def train_system(system: str, workdir: Path, models: Path, incremental: bool = True,
-                 log_dir: Optional[Path] = None, train_twice: bool = False) -> Dict[str, object]:
+def train_system(
+    system: str,
+    workdir: Path,
+    models: Path,
+    incremental: bool = True,
+    log_dir: Optional[Path] = None,
+    train_twice: bool = False,
+) -> Dict[str, object]:
     """Full training (and the one-example retrain) for 'stock' or 'ours'; ``train_twice``:
     a second full training from scratch, and whether both models answer the held-out
     split the same (bench/same_model.py)."""
@@ -159,23 +182,31 @@ def train_system(system: str, workdir: Path, models: Path, incremental: bool = T
         shutil.rmtree(again_cache, ignore_errors=True)
         again_cache.mkdir(parents=True)
         again = workdir / "models-again"
-        result["full_again"] = rasa_train(project, again, system, again_cache,
-                                          log_dir / f"train-{system}-again.log")
+        result["full_again"] = rasa_train(
+            project, again, system, again_cache, log_dir / f"train-{system}-again.log"
+        )
         shutil.rmtree(again_cache, ignore_errors=True)
-        result["same_model"] = compare_models(models / f"{system}.tar.gz",
-                                              again / f"{system}.tar.gz", log_dir)
+        result["same_model"] = compare_models(
+            models / f"{system}.tar.gz", again / f"{system}.tar.gz", log_dir
+        )
         shutil.rmtree(again, ignore_errors=True)
     if incremental:
         (project / "data" / "nlu").mkdir(parents=True, exist_ok=True)
         (project / "data" / "nlu" / "zz_bench_one_more_example.yml").write_text(
-            EXTRA_EXAMPLE_FILE, encoding="utf-8")
+            EXTRA_EXAMPLE_FILE, encoding="utf-8"
+        )
         result["plus_one_example"] = rasa_train(
-            project, workdir / "models-plus-one", system + "-plus1", cache,
-            log_dir / f"train-{system}-plus1.log")
+            project,
+            workdir / "models-plus-one",
+            system + "-plus1",
+            cache,
+            log_dir / f"train-{system}-plus1.log",
+        )
         shutil.rmtree(workdir / "models-plus-one", ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
     (models / f"{system}.fingerprint").write_text(
-        json.dumps({"inputs": inputs_fingerprint(config_for(system))}))
+        json.dumps({"inputs": inputs_fingerprint(config_for(system))})
+    )
     return result
 
 
@@ -183,9 +214,14 @@ def compare_models(a: Path, b: Path, log_dir: Path) -> Dict[str, object]:
     """bench/same_model.py in its own process: held-out predictions of two models."""
     out = log_dir / "same-model.json"
     with open(log_dir / "same-model.log", "ab") as f:
-        code = subprocess.run([str(VENV_BIN / "python"), "-m", "bench.same_model", str(a), str(b),
-                               str(out)], cwd=str(ROOT), env=env(), stdout=f,
-                              stderr=subprocess.STDOUT, timeout=900).returncode
+        code = subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "bench.same_model", str(a), str(b), str(out)],
+            cwd=str(ROOT),
+            env=env(),
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            timeout=900,
+        ).returncode
     if code != 0 or not out.exists():
         return {"error": f"bench.same_model failed, see {log_dir / 'same-model.log'}"}
     return json.loads(out.read_text(encoding="utf-8"))

@@ -118,7 +118,7 @@ def platform_id(channel: str, sender_id: Any) -> str:
     text = str(sender_id or "")
     if not text.startswith(prefix) or len(text) == len(prefix):
         raise ChannelDeliveryError(f"{sender_id!r} is not a {channel} conversation")
-    return text[len(prefix):]
+    return text[len(prefix) :]
 
 
 # --- splitting long replies ------------------------------------------------------
@@ -181,7 +181,7 @@ def _pieces(text: str) -> List[str]:
     pieces, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         if match.end() > start:
-            pieces.append(text[start:match.end()])
+            pieces.append(text[start : match.end()])
             start = match.end()
     if start < len(text):
         pieces.append(text[start:])

@@ -129,7 +129,10 @@ class SebaMessengerBot(MessengerBot):
         psid = platform_id("facebook", recipient_id)  # refuses other channels' ids
         try:
             result = await asyncio.to_thread(
-                self.messenger_client.send, payload, psid, "RESPONSE",
+                self.messenger_client.send,
+                payload,
+                psid,
+                "RESPONSE",
                 timeout=GRAPH_TIMEOUT_SECONDS,
             )
             problem = _graph_error(result)
@@ -145,7 +148,8 @@ class SebaMessengerBot(MessengerBot):
         try:
             result = await asyncio.to_thread(
                 self.messenger_client.send_action,
-                SenderAction(sender_action).to_dict(), platform_id("facebook", recipient_id),
+                SenderAction(sender_action).to_dict(),
+                platform_id("facebook", recipient_id),
                 timeout=GRAPH_TIMEOUT_SECONDS,
             )
             problem = _graph_error(result)
@@ -183,9 +187,12 @@ class SebaMessengerBot(MessengerBot):
             b["type"] == "postback" for b in fb_buttons
         ):
             await self._send_quick_replies(
-                recipient_id, text,
-                [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                 for b in fb_buttons],
+                recipient_id,
+                text,
+                [
+                    {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                    for b in fb_buttons
+                ],
             )
         else:
             await self._send_templates(recipient_id, text, fb_buttons)
@@ -213,9 +220,9 @@ class SebaMessengerBot(MessengerBot):
                 if card.get(key):
                     card[key] = shorten(str(card[key]), MAX_ELEMENT_TEXT)
             if "buttons" in card:
-                card["buttons"] = [
-                    b for b in (self._button(raw) for raw in card["buttons"]) if b
-                ][:MAX_TEMPLATE_BUTTONS]
+                card["buttons"] = [b for b in (self._button(raw) for raw in card["buttons"]) if b][
+                    :MAX_TEMPLATE_BUTTONS
+                ]
             cards.append(card)
         payload = {
             "attachment": {
@@ -225,9 +232,7 @@ class SebaMessengerBot(MessengerBot):
         }
         await self._send_payload(recipient_id, payload)
 
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Any, **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: Text, json_message: Any, **kwargs: Any) -> None:
         # A custom payload goes to this conversation's customer only: a "sender" key in it
         # (Rasa's own connector lets it pick another recipient) is dropped.
         for message in json_message if isinstance(json_message, list) else [json_message]:
@@ -243,15 +248,24 @@ class SebaMessengerBot(MessengerBot):
         if not title:
             return None
         if raw.get("url") or raw.get("type") == "web_url":
-            return {"type": "web_url", "title": shorten(title, MAX_TITLE_LENGTH),
-                    "url": str(raw.get("url", ""))}
+            return {
+                "type": "web_url",
+                "title": shorten(title, MAX_TITLE_LENGTH),
+                "url": str(raw.get("url", "")),
+            }
         payload = str(raw.get("payload") or title)
         if len(payload) > MAX_PAYLOAD_LENGTH:
-            logger.warning("Messenger: button payload over %d characters dropped: %r…",
-                           MAX_PAYLOAD_LENGTH, payload[:40])
+            logger.warning(
+                "Messenger: button payload over %d characters dropped: %r…",
+                MAX_PAYLOAD_LENGTH,
+                payload[:40],
+            )
             return None
-        return {"type": raw.get("type") or "postback",
-                "title": shorten(title, MAX_TITLE_LENGTH), "payload": payload}
+        return {
+            "type": raw.get("type") or "postback",
+            "title": shorten(title, MAX_TITLE_LENGTH),
+            "payload": payload,
+        }
 
     @staticmethod
     def _quick_reply(raw: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
@@ -291,7 +305,7 @@ class SebaMessengerBot(MessengerBot):
                     "payload": {
                         "template_type": "button",
                         "text": template_text,
-                        "buttons": buttons[start:start + MAX_TEMPLATE_BUTTONS],
+                        "buttons": buttons[start : start + MAX_TEMPLATE_BUTTONS],
                     },
                 }
             }
@@ -312,7 +326,9 @@ class SebaMessenger(Messenger):
         self.on_new_message = on_new_message
         self.last_message: Dict[Text, Any] = {}
 
-    def jobs(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> List[Tuple[str, str, Dict]]:
+    def jobs(
+        self, payload: Dict, metadata: Optional[Dict[Text, Any]]
+    ) -> List[Tuple[str, str, Dict]]:
         """Every messaging event of the batch as (event id, conversation id, job payload)."""
         found = []
         entries = payload.get("entry")
@@ -365,8 +381,12 @@ class SebaMessenger(Messenger):
         event_metadata = dict(metadata or {})
         event_metadata["facebook"] = {k: v for k, v in info.items() if v is not None}
         # Meta's message id names the event; without one, the event itself does.
-        event_id = str(info.get("mid") or hashlib.sha256(
-            json.dumps(event, sort_keys=True, default=str).encode("utf-8")).hexdigest())
+        event_id = str(
+            info.get("mid")
+            or hashlib.sha256(
+                json.dumps(event, sort_keys=True, default=str).encode("utf-8")
+            ).hexdigest()
+        )
         return event_id, sender, {"text": text, "sender": sender, "metadata": event_metadata}
 
     async def handle_job(self, job: Dict[str, Any]) -> None:
@@ -385,7 +405,11 @@ class SebaMessenger(Messenger):
         await out_channel.send_action(sender_id, sender_action="typing_on")
         mid = ((metadata or {}).get("facebook") or {}).get("mid")
         message = UserMessage(
-            text, out_channel, sender_id, input_channel=self.name(), metadata=metadata,
+            text,
+            out_channel,
+            sender_id,
+            input_channel=self.name(),
+            metadata=metadata,
             message_id=f"fb:{mid}" if mid else None,
         )
         try:
@@ -433,11 +457,13 @@ class MessengerInput(FacebookInput):
     def problem(self) -> Optional[str]:
         """Why the channel cannot serve webhooks, or None when it can."""
         missing = [
-            env for env, value in (
+            env
+            for env, value in (
                 ("FACEBOOK_VERIFY_TOKEN", self.fb_verify),
                 ("FACEBOOK_APP_SECRET", self.fb_secret),
                 ("FACEBOOK_PAGE_ACCESS_TOKEN", self.fb_access_token),
-            ) if not value
+            )
+            if not value
         ]
         return f"missing {', '.join(missing)}" if missing else None
 
@@ -445,8 +471,10 @@ class MessengerInput(FacebookInput):
         """One Graph API client (one HTTP session) per process."""
         if self._client is None:
             self._client = GraphClient(
-                self.fb_access_token, graph_url=self.graph_url,
-                api_version=self.api_version, app_secret=self.fb_secret,
+                self.fb_access_token,
+                graph_url=self.graph_url,
+                api_version=self.api_version,
+                app_secret=self.fb_secret,
             )
         return self._client
 
@@ -477,9 +505,7 @@ class MessengerInput(FacebookInput):
                 return False
         return seen
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("seba_facebook_webhook", __name__)
 
         @fb_webhook.listener("after_server_start")
@@ -506,7 +532,8 @@ class MessengerInput(FacebookInput):
                 return response.text(request.args.get("hub.challenge") or "")
             logger.warning(
                 "Facebook webhook verification refused from %s: wrong verify token "
-                "(it must equal FACEBOOK_VERIFY_TOKEN).", request.ip,
+                "(it must equal FACEBOOK_VERIFY_TOKEN).",
+                request.ip,
             )
             return response.text("forbidden", status=403)
 
@@ -517,8 +544,12 @@ class MessengerInput(FacebookInput):
             if not self.signature_ok(request.body or b"", request.headers):
                 logger.warning(
                     "Facebook webhook refused: %s signature from %s (check FACEBOOK_APP_SECRET).",
-                    "wrong" if ("X-Hub-Signature" in request.headers
-                                or "X-Hub-Signature-256" in request.headers) else "missing",
+                    "wrong"
+                    if (
+                        "X-Hub-Signature" in request.headers
+                        or "X-Hub-Signature-256" in request.headers
+                    )
+                    else "missing",
                     request.ip,
                 )
                 return response.text("forbidden", status=403)
@@ -534,8 +565,7 @@ class MessengerInput(FacebookInput):
             try:
                 await self.intake.store(jobs)
             except IntakeUnavailable as error:
-                logger.error("Messenger events not stored (%s): answered 503, Meta retries.",
-                             error)
+                logger.error("Messenger events not stored (%s): answered 503, Meta retries.", error)
                 return response.text("try again later", status=503)
             return response.text("EVENT_RECEIVED")
 

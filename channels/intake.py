@@ -66,8 +66,9 @@ Handler = Callable[[Dict[str, Any]], Awaitable[Any]]
 
 
 class Intake:
-    def __init__(self, channel: str, url: Optional[str] = None,
-                 concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self, channel: str, url: Optional[str] = None, concurrency: int = CONCURRENCY
+    ) -> None:
         self.channel = channel
         self._url = url
         self.concurrency = concurrency
@@ -108,11 +109,19 @@ class Intake:
                 from sqlalchemy.dialects.sqlite import insert
             new = 0
             for external_id, conversation_id, payload in rows:
-                result = session.execute(insert(ChannelUpdate).values(
-                    channel=self.channel, external_id=str(external_id)[:120],
-                    conversation_id=conversation_id, received_at=now, state="pending",
-                    attempts=0, payload=json.dumps(payload, ensure_ascii=False),
-                ).on_conflict_do_nothing())
+                result = session.execute(
+                    insert(ChannelUpdate)
+                    .values(
+                        channel=self.channel,
+                        external_id=str(external_id)[:120],
+                        conversation_id=conversation_id,
+                        received_at=now,
+                        state="pending",
+                        attempts=0,
+                        payload=json.dumps(payload, ensure_ascii=False),
+                    )
+                    .on_conflict_do_nothing()
+                )
                 new += result.rowcount or 0
             return new
 
@@ -137,8 +146,9 @@ class Intake:
             await asyncio.wait(set(self._running), timeout=timeout)
         for task in list(self._running) + ([self._worker] if self._worker else []):
             task.cancel()
-        await asyncio.gather(*self._running, *([self._worker] if self._worker else []),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *self._running, *([self._worker] if self._worker else []), return_exceptions=True
+        )
 
     async def join(self, timeout: float = 30.0) -> bool:
         """Wait until every stored update of this channel is done (tests, shutdown)."""
@@ -151,9 +161,12 @@ class Intake:
 
     def _unfinished(self) -> int:
         with session_scope(self.url) as session:
-            return session.execute(select(func.count(ChannelUpdate.id)).where(
-                ChannelUpdate.channel == self.channel, ChannelUpdate.state != "done",
-            )).scalar_one()
+            return session.execute(
+                select(func.count(ChannelUpdate.id)).where(
+                    ChannelUpdate.channel == self.channel,
+                    ChannelUpdate.state != "done",
+                )
+            ).scalar_one()
 
     async def _work(self) -> None:
         try:
@@ -198,8 +211,12 @@ class Intake:
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - logged; the update is not retried forever
-            logger.exception("%s intake: handling update %s of %s failed", self.channel,
-                             job.id, job.conversation_id)
+            logger.exception(
+                "%s intake: handling update %s of %s failed",
+                self.channel,
+                job.id,
+                job.conversation_id,
+            )
         finally:
             renew.cancel()
         try:
@@ -226,45 +243,80 @@ class Intake:
         with session_scope(self.url) as session:
             if session.get_bind().dialect.name != "sqlite":
                 return
-            session.execute(update(ChannelUpdate).where(
-                ChannelUpdate.channel == self.channel, ChannelUpdate.state == "processing",
-            ).values(state="pending", lease_until=None).execution_options(synchronize_session=False))
+            session.execute(
+                update(ChannelUpdate)
+                .where(
+                    ChannelUpdate.channel == self.channel,
+                    ChannelUpdate.state == "processing",
+                )
+                .values(state="pending", lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def _claim(self, limit: int) -> List[Job]:
         now = local_now()
-        row, unfinished, busy = (aliased(ChannelUpdate), aliased(ChannelUpdate),
-                                 aliased(ChannelUpdate))
-        claimable = or_(row.state == "pending",
-                        and_(row.state == "processing", row.lease_until < now))
-        oldest_of_conversation = row.id == select(func.min(unfinished.id)).where(
-            unfinished.conversation_id == row.conversation_id, unfinished.state != "done",
-        ).scalar_subquery()
+        row, unfinished, busy = (
+            aliased(ChannelUpdate),
+            aliased(ChannelUpdate),
+            aliased(ChannelUpdate),
+        )
+        claimable = or_(
+            row.state == "pending", and_(row.state == "processing", row.lease_until < now)
+        )
+        oldest_of_conversation = (
+            row.id
+            == select(func.min(unfinished.id))
+            .where(
+                unfinished.conversation_id == row.conversation_id,
+                unfinished.state != "done",
+            )
+            .scalar_subquery()
+        )
         someone_handles_it = exists().where(
-            busy.conversation_id == row.conversation_id, busy.state == "processing",
+            busy.conversation_id == row.conversation_id,
+            busy.state == "processing",
             busy.lease_until >= now,
         )
         jobs: List[Job] = []
         with session_scope(self.url) as session:
             candidates = session.execute(
                 select(row.id, row.conversation_id, row.payload, row.attempts)
-                .where(row.channel == self.channel, claimable, oldest_of_conversation,
-                       ~someone_handles_it)
-                .order_by(row.id).limit(limit)
+                .where(
+                    row.channel == self.channel,
+                    claimable,
+                    oldest_of_conversation,
+                    ~someone_handles_it,
+                )
+                .order_by(row.id)
+                .limit(limit)
             ).all()
             for job_id, conversation_id, payload, attempts in candidates:
                 if attempts >= MAX_ATTEMPTS:
-                    logger.error("%s intake: update %s of %s failed %d times; given up",
-                                 self.channel, job_id, conversation_id, attempts)
+                    logger.error(
+                        "%s intake: update %s of %s failed %d times; given up",
+                        self.channel,
+                        job_id,
+                        conversation_id,
+                        attempts,
+                    )
                     self._mark_done(session, job_id, now)
                     continue
                 won = session.execute(
                     update(ChannelUpdate)
-                    .where(ChannelUpdate.id == job_id, or_(
-                        ChannelUpdate.state == "pending",
-                        and_(ChannelUpdate.state == "processing",
-                             ChannelUpdate.lease_until < now)))
-                    .values(state="processing", attempts=ChannelUpdate.attempts + 1,
-                            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS))
+                    .where(
+                        ChannelUpdate.id == job_id,
+                        or_(
+                            ChannelUpdate.state == "pending",
+                            and_(
+                                ChannelUpdate.state == "processing", ChannelUpdate.lease_until < now
+                            ),
+                        ),
+                    )
+                    .values(
+                        state="processing",
+                        attempts=ChannelUpdate.attempts + 1,
+                        lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+                    )
                     .execution_options(synchronize_session=False)
                 ).rowcount
                 if won:
@@ -273,9 +325,17 @@ class Intake:
 
     @staticmethod
     def _mark_done(session: Any, job_id: int, now: dt.datetime) -> None:
-        session.execute(update(ChannelUpdate).where(ChannelUpdate.id == job_id).values(
-            state="done", done_at=now, lease_until=None, payload="{}",
-        ).execution_options(synchronize_session=False))
+        session.execute(
+            update(ChannelUpdate)
+            .where(ChannelUpdate.id == job_id)
+            .values(
+                state="done",
+                done_at=now,
+                lease_until=None,
+                payload="{}",
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     def _done(self, job_id: int) -> None:
         with session_scope(self.url) as session:
@@ -283,10 +343,15 @@ class Intake:
 
     def _renew(self, job_id: int) -> None:
         with session_scope(self.url) as session:
-            session.execute(update(ChannelUpdate).where(
-                ChannelUpdate.id == job_id, ChannelUpdate.state == "processing",
-            ).values(lease_until=local_now() + dt.timedelta(seconds=LEASE_SECONDS))
-             .execution_options(synchronize_session=False))
+            session.execute(
+                update(ChannelUpdate)
+                .where(
+                    ChannelUpdate.id == job_id,
+                    ChannelUpdate.state == "processing",
+                )
+                .values(lease_until=local_now() + dt.timedelta(seconds=LEASE_SECONDS))
+                .execution_options(synchronize_session=False)
+            )
 
     def _cleanup(self) -> None:
         now = local_now()
@@ -294,7 +359,10 @@ class Intake:
             return
         self._last_cleanup = now
         with session_scope(self.url) as session:
-            session.execute(delete(ChannelUpdate).where(
-                ChannelUpdate.channel == self.channel, ChannelUpdate.state == "done",
-                ChannelUpdate.done_at < now - KEEP_DONE,
-            ))
+            session.execute(
+                delete(ChannelUpdate).where(
+                    ChannelUpdate.channel == self.channel,
+                    ChannelUpdate.state == "done",
+                    ChannelUpdate.done_at < now - KEEP_DONE,
+                )
+            )

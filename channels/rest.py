@@ -73,10 +73,14 @@ class RestInput(RasaRestInput):
         @rest_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not self._authorised(request):
-                logger.warning("REST webhook refused from %s: %s.", request.ip,
-                               "channel off" if not self.secret else "missing or wrong secret")
-                return self._refuse(403, "forbidden: send the app's secret as "
-                                         "'Authorization: Bearer <secret>'")
+                logger.warning(
+                    "REST webhook refused from %s: %s.",
+                    request.ip,
+                    "channel off" if not self.secret else "missing or wrong secret",
+                )
+                return self._refuse(
+                    403, "forbidden: send the app's secret as 'Authorization: Bearer <secret>'"
+                )
             try:
                 body = json_object_body(request.body or b"")
             except ValueError:  # not JSON, not an object, nested too deeply
@@ -87,8 +91,13 @@ class RestInput(RasaRestInput):
             if not isinstance(text, str):
                 return self._refuse(400, "'message' must be text")
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, conversation_id("rest", sender),
-                                  input_channel=self.name(), metadata=self.get_metadata(request))
+            message = UserMessage(
+                text,
+                collector,
+                conversation_id("rest", sender),
+                input_channel=self.name(),
+                metadata=self.get_metadata(request),
+            )
             try:
                 await on_new_message(message)
             except CancelledError:

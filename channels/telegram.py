@@ -163,7 +163,8 @@ class BotHolder:
             if expected and bot.username.lower() != expected.lower():
                 logger.warning(
                     "TELEGRAM_BOT_NAME is %r but the token belongs to @%s.",
-                    expected, bot.username,
+                    expected,
+                    bot.username,
                 )
             logger.info("Telegram bot @%s ready.", bot.username)
         return bot
@@ -186,9 +187,8 @@ class CallbackPayloads:
         self._payloads = LRU(maxsize)
 
     def to_callback_data(self, payload: str) -> str:
-        if (
-            len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA
-            and not payload.startswith(_SHORT_PAYLOAD_PREFIX)
+        if len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA and not payload.startswith(
+            _SHORT_PAYLOAD_PREFIX
         ):
             return payload
         key = _SHORT_PAYLOAD_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
@@ -227,9 +227,7 @@ class TelegramOutput(OutputChannel):
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(
-        self, bots: BotHolder, payloads: CallbackPayloads, strict: bool = False
-    ) -> None:
+    def __init__(self, bots: BotHolder, payloads: CallbackPayloads, strict: bool = False) -> None:
         self.bots = bots
         self.payloads = payloads
         self.strict = strict
@@ -253,9 +251,7 @@ class TelegramOutput(OutputChannel):
                 return self._failed(method, params, error, lenient)
         return None
 
-    def _failed(
-        self, method: str, params: Dict[str, Any], error: Exception, lenient: bool
-    ) -> None:
+    def _failed(self, method: str, params: Dict[str, Any], error: Exception, lenient: bool) -> None:
         chat = params.get("chat_id")
         if self.strict and not lenient:
             raise ChannelDeliveryError(f"Telegram {method} to chat {chat} failed: {error}")
@@ -263,12 +259,11 @@ class TelegramOutput(OutputChannel):
         return None
 
     async def send_typing(self, recipient_id: Text) -> None:
-        await self._call("send_chat_action", chat_id=_chat_id(recipient_id),
-                         action=ChatAction.TYPING)
+        await self._call(
+            "send_chat_action", chat_id=_chat_id(recipient_id), action=ChatAction.TYPING
+        )
 
-    async def send_text_message(
-        self, recipient_id: Text, text: Text, **kwargs: Any
-    ) -> None:
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_message(text, MAX_MESSAGE_LENGTH, utf16_len):
             await self._call("send_message", chat_id=_chat_id(recipient_id), text=part)
 
@@ -323,9 +318,7 @@ class TelegramOutput(OutputChannel):
         if sent is None:  # Telegram could not fetch it: the link still helps
             await self._call("send_message", chat_id=_chat_id(recipient_id), text=str(image))
 
-    async def send_attachment(
-        self, recipient_id: Text, attachment: Any, **kwargs: Any
-    ) -> None:
+    async def send_attachment(self, recipient_id: Text, attachment: Any, **kwargs: Any) -> None:
         if isinstance(attachment, str) and attachment.startswith(("http://", "https://")):
             sent = await self._call(
                 "send_document", lenient=True, chat_id=_chat_id(recipient_id), document=attachment
@@ -340,9 +333,12 @@ class TelegramOutput(OutputChannel):
         """Custom payloads: ``{"text": ...}`` or ``{"photo": url, "caption": ...}``."""
         if isinstance(json_message, dict) and json_message.get("photo"):
             caption = json_message.get("caption")
-            await self._call("send_photo", chat_id=_chat_id(recipient_id),
-                             photo=json_message["photo"],
-                             caption=caption[:MAX_CAPTION_LENGTH] if caption else None)
+            await self._call(
+                "send_photo",
+                chat_id=_chat_id(recipient_id),
+                photo=json_message["photo"],
+                caption=caption[:MAX_CAPTION_LENGTH] if caption else None,
+            )
         elif isinstance(json_message, dict) and json_message.get("text"):
             await self.send_text_message(recipient_id, str(json_message["text"]))
         else:
@@ -419,9 +415,7 @@ class TelegramInput(InputChannel):
             )
         return {"telegram": {k: v for k, v in info.items() if v is not None}}
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("seba_telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")
@@ -480,11 +474,16 @@ class TelegramInput(InputChannel):
             if chat is None:
                 logger.debug("Telegram update %s has no chat; ignored.", update.update_id)
             elif chat.type != ChatType.PRIVATE:
-                logger.info("Telegram update from a %s chat %s ignored (private chats only).",
-                            chat.type, chat.id)
+                logger.info(
+                    "Telegram update from a %s chat %s ignored (private chats only).",
+                    chat.type,
+                    chat.id,
+                )
             else:
-                payload = {"update": {"update_id": data["update_id"], **handled},
-                           "metadata": self.get_metadata(request)}
+                payload = {
+                    "update": {"update_id": data["update_id"], **handled},
+                    "metadata": self.get_metadata(request),
+                }
                 return await self._store(update.update_id, chat.id, payload)
             return response.text("ok")
 
@@ -501,8 +500,9 @@ class TelegramInput(InputChannel):
             and isinstance(chat.get("id"), int)
             and chat.get("type") == ChatType.PRIVATE
         ):
-            logger.warning("Telegram update %s not understood (%s); asked for text.",
-                           data["update_id"], error)
+            logger.warning(
+                "Telegram update %s not understood (%s); asked for text.", data["update_id"], error
+            )
             return await self._store(data["update_id"], chat["id"], {"text_only": chat["id"]})
         logger.warning("Telegram webhook: malformed update refused (%s).", error)
         return response.text("malformed update", status=400)
@@ -512,8 +512,11 @@ class TelegramInput(InputChannel):
         try:
             await self.intake.store([(update_id, conversation_id("telegram", chat_id), payload)])
         except IntakeUnavailable as error:
-            logger.error("Telegram update %s not stored (%s): answered 503, Telegram retries.",
-                         update_id, error)
+            logger.error(
+                "Telegram update %s not stored (%s): answered 503, Telegram retries.",
+                update_id,
+                error,
+            )
             return response.text("try again later", status=503)
         return response.text("ok")
 
@@ -523,7 +526,9 @@ class TelegramInput(InputChannel):
         """The intake worker's job: one stored update."""
         if "text_only" in payload:
             sender = conversation_id("telegram", payload["text_only"])
-            await TelegramOutput(self.bots, self.payloads).send_text_message(sender, TEXT_ONLY_REPLY)
+            await TelegramOutput(self.bots, self.payloads).send_text_message(
+                sender, TEXT_ONLY_REPLY
+            )
             return
         update = Update.de_json(payload["update"], None)
         sender = conversation_id("telegram", update.effective_chat.id)
@@ -569,7 +574,11 @@ class TelegramInput(InputChannel):
         # The update's id goes with the message: Rasa skips an update it already answered
         # (a crash between the reply and marking it done, channels/intake.py).
         message = UserMessage(
-            text, out, sender, input_channel=self.name(), metadata=metadata,
+            text,
+            out,
+            sender,
+            input_channel=self.name(),
+            metadata=metadata,
             message_id=f"tg:{update.update_id}",
         )
         await out.send_typing(sender)

@@ -64,8 +64,10 @@ def server_options() -> Dict[str, Any]:
     url = os.environ.get(REDIS_URL_ENV, "").strip()
     if not url:
         return {}
-    return {"client_manager": AsyncRedisManager(url, channel="seba-webchat"),
-            "transports": ["websocket"]}
+    return {
+        "client_manager": AsyncRedisManager(url, channel="seba-webchat"),
+        "transports": ["websocket"],
+    }
 
 
 def _mac(random_hex: str) -> str:
@@ -139,8 +141,11 @@ class WebChatInput(SocketIOInput):
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if origin and origin not in origins:
-                logger.warning("Web chat: connection from origin %s refused (not in the "
-                               "shop's allowed origins).", origin)
+                logger.warning(
+                    "Web chat: connection from origin %s refused (not in the "
+                    "shop's allowed origins).",
+                    origin,
+                )
                 return False
             return True
 
@@ -167,12 +172,16 @@ class WebChatInput(SocketIOInput):
             if isinstance(text, (int, float)) and not isinstance(text, bool):
                 text = str(text)  # a number is something the customer typed
             if not isinstance(text, str):  # a list, an object, nothing: not words to read
-                await sio.emit(self.bot_message_evt, {"text": TEXT_ONLY_REPLY}, room=sid,
-                               namespace=namespace)
+                await sio.emit(
+                    self.bot_message_evt, {"text": TEXT_ONLY_REPLY}, room=sid, namespace=namespace
+                )
                 return
             message = UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
-                input_channel=self.name(), metadata=page_metadata(data.get(self.metadata_key)),
+                text,
+                SocketIOOutput(sio, self.bot_message_evt),
+                conversation,
+                input_channel=self.name(),
+                metadata=page_metadata(data.get(self.metadata_key)),
             )
             await on_new_message(message)
 

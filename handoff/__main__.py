@@ -57,8 +57,9 @@ def _cmd_create_agent(args: argparse.Namespace) -> int:
 
     password = _password(args)
     try:
-        agent = create_agent(args.username, args.name or args.username, password, url=args.url,
-                             role=args.role)
+        agent = create_agent(
+            args.username, args.name or args.username, password, url=args.url, role=args.role
+        )
     except AgentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -116,8 +117,9 @@ def _cmd_list_agents(args: argparse.Namespace) -> int:
     for agent in agents:
         seen = agent.last_seen.isoformat(sep=" ", timespec="minutes") if agent.last_seen else "-"
         state = agent.status if agent.is_active else "inactive"
-        print(f"{agent.username:20} {agent.display_name:30} {agent.role:8} {state:8} "
-              f"last seen {seen}")
+        print(
+            f"{agent.username:20} {agent.display_name:30} {agent.role:8} {state:8} last seen {seen}"
+        )
     return 0
 
 
@@ -154,9 +156,12 @@ def parser() -> argparse.ArgumentParser:
     create = sub.add_parser("create-agent", help="add an agent account")
     create.add_argument("username")
     create.add_argument("--name", help="display name shown to customers (e.g. 'Rina')")
-    create.add_argument("--role", choices=ROLES, default="agent",
-                        help="agent (default), content or owner")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.add_argument(
+        "--role", choices=ROLES, default="agent", help="agent (default), content or owner"
+    )
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     role = sub.add_parser("set-role", help="change what an account may do")
     role.add_argument("username")
     role.add_argument("role", choices=ROLES)

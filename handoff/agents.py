@@ -51,7 +51,10 @@ def _check_role(role: str) -> str:
 
 
 def create_agent(
-    username: str, display_name: str, password: str, url: Optional[str] = None,
+    username: str,
+    display_name: str,
+    password: str,
+    url: Optional[str] = None,
     role: str = "agent",
 ) -> AgentView:
     name = _clean_username(username)
@@ -63,8 +66,12 @@ def create_agent(
     try:
         with session_scope(url) as session:
             agent = Agent(
-                username=name, display_name=display, password_hash=hash_password(password),
-                status="away", is_active=True, role=role,
+                username=name,
+                display_name=display,
+                password_hash=hash_password(password),
+                status="away",
+                is_active=True,
+                role=role,
             )
             session.add(agent)
             session.flush()
@@ -175,6 +182,7 @@ def touch(agent_id: int, now: Optional[dt.datetime] = None, url: Optional[str] =
 
 # --- console sessions -------------------------------------------------------------------
 
+
 def _expired(now: dt.datetime):
     """SQL condition: the session is past its absolute end or idle too long."""
     idle_since = now - dt.timedelta(minutes=SESSION_IDLE_MINUTES)
@@ -188,7 +196,8 @@ def purge_sessions(now: Optional[dt.datetime] = None, url: Optional[str] = None)
     """Delete expired (absolute or idle) sessions; returns how many."""
     with session_scope(url) as session:
         result = session.execute(
-            delete(AgentSession).where(_expired(as_local(now)))
+            delete(AgentSession)
+            .where(_expired(as_local(now)))
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)
@@ -204,10 +213,16 @@ def create_session(
         session.execute(
             delete(AgentSession).where(_expired(now)).execution_options(synchronize_session=False)
         )
-        session.add(AgentSession(
-            token_hash=token_hash(token), agent_id=agent_id, csrf_token=csrf, created_at=now,
-            expires_at=now + dt.timedelta(hours=SESSION_HOURS), last_seen_at=now,
-        ))
+        session.add(
+            AgentSession(
+                token_hash=token_hash(token),
+                agent_id=agent_id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=SESSION_HOURS),
+                last_seen_at=now,
+            )
+        )
     return token, csrf
 
 

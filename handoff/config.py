@@ -29,7 +29,7 @@ def database_url() -> str:
     url = os.environ.get("HANDOFF_DATABASE_URL", "").strip()
     if url:
         if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
+            url = "postgresql://" + url[len("postgres://") :]
         return url
     from seba.db import database_url as shop_database_url
 
@@ -147,4 +147,3 @@ def render_canned(reply: CannedReply, lang: str, agent_name: str) -> str:
         return string.Formatter().vformat(text, (), _KeepUnknown(values))
     except (ValueError, IndexError):  # a stray brace in the text: show it as written
         return text
-

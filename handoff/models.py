@@ -29,7 +29,11 @@ AGENT_STATUSES = ("online", "away")
 #: conversations, order locks), content staff edit what the bot says, the owner does all.
 ROLES = ("agent", "content", "owner")
 REASONS = (
-    "customer_request", "low_confidence", "repeated_failure", "complaint", "verification_failed",
+    "customer_request",
+    "low_confidence",
+    "repeated_failure",
+    "complaint",
+    "verification_failed",
     "verification_locked",
 )
 STATES = ("waiting", "assigned", "resolved", "abandoned")
@@ -188,8 +192,7 @@ class ContentChange(Base):
     commit = Column(String(40))  # git commit id, when the project is a git repository
     commit_note = Column(Text)  # why there is no commit (no repository, git failed, ...)
     reverts_id = Column(Integer, ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))
-    reverted_by_id = Column(Integer,
-                            ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))
+    reverted_by_id = Column(Integer, ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))
 
 
 class ReviewDecision(Base):

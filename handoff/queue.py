@@ -92,6 +92,7 @@ class QueueSnapshot:
 
 # --- helpers ----------------------------------------------------------------------------
 
+
 def _clip(text: Optional[str]) -> Optional[str]:
     if text is None:
         return None
@@ -133,11 +134,15 @@ def _position(session, ticket: Ticket) -> int:
 
 def _online_count(session, now: dt.datetime) -> int:
     since = now - dt.timedelta(seconds=config.ONLINE_WINDOW_SECONDS)
-    return int(session.execute(
-        select(func.count(Agent.id)).where(
-            Agent.is_active.is_(True), Agent.status == "online", Agent.last_seen >= since,
-        )
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count(Agent.id)).where(
+                Agent.is_active.is_(True),
+                Agent.status == "online",
+                Agent.last_seen >= since,
+            )
+        ).scalar_one()
+    )
 
 
 def _median_handling_minutes(session) -> float:
@@ -196,6 +201,7 @@ def _estimate(session, position: int, available: bool) -> Optional[int]:
 
 
 # --- the API ------------------------------------------------------------------------------
+
 
 def enqueue(
     conversation_id: str,
@@ -317,9 +323,12 @@ def claim_next(
             if candidate is None:
                 # Nothing visible: maybe everything is locked by other claims; look once more
                 # without skipping before giving up.
-                if session.execute(
-                    select(func.count(Ticket.id)).where(Ticket.state == "waiting")
-                ).scalar_one() == 0:
+                if (
+                    session.execute(
+                        select(func.count(Ticket.id)).where(Ticket.state == "waiting")
+                    ).scalar_one()
+                    == 0
+                ):
                     return None
                 continue
             result = session.execute(
@@ -466,9 +475,13 @@ def sweep_abandoned(
     quiet_since = func.coalesce(Ticket.last_customer_message_at, Ticket.created_at)
     abandoned: List[TicketView] = []
     with session_scope(url) as session:
-        ids = session.execute(
-            select(Ticket.id).where(Ticket.state == "waiting", quiet_since < cutoff)
-        ).scalars().all()
+        ids = (
+            session.execute(
+                select(Ticket.id).where(Ticket.state == "waiting", quiet_since < cutoff)
+            )
+            .scalars()
+            .all()
+        )
     for ticket_id in ids:
         with session_scope(url) as session:
             # Conditional again: a claim or a new message in between wins over the sweep.
@@ -489,20 +502,29 @@ def unreleased_abandoned(*, url: Optional[str] = None) -> List[TicketView]:
     """Abandoned tickets whose conversation the bot has not got back yet (Rasa was down when
     the sweep tried), unless the customer asked for a person again since."""
     with session_scope(url) as session:
-        tickets = session.execute(
-            select(Ticket).where(Ticket.state == "abandoned", Ticket.released_at.is_(None))
-            .order_by(Ticket.resolved_at)
-        ).scalars().all()
-        return [TicketView.of(t) for t in tickets
-                if _open_ticket(session, t.conversation_id) is None]
+        tickets = (
+            session.execute(
+                select(Ticket)
+                .where(Ticket.state == "abandoned", Ticket.released_at.is_(None))
+                .order_by(Ticket.resolved_at)
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            TicketView.of(t) for t in tickets if _open_ticket(session, t.conversation_id) is None
+        ]
 
 
-def mark_released(ticket_id: int, now: Optional[dt.datetime] = None, *,
-                  url: Optional[str] = None) -> None:
+def mark_released(
+    ticket_id: int, now: Optional[dt.datetime] = None, *, url: Optional[str] = None
+) -> None:
     with session_scope(url) as session:
         session.execute(
-            update(Ticket).where(Ticket.id == ticket_id, Ticket.released_at.is_(None))
-            .values(released_at=as_local(now)).execution_options(synchronize_session=False)
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.released_at.is_(None))
+            .values(released_at=as_local(now))
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -521,9 +543,13 @@ def open_ticket(conversation_id: str, *, url: Optional[str] = None) -> Optional[
 
 def open_tickets(*, url: Optional[str] = None) -> List[TicketView]:
     with session_scope(url) as session:
-        tickets = session.execute(
-            select(Ticket).where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.created_at)
-        ).scalars().all()
+        tickets = (
+            session.execute(
+                select(Ticket).where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.created_at)
+            )
+            .scalars()
+            .all()
+        )
         return [TicketView.of(t) for t in tickets]
 
 
@@ -534,17 +560,23 @@ def queue_snapshot(
     now = as_local(now)
     day_start = dt.datetime.combine(now.date(), dt.time())
     with session_scope(url) as session:
-        open_rows = session.execute(
-            select(Ticket)
-            .where(Ticket.state.in_(OPEN_STATES))
-            .order_by(Ticket.created_at, Ticket.id)
-        ).scalars().all()
+        open_rows = (
+            session.execute(
+                select(Ticket)
+                .where(Ticket.state.in_(OPEN_STATES))
+                .order_by(Ticket.created_at, Ticket.id)
+            )
+            .scalars()
+            .all()
+        )
         agents = session.execute(select(Agent).order_by(Agent.display_name)).scalars().all()
-        closed = dict(session.execute(
-            select(Ticket.state, func.count(Ticket.id))
-            .where(Ticket.state.in_(("resolved", "abandoned")), Ticket.resolved_at >= day_start)
-            .group_by(Ticket.state)
-        ).all())
+        closed = dict(
+            session.execute(
+                select(Ticket.state, func.count(Ticket.id))
+                .where(Ticket.state.in_(("resolved", "abandoned")), Ticket.resolved_at >= day_start)
+                .group_by(Ticket.state)
+            ).all()
+        )
         snapshot = QueueSnapshot(
             now=now,
             waiting=[TicketView.of(t) for t in open_rows if t.state == "waiting"],

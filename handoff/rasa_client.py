@@ -99,8 +99,9 @@ class RasaClient:
         except MissingSecret as exc:
             raise RasaError(f"cannot authenticate to Rasa: {exc}") from exc
         try:
-            async with self._http().request(method, url, params=params, json=json,
-                                            headers=headers) as resp:
+            async with self._http().request(
+                method, url, params=params, json=json, headers=headers
+            ) as resp:
                 body = await resp.text()
                 if resp.status >= 400:
                     raise RasaError(
@@ -121,10 +122,13 @@ class RasaClient:
     async def status(self) -> Dict[str, Any]:
         return await self._request("GET", f"{self.base_url}/status", self._params())
 
-    async def get_tracker(self, conversation_id: str, include_events: str = "ALL") -> Dict[str, Any]:
+    async def get_tracker(
+        self, conversation_id: str, include_events: str = "ALL"
+    ) -> Dict[str, Any]:
         """The conversation's tracker (``events``, ``paused``, ``latest_input_channel`` ...)."""
         return await self._request(
-            "GET", self._path(conversation_id, "tracker"),
+            "GET",
+            self._path(conversation_id, "tracker"),
             self._params(include_events=include_events),
         )
 
@@ -161,8 +165,10 @@ class RasaClient:
         if entities:
             body["entities"] = entities
         return await self._request(
-            "POST", self._path(conversation_id, "trigger_intent"),
-            self._params(output_channel="latest", include_events="NONE"), json=body,
+            "POST",
+            self._path(conversation_id, "trigger_intent"),
+            self._params(output_channel="latest", include_events="NONE"),
+            json=body,
         )
 
     async def hand_back(self, conversation_id: str, welcome_back: bool = True) -> HandBackResult:

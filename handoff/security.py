@@ -7,7 +7,7 @@ import secrets
 from typing import Optional
 
 # scrypt cost: 2**14 x 8 x 1 uses 16 MiB and ~50 ms per check, OWASP's minimum for scrypt.
-SCRYPT_N = 2 ** 14
+SCRYPT_N = 2**14
 SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_DKLEN = 32
@@ -25,8 +25,13 @@ def _unb64(text: str) -> bytes:
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen,
-        maxmem=128 * n * r * p + 2 ** 20,
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        dklen=dklen,
+        maxmem=128 * n * r * p + 2**20,
     )
 
 

@@ -9,6 +9,7 @@ from handoff.db import from_epoch
 
 EXTERNAL_PREFIX = "EXTERNAL: "  # rasa.shared.core.constants.EXTERNAL_MESSAGE_PREFIX
 
+
 def N_(message: str) -> str:
     """Marks a console string for translation (the console translates the notes it shows)."""
     return message
@@ -66,23 +67,30 @@ def build_transcript(
             metadata = event.get("metadata") or {}
             if metadata.get("is_external") or text.startswith(EXTERNAL_PREFIX):
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                items.append({
-                    "kind": "system", "time": when,
-                    "text": f"Bot event: {intent or text[len(EXTERNAL_PREFIX):]}",
-                })
+                items.append(
+                    {
+                        "kind": "system",
+                        "time": when,
+                        "text": f"Bot event: {intent or text[len(EXTERNAL_PREFIX) :]}",
+                    }
+                )
                 continue
             ts = float(timestamp) if isinstance(timestamp, (int, float)) else None
-            items.append({
-                "kind": "customer",
-                "text": text,
-                "time": when,
-                "channel": event.get("input_channel") or "",
-                "intent": ((event.get("parse_data") or {}).get("intent") or {}).get("name"),
-                "while_waiting": bool(
-                    since is not None and ts is not None and ts >= since
-                    and (until is None or ts <= until)
-                ),
-            })
+            items.append(
+                {
+                    "kind": "customer",
+                    "text": text,
+                    "time": when,
+                    "channel": event.get("input_channel") or "",
+                    "intent": ((event.get("parse_data") or {}).get("intent") or {}).get("name"),
+                    "while_waiting": bool(
+                        since is not None
+                        and ts is not None
+                        and ts >= since
+                        and (until is None or ts <= until)
+                    ),
+                }
+            )
         elif kind == "bot":
             metadata = event.get("metadata") or {}
             agent = metadata.get("agent")
@@ -95,13 +103,15 @@ def build_transcript(
                     text = "[attachment]"
                 elif data.get("custom"):
                     text = "[custom message]"
-            items.append({
-                "kind": "agent" if agent else "bot",
-                "text": text,
-                "time": when,
-                "agent": agent,
-                "buttons": _buttons(data),
-            })
+            items.append(
+                {
+                    "kind": "agent" if agent else "bot",
+                    "text": text,
+                    "time": when,
+                    "agent": agent,
+                    "buttons": _buttons(data),
+                }
+            )
         elif kind in SYSTEM_NOTES:
             items.append({"kind": "system", "text": SYSTEM_NOTES[kind], "time": when})
     return items

@@ -24,8 +24,13 @@ class AgentView:
     @classmethod
     def of(cls, agent: Agent) -> "AgentView":
         return cls(
-            agent.id, agent.username, agent.display_name, agent.status, agent.last_seen,
-            bool(agent.is_active), agent.role or "agent",
+            agent.id,
+            agent.username,
+            agent.display_name,
+            agent.status,
+            agent.last_seen,
+            bool(agent.is_active),
+            agent.role or "agent",
         )
 
     def is_online(self, now: dt.datetime, window_seconds: int) -> bool:
@@ -97,8 +102,14 @@ class TicketView:
 
     def to_json(self, now: Optional[dt.datetime] = None) -> Dict[str, Any]:
         data = asdict(self)
-        for key in ("created_at", "assigned_at", "resolved_at", "last_customer_message_at",
-                    "rated_at", "released_at"):
+        for key in (
+            "created_at",
+            "assigned_at",
+            "resolved_at",
+            "last_customer_message_at",
+            "rated_at",
+            "released_at",
+        ):
             data[key] = _iso(data[key])
         if now is not None:
             data["wait_seconds"] = self.wait_seconds(now)

@@ -55,8 +55,10 @@ def webhook_url(url: str) -> str:
 
 
 def describe(info: Any) -> str:
-    lines = [f"  url:              {info.url or '(none)'}",
-             f"  pending updates:  {info.pending_update_count}"]
+    lines = [
+        f"  url:              {info.url or '(none)'}",
+        f"  pending updates:  {info.pending_update_count}",
+    ]
     if info.allowed_updates:
         lines.append(f"  allowed updates:  {', '.join(info.allowed_updates)}")
     if info.last_error_message:
@@ -77,9 +79,12 @@ async def run(args: argparse.Namespace) -> int:
         elif args.url:
             secret = config.webhook_secret
             if not secret or not SECRET_PATTERN.match(secret):
-                print("TELEGRAM_WEBHOOK_SECRET must be set to 1-256 characters of "
-                      "A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 32`), and the server must "
-                      "run with the same value.", file=sys.stderr)
+                print(
+                    "TELEGRAM_WEBHOOK_SECRET must be set to 1-256 characters of "
+                    "A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 32`), and the server must "
+                    "run with the same value.",
+                    file=sys.stderr,
+                )
                 return 2
             url = webhook_url(args.url)
             await bot.set_webhook(
@@ -97,16 +102,27 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("url", nargs="?",
-                        help="public https URL of the Seba server (or the full webhook URL)")
+    parser.add_argument(
+        "url", nargs="?", help="public https URL of the Seba server (or the full webhook URL)"
+    )
     parser.add_argument("--info", action="store_true", help="only show the current webhook")
     parser.add_argument("--delete", action="store_true", help="remove the webhook")
-    parser.add_argument("--drop-pending-updates", action="store_true",
-                        help="discard updates Telegram queued while no webhook answered")
-    parser.add_argument("--max-connections", type=int, default=10,
-                        help="parallel webhook connections Telegram may open (default 10)")
-    parser.add_argument("--credentials", default=str(ROOT / "credentials.yml"),
-                        help="credentials file to read (default: credentials.yml); '' for env only")
+    parser.add_argument(
+        "--drop-pending-updates",
+        action="store_true",
+        help="discard updates Telegram queued while no webhook answered",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=10,
+        help="parallel webhook connections Telegram may open (default 10)",
+    )
+    parser.add_argument(
+        "--credentials",
+        default=str(ROOT / "credentials.yml"),
+        help="credentials file to read (default: credentials.yml); '' for env only",
+    )
     args = parser.parse_args(argv)
     if not (args.url or args.info or args.delete):
         parser.error("give the server's https URL, or --info, or --delete")
@@ -115,8 +131,9 @@ def main(argv: Optional[list] = None) -> int:
     try:
         return asyncio.run(run(args))
     except InvalidToken:
-        print("Telegram refused: the bot token was rejected (check TELEGRAM_TOKEN).",
-              file=sys.stderr)
+        print(
+            "Telegram refused: the bot token was rejected (check TELEGRAM_TOKEN).", file=sys.stderr
+        )
         return 1
     except TelegramError as error:
         print(f"Telegram refused: {error}", file=sys.stderr)

@@ -22,7 +22,8 @@ CLIENT_KEEP_ALIVE_S = 30  # < seba.action_server.SERVER_KEEP_ALIVE_S
 MAX_CONNECTIONS = 64
 
 _sessions: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession]" = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 _pooled: Dict[int, "PooledEndpointConfig"] = {}
 
 
@@ -47,13 +48,18 @@ class PooledEndpointConfig(EndpointConfig):
         loop = asyncio.get_running_loop()
         session = _sessions.get(loop)
         if session is None or session.closed:
-            auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
-                    if self.basic_auth else None)
+            auth = (
+                aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                if self.basic_auth
+                else None
+            )
             session = aiohttp.ClientSession(
-                headers=self.headers, auth=auth,
+                headers=self.headers,
+                auth=auth,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS,
-                                               keepalive_timeout=CLIENT_KEEP_ALIVE_S),
+                connector=aiohttp.TCPConnector(
+                    limit=MAX_CONNECTIONS, keepalive_timeout=CLIENT_KEEP_ALIVE_S
+                ),
             )
             _sessions[loop] = session
         return _Borrowed(session)
@@ -66,9 +72,14 @@ def pooled(endpoint: EndpointConfig) -> EndpointConfig:
     twin = _pooled.get(id(endpoint))
     if twin is None or twin._source is not endpoint:  # type: ignore[attr-defined]
         twin = PooledEndpointConfig(
-            endpoint.url, params=endpoint.params, headers=endpoint.headers,
-            basic_auth=endpoint.basic_auth, token=endpoint.token,
-            token_name=endpoint.token_name, cafile=endpoint.cafile, **endpoint.kwargs,
+            endpoint.url,
+            params=endpoint.params,
+            headers=endpoint.headers,
+            basic_auth=endpoint.basic_auth,
+            token=endpoint.token,
+            token_name=endpoint.token_name,
+            cafile=endpoint.cafile,
+            **endpoint.kwargs,
         )
         twin.type = endpoint.type
         twin._source = endpoint  # type: ignore[attr-defined]

@@ -51,8 +51,12 @@ def guard(app: Sanic, secret: str) -> Sanic:
         given = (request.headers.get(ACTION_SECRET_HEADER) or "").encode("utf-8")
         if given and hmac.compare_digest(given, expected):
             return None
-        logger.warning("Action server: call to %s without the right %s refused (from %s).",
-                       request.path, ACTION_SECRET_HEADER, request.ip)
+        logger.warning(
+            "Action server: call to %s without the right %s refused (from %s).",
+            request.path,
+            ACTION_SECRET_HEADER,
+            request.ip,
+        )
         return response.json({"error": "unauthorised"}, status=401)
 
     @app.exception(Exception)
@@ -97,15 +101,27 @@ def _warm_up() -> None:
 
 
 def main(argv: Optional[list] = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m seba.action_server",
-                                     description="Seba's action server (rasa-sdk, Rasa only).")
+    parser = argparse.ArgumentParser(
+        prog="python -m seba.action_server",
+        description="Seba's action server (rasa-sdk, Rasa only).",
+    )
     parser.add_argument("--actions", default="actions", help="package with the actions")
-    parser.add_argument("--host", default=os.environ.get("ACTION_HOST") or "127.0.0.1",
-                        help="interface to listen on [ACTION_HOST or 127.0.0.1]")
-    parser.add_argument("-p", "--port", type=int,
-                        default=int(os.environ.get("ACTION_PORT") or DEFAULT_SERVER_PORT))
-    parser.add_argument("-v", "--verbose", action="store_const", const=logging.DEBUG,
-                        dest="loglevel", default=logging.INFO)
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("ACTION_HOST") or "127.0.0.1",
+        help="interface to listen on [ACTION_HOST or 127.0.0.1]",
+    )
+    parser.add_argument(
+        "-p", "--port", type=int, default=int(os.environ.get("ACTION_PORT") or DEFAULT_SERVER_PORT)
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_const",
+        const=logging.DEBUG,
+        dest="loglevel",
+        default=logging.INFO,
+    )
     args = parser.parse_args(argv)
 
     logmask.install()
@@ -115,11 +131,14 @@ def main(argv: Optional[list] = None) -> None:
     try:
         secret = get("SEBA_ACTION_SECRET")
     except MissingSecret as error:
-        raise SystemExit(f"seba.action_server: refusing to start without a secret: {error}") from None
+        raise SystemExit(
+            f"seba.action_server: refusing to start without a secret: {error}"
+        ) from None
     app = make_app(args.actions, secret)
     _warm_up()
-    logger.info("Action server on http://%s:%d (calls need %s)", args.host, args.port,
-                ACTION_SECRET_HEADER)
+    logger.info(
+        "Action server on http://%s:%d (calls need %s)", args.host, args.port, ACTION_SECRET_HEADER
+    )
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)
 
 

@@ -32,11 +32,13 @@ def load_heldout(root: Path = HELDOUT_DIR) -> Dict[str, List[Dict[str, str]]]:
         rows = []
         for path in sorted(variety_dir.glob("*.yml")):
             for message in load_data(str(path)).intent_examples:
-                rows.append({
-                    "text": message.get("text"),
-                    "intent": message.get("intent"),
-                    "key": message.get("intent_response_key") or message.get("intent"),
-                })
+                rows.append(
+                    {
+                        "text": message.get("text"),
+                        "intent": message.get("intent"),
+                        "key": message.get("intent_response_key") or message.get("intent"),
+                    }
+                )
         examples[variety_dir.name] = rows
     return examples
 
@@ -63,7 +65,9 @@ def score(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
     in_scope = [r for r in rows if r["intent"] != "out_of_scope"]
     return {
         "examples": len(rows),
-        "intent_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(rows) if rows else 0.0,
+        "intent_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(rows)
+        if rows
+        else 0.0,
         "macro_f1": _macro_f1(gold, pred),
         "faq_key_accuracy": (
             sum(r["pred_key"] == r["key"] for r in faq) / len(faq) if faq else None
@@ -74,7 +78,8 @@ def score(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
         ),
         "errors": [
             {"text": r["text"], "gold": r["key"], "predicted": r["pred_key"]}
-            for r in rows if r["pred_key"] != r["key"]
+            for r in rows
+            if r["pred_key"] != r["key"]
         ],
     }
 

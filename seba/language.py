@@ -20,7 +20,8 @@ _BENGALI_LETTER = re.compile(r"[\u0980-\u09E5\u09F0-\u09FF]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 # Romanised Bangla as customers type it (several spellings each).
-BANGLISH_WORDS = frozenset("""
+BANGLISH_WORDS = frozenset(
+    """
 ami amar amake amr amra amader apni apnar apnara apnader apnake apnr tumi tomar tmr
 vai bhai vaia vaiya vaiyya bhaiya bhaia vaiya apu apa afa dada didi mama
 ki kি kii kire kisu kichu kico kichui koto kto kot koy kotodin kobe kbe kbay kothay kothai kotay
@@ -46,9 +47,11 @@ keu pore kono dile korle hole manush ke moddhe onek nite porjonto hoye eto por v
 koydin ktodin bolbo dibe dewar deya dewa tar gula ashe ashche asche korsilam ekjon kapor
 posondo pochondo thak shudhu bole khub dicchen bujhtesi lomba chaile koi khoda hafiz
 amanillah fiamanillah jazakallah shukriya sukriya tata
-""".split())
+""".split()
+)
 
-ENGLISH_WORDS = frozenset("""
+ENGLISH_WORDS = frozenset(
+    """
 i i'm im me my mine you u your ur you're yours we our us he she they them their it its
 is are was were am be been being do does did don't doesn't didn't have has had
 the a an this that these those what when where why how which who whom whose
@@ -58,20 +61,26 @@ not no yes yet still already just only also very much many more most some any
 there here then than too so but and or if because while please thanks thank
 order ordered received receive arrived arrive deliver delivered status cancel
 return refund money back price cost available stock size colour color
-""".split())
+""".split()
+)
 
 # Words both varieties use: they tell nothing on their own.
-NEUTRAL_WORDS = frozenset("""
+NEUTRAL_WORDS = frozenset(
+    """
 hi hello hey hlw helo ok okay oke okk k hmm hm thank thanks thanku tnx thx pls plz please
 order delivery product price size cod bkash nagad rocket sir madam mam maam bro
 salam assalamualaikum asslamualaikum walaikum inbox page number phone no
-""".split())
+""".split()
+)
 
 
 def _known(word: str, lexicon: frozenset) -> bool:
     """In the lexicon as typed, or with stretched letters squeezed (vaiii, apuu, plzz)."""
-    return (word in lexicon or re.sub(r"(.)\1+", r"\1", word) in lexicon
-            or re.sub(r"(.)\1{2,}", r"\1", word) in lexicon)
+    return (
+        word in lexicon
+        or re.sub(r"(.)\1+", r"\1", word) in lexicon
+        or re.sub(r"(.)\1{2,}", r"\1", word) in lexicon
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -87,7 +96,8 @@ def detect_variety(text: Optional[str]) -> Optional[str]:
     neutral = [w for w in words if _known(w, NEUTRAL_WORDS)]
     banglish = sum(1 for w in words if w not in neutral and _known(w, BANGLISH_WORDS))
     english = sum(
-        1 for w in words
+        1
+        for w in words
         if w not in neutral and _known(w, ENGLISH_WORDS) and not _known(w, BANGLISH_WORDS)
     )
     if banglish and banglish >= english:

@@ -55,17 +55,25 @@ def _with_secret(server: Any) -> Any:
     return server
 
 
-async def load_agent(model_path: Optional[str] = None, model_server: Any = None,
-                     remote_storage: Optional[str] = None, endpoints: Any = None,
-                     loop: Any = None) -> Any:
+async def load_agent(
+    model_path: Optional[str] = None,
+    model_server: Any = None,
+    remote_storage: Optional[str] = None,
+    endpoints: Any = None,
+    loop: Any = None,
+) -> Any:
     server = model_server
     if endpoints is not None and endpoints.model:
         server = endpoints.model
     disk = _model_file(model_path)
     if server is None or disk is None:
-        return await _original_load_agent(model_path=model_path, model_server=server,
-                                          remote_storage=remote_storage, endpoints=endpoints,
-                                          loop=loop)
+        return await _original_load_agent(
+            model_path=model_path,
+            model_server=server,
+            remote_storage=remote_storage,
+            endpoints=endpoints,
+            loop=loop,
+        )
     local = copy.copy(endpoints)
     if local is not None:
         local.model = None
@@ -86,7 +94,8 @@ async def update_model_from_server(server: Any, agent: Any) -> None:
     with TempDirectoryPath(get_temp_dir_name()) as directory:
         try:
             fingerprint = await rasa_agent._pull_model_and_fingerprint(
-                server, agent.fingerprint, directory)
+                server, agent.fingerprint, directory
+            )
             if not fingerprint:
                 return
             loop = asyncio.get_running_loop()
@@ -102,15 +111,18 @@ async def update_model_from_server(server: Any, agent: Any) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - keep answering with the model we have
-            logger.exception("Failed to update model. The previous model will stay loaded "
-                             "instead.")
+            logger.exception("Failed to update model. The previous model will stay loaded instead.")
 
 
 def _new_processor(agent: Any, directory: str) -> Any:
     return rasa_agent.MessageProcessor(
-        model_path=directory, tracker_store=agent.tracker_store, lock_store=agent.lock_store,
-        action_endpoint=agent.action_endpoint, generator=agent.nlg,
-        http_interpreter=agent.http_interpreter)
+        model_path=directory,
+        tracker_store=agent.tracker_store,
+        lock_store=agent.lock_store,
+        action_endpoint=agent.action_endpoint,
+        generator=agent.nlg,
+        http_interpreter=agent.http_interpreter,
+    )
 
 
 def install() -> None:

@@ -101,8 +101,11 @@ def create_app(model_path: Path = LIVE_MODEL, secret: Optional[str] = None):
         etag, data = found
         if etag in _etags(request.headers.get("If-None-Match", "")):
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=data, content_type="application/gzip",
-                            headers={"ETag": etag, "filename": "seba.tar.gz"})
+        return web.Response(
+            body=data,
+            content_type="application/gzip",
+            headers={"ETag": etag, "filename": "seba.tar.gz"},
+        )
 
     app = web.Application()
     app.router.add_get(PATH, model)
@@ -122,21 +125,26 @@ def _endpoints(args: argparse.Namespace) -> int:
     data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     out = with_model_server(data, args.url, args.wait)
     target = Path(args.target)
-    header = (f"# Written by scripts/run.sh from {source}: the workers load new models from "
-              "seba.model_server (edit the source, not this file).\n")
-    target.write_text(header + yaml.safe_dump(out, sort_keys=False, allow_unicode=True),
-                      encoding="utf-8")
+    header = (
+        f"# Written by scripts/run.sh from {source}: the workers load new models from "
+        "seba.model_server (edit the source, not this file).\n"
+    )
+    target.write_text(
+        header + yaml.safe_dump(out, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     target.chmod(0o600)
     return 0
 
 
 def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seba.model_server",
-                                     description="The live model for Rasa's workers.")
+    parser = argparse.ArgumentParser(
+        prog="python -m seba.model_server", description="The live model for Rasa's workers."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("MODEL_SERVER_PORT")
-                                                       or DEFAULT_PORT))
+    serve.add_argument(
+        "--port", type=int, default=int(os.environ.get("MODEL_SERVER_PORT") or DEFAULT_PORT)
+    )
     serve.add_argument("--model", default=str(LIVE_MODEL))
     ends = sub.add_parser("endpoints")
     ends.add_argument("source")
@@ -153,9 +161,15 @@ def main(argv: Optional[list] = None) -> int:
     logmask.install()
     app = create_app(Path(args.model))
     # Loopback only, whatever the environment says: the model is for this machine's Rasa.
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None,
-                print=lambda _: print(f"model server on 127.0.0.1:{args.port}{PATH} "
-                                      f"({args.model})", flush=True))
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        access_log=None,
+        print=lambda _: print(
+            f"model server on 127.0.0.1:{args.port}{PATH} ({args.model})", flush=True
+        ),
+    )
     return 0
 
 

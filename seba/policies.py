@@ -37,19 +37,25 @@ class CachedRulePolicy(RulePolicy):
         self._found: "OrderedDict[Tuple, _Found]" = OrderedDict()
         self._states: Optional[Tuple[Any, ...]] = None  # (tracker, key, earlier states, last)
 
-    def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
-                           use_text_for_last_user_input: bool = False,
-                           rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+    def _prediction_states(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        use_text_for_last_user_input: bool = False,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+    ) -> List[State]:
         """RulePolicy's ``featurizer.prediction_states`` for one tracker, with the states up
         to the last one computed once per tracker (and length) and rule-only data."""
         if self.featurizer.max_history:  # not RulePolicy's default: Rasa's own path
-            return super()._prediction_states(tracker, domain, use_text_for_last_user_input,
-                                              rule_only_data)
+            return super()._prediction_states(
+                tracker, domain, use_text_for_last_user_input, rule_only_data
+            )
         key = (len(tracker.events), id(rule_only_data), id(domain))
         memo = self._states
         if memo is None or memo[0] is not tracker or memo[1] != key:
-            states = self.featurizer._create_states(tracker, domain, ignore_rule_only_turns=False,
-                                                    rule_only_data=rule_only_data)
+            states = self.featurizer._create_states(
+                tracker, domain, ignore_rule_only_turns=False, rule_only_data=rule_only_data
+            )
             earlier = states[:-1]
             self.featurizer._remove_user_text_if_intent([earlier])
             memo = self._states = (tracker, key, earlier, states[-1] if states else None)
@@ -65,10 +71,14 @@ class CachedRulePolicy(RulePolicy):
     ) -> _Found:
         if use_text_for_last_user_input and tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None, None, False  # Rasa's own early answer
-        states = self._prediction_states(tracker, domain, use_text_for_last_user_input,
-                                         rule_only_data=self._get_rule_only_data())
-        key = (use_text_for_last_user_input, tracker.active_loop_name,
-               self._create_feature_key(states))
+        states = self._prediction_states(
+            tracker, domain, use_text_for_last_user_input, rule_only_data=self._get_rule_only_data()
+        )
+        key = (
+            use_text_for_last_user_input,
+            tracker.active_loop_name,
+            self._create_feature_key(states),
+        )
         found = self._found.get(key)
         if found is None:
             found = super()._find_action_from_rules(tracker, domain, use_text_for_last_user_input)

@@ -56,6 +56,8 @@ def action_timeout() -> float:
         return max(float(os.environ.get("SEBA_ACTION_TIMEOUT") or DEFAULT_ACTION_TIMEOUT), 0.5)
     except ValueError:
         return DEFAULT_ACTION_TIMEOUT
+
+
 KEEP_USER_TURNS = 8
 # Below this many events the full tracker is cheap enough.
 MIN_EVENTS_FOR_VIEW = 80
@@ -92,8 +94,9 @@ class SebaRemoteAction(rasa_action.RemoteAction):
         for key in ("events", "responses"):
             value = result.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                raise ActionServerAnswerError(f"'{key}' in the action server's answer is not "
-                                              "a list of objects")
+                raise ActionServerAnswerError(
+                    f"'{key}' in the action server's answer is not a list of objects"
+                )
         if not all(isinstance(e.get("event"), str) for e in result.get("events") or []):
             raise ActionServerAnswerError("an event in the action server's answer has no type")
         return True
@@ -114,8 +117,9 @@ class SebaRemoteAction(rasa_action.RemoteAction):
         except rasa_action.ActionExecutionRejection:
             raise  # a form's validation said no: Rasa's normal path
         except asyncio.TimeoutError:
-            logger.error("Custom action '%s' took over %ss; apologising.", self.name(),
-                         action_timeout())
+            logger.error(
+                "Custom action '%s' took over %ss; apologising.", self.name(), action_timeout()
+            )
         except RasaException:
             logger.exception("Custom action '%s' failed; apologising.", self.name())
         message: Any = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
@@ -192,8 +196,9 @@ class _PrefixCache:
         self._size = size
         self._items: Dict[str, Tuple[int, DialogueStateTracker]] = {}
 
-    def state_before(self, sender_id: str, events: List[Event], start: int,
-                     domain: Domain) -> DialogueStateTracker:
+    def state_before(
+        self, sender_id: str, events: List[Event], start: int, domain: Domain
+    ) -> DialogueStateTracker:
         cached = self._items.pop(sender_id, None)
         # Valid if the conversation still starts with the cached events (the tracker
         # store hands out new event objects, so compare the last one by value).
@@ -209,9 +214,12 @@ class _PrefixCache:
         return prefix
 
 
-def recent_history(tracker: DialogueStateTracker, domain: Domain,
-                   cache: Optional[_PrefixCache] = None,
-                   keep_user_turns: int = KEEP_USER_TURNS) -> DialogueStateTracker:
+def recent_history(
+    tracker: DialogueStateTracker,
+    domain: Domain,
+    cache: Optional[_PrefixCache] = None,
+    keep_user_turns: int = KEEP_USER_TURNS,
+) -> DialogueStateTracker:
     """A tracker with the last turns only, starting from the state before them."""
     events = list(tracker.events)
     if len(events) < MIN_EVENTS_FOR_VIEW:
@@ -221,7 +229,8 @@ def recent_history(tracker: DialogueStateTracker, domain: Domain,
         return tracker
     prefix = (cache or _PrefixCache()).state_before(tracker.sender_id, events, start, domain)
     opening: List[Event] = [
-        SlotSet(slot.name, prefix.get_slot(slot.name)) for slot in domain.slots
+        SlotSet(slot.name, prefix.get_slot(slot.name))
+        for slot in domain.slots
         if prefix.get_slot(slot.name) != slot.initial_value
     ]
     if prefix.active_loop_name:
@@ -243,8 +252,11 @@ class SebaMessageProcessor(MessageProcessor):
 
     async def handle_message(self, message: Any) -> Any:
         if await self._already_answered(message):
-            logger.info("Message %s of %s was answered before; not again.",
-                        message.message_id, message.sender_id)
+            logger.info(
+                "Message %s of %s was answered before; not again.",
+                message.message_id,
+                message.sender_id,
+            )
             return []
         return await super().handle_message(message)
 
@@ -254,16 +266,20 @@ class SebaMessageProcessor(MessageProcessor):
         known = self._known_features.get(id(self.domain))
         if known is None:  # once per model
             empty = not self.domain or self.domain.is_empty()
-            known = (set(), set()) if empty else (set(self.domain.intents),
-                                                  set(self.domain.entities))
+            known = (
+                (set(), set()) if empty else (set(self.domain.intents), set(self.domain.entities))
+            )
             self._known_features = {id(self.domain): known}
         intents, entities = known
         if not intents:  # an empty domain: nothing to compare with
             return
         intent = (parse_data.get("intent") or {}).get("name")
         unseen = [f"intent '{intent}'"] if intent and intent not in intents else []
-        unseen += [f"entity '{e.get('entity')}'" for e in parse_data.get("entities") or []
-                   if e.get("entity") and e.get("entity") not in entities]
+        unseen += [
+            f"entity '{e.get('entity')}'"
+            for e in parse_data.get("entities") or []
+            if e.get("entity") and e.get("entity") not in entities
+        ]
         for what in unseen:
             logger.warning("Parsed an %s which is not defined in the domain.", what)
 
@@ -274,31 +290,39 @@ class SebaMessageProcessor(MessageProcessor):
             return False
         tracker = await self.get_tracker(message.sender_id)
         recent = list(tracker.events)[-RECENT_EVENTS_FOR_DUPLICATES:]
-        return any(isinstance(e, UserUttered) and e.message_id == message.message_id
-                   for e in recent)
+        return any(
+            isinstance(e, UserUttered) and e.message_id == message.message_id for e in recent
+        )
 
     async def _apologise(self, message: Any) -> None:
         tracker = DialogueStateTracker.from_events(
             message.sender_id,
-            [UserUttered(message.text if isinstance(message.text, str) else "",
-                         metadata=message.metadata)],
+            [
+                UserUttered(
+                    message.text if isinstance(message.text, str) else "", metadata=message.metadata
+                )
+            ],
             slots=self.domain.slots,
         )
         try:
-            response = await self.nlg.generate(APOLOGY_RESPONSE, tracker,
-                                               message.output_channel.name())
+            response = await self.nlg.generate(
+                APOLOGY_RESPONSE, tracker, message.output_channel.name()
+            )
             if response:
                 await message.output_channel.send_response(message.sender_id, response)
         except Exception:  # noqa: BLE001 - nothing more can be done for this message
             logger.exception("Could not send the apology to %s", message.sender_id)
 
-    async def execute_side_effects(self, events: List[Event], tracker: DialogueStateTracker,
-                                   output_channel: Any) -> None:
+    async def execute_side_effects(
+        self, events: List[Event], tracker: DialogueStateTracker, output_channel: Any
+    ) -> None:
         if any(isinstance(event, BotUttered) for event in events):
             self._answered.add(output_channel)
         await super().execute_side_effects(events, tracker, output_channel)
 
-    async def _handle_message_with_tracker(self, message: Any, tracker: DialogueStateTracker) -> None:
+    async def _handle_message_with_tracker(
+        self, message: Any, tracker: DialogueStateTracker
+    ) -> None:
         if not message.parse_data:
             text, intent = inbound.screen(message.text)
             if intent:
@@ -357,15 +381,17 @@ class SequentialGraphRunner(DaskGraphRunner):
             order = self._orders[targets] = order
         return order
 
-    def run(self, inputs: Optional[Dict[str, Any]] = None,
-            targets: Optional[List[str]] = None) -> Dict[str, Any]:
+    def run(
+        self, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None
+    ) -> Dict[str, Any]:
         run_targets = tuple(targets or self._graph_schema.target_names)
         results: Dict[str, Any] = {name: (name, value) for name, value in (inputs or {}).items()}
         try:
             for name in self._order(run_targets):
                 needs = self._graph_schema.nodes[name].needs.values()
                 results[name] = self._instantiated_nodes[name](
-                    *[results.get(need, need) for need in needs])
+                    *[results.get(need, need) for need in needs]
+                )
         except RuntimeError as error:
             raise GraphRunError("Error running runner.") from error
         return dict(results[target] for target in run_targets)
@@ -382,11 +408,12 @@ class SebaAgent(rasa_agent.Agent):
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the customer must hear something
-            logger.exception("Message for %s could not be handled; apologising.",
-                             message.sender_id)
+            logger.exception("Message for %s could not be handled; apologising.", message.sender_id)
             processor = self.processor
-            if isinstance(processor, SebaMessageProcessor) and \
-                    message.output_channel not in processor._answered:
+            if (
+                isinstance(processor, SebaMessageProcessor)
+                and message.output_channel not in processor._answered
+            ):
                 await processor._apologise(message)
             if isinstance(message.output_channel, CollectingOutputChannel):
                 return message.output_channel.messages

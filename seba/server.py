@@ -41,7 +41,9 @@ def secure_arguments(argv: List[str]) -> List[str]:
         try:
             args += ["--jwt-secret", get("RASA_JWT_SECRET"), "--jwt-method", "HS256"]
         except MissingSecret as error:
-            raise SystemExit(f"seba.server: Rasa's HTTP API needs authentication: {error}") from None
+            raise SystemExit(
+                f"seba.server: Rasa's HTTP API needs authentication: {error}"
+            ) from None
     if not _given(args, "--cors"):
         from seba.settings import allowed_origins
 

@@ -29,8 +29,13 @@ CATEGORY_LABELS = {
 }
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAY_LABELS = {
-    "monday": "সোমবার", "tuesday": "মঙ্গলবার", "wednesday": "বুধবার", "thursday": "বৃহস্পতিবার",
-    "friday": "শুক্রবার", "saturday": "শনিবার", "sunday": "রবিবার",
+    "monday": "সোমবার",
+    "tuesday": "মঙ্গলবার",
+    "wednesday": "বুধবার",
+    "thursday": "বৃহস্পতিবার",
+    "friday": "শুক্রবার",
+    "saturday": "শনিবার",
+    "sunday": "রবিবার",
 }
 
 
@@ -183,11 +188,13 @@ class Settings:
             "business_hours": self.business_hours.describe(lang),
             "agent_hours": self.agent_hours.describe(lang),
             "return_window_days": (
-                str(self.return_window_days) if lang == "en"
+                str(self.return_window_days)
+                if lang == "en"
                 else to_bengali_digits(str(self.return_window_days))
             ),
             "exchange_days": (
-                str(self.exchange_days) if lang == "en"
+                str(self.exchange_days)
+                if lang == "en"
                 else to_bengali_digits(str(self.exchange_days))
             ),
             "refund_days": (
@@ -203,8 +210,10 @@ class Settings:
             "free_delivery_above": self.money(free_above, lang) if free_above else "",
             # A whole sentence (with its leading space), or nothing when delivery is never free.
             "free_delivery_note": (
-                "" if not free_above
-                else f" Orders over {self.money(free_above, lang)} ship free 🎉" if lang == "en"
+                ""
+                if not free_above
+                else f" Orders over {self.money(free_above, lang)} ship free 🎉"
+                if lang == "en"
                 else f" অর্ডারের মোট দাম {self.money(free_above, lang)} ছাড়ালে ডেলিভারি ফ্রি 🎉"
             ),
             "payment_methods": joiner.join(
@@ -214,7 +223,8 @@ class Settings:
             "nagad_number": str(payment.get("nagad_number", "")),
             "warranty": _localized(self.raw.get("warranty"), lang),
             "max_message_chars": (
-                str(self.max_message_chars) if lang == "en"
+                str(self.max_message_chars)
+                if lang == "en"
                 else to_bengali_digits(str(self.max_message_chars))
             ),
         }

@@ -31,13 +31,26 @@ from seba.db.models import (
 from seba.text import mask_phone, normalize_order_number, normalize_phone, to_bengali_digits
 
 __all__ = [
-    "ShopUnavailable", "ReturnCheck", "verify_order", "can_cancel", "cancel_order",
-    "returnable_items", "return_eligibility", "create_return_request", "latest_refund",
-    "find_products", "order_items_text",
+    "ShopUnavailable",
+    "ReturnCheck",
+    "verify_order",
+    "can_cancel",
+    "cancel_order",
+    "returnable_items",
+    "return_eligibility",
+    "create_return_request",
+    "latest_refund",
+    "find_products",
+    "order_items_text",
 ]
 
 RETURN_CHECK_REASONS = (
-    "ok", "not_delivered", "window_passed", "not_returnable", "already_requested", "cancelled",
+    "ok",
+    "not_delivered",
+    "window_passed",
+    "not_returnable",
+    "already_requested",
+    "cancelled",
 )
 
 
@@ -55,6 +68,7 @@ def _guard(fn):
 
 
 # -- orders ----------------------------------------------------------------------------------
+
 
 @_guard
 def verify_order(session: Session, order_number: str, phone: str) -> Optional[Order]:
@@ -77,8 +91,9 @@ def can_cancel(order: Order, settings) -> bool:
 
 
 @_guard
-def cancel_order(session: Session, order: Order, settings,
-                 now: Optional[dt.datetime] = None) -> Order:
+def cancel_order(
+    session: Session, order: Order, settings, now: Optional[dt.datetime] = None
+) -> Order:
     """Cancel the order; a prepaid (non-COD) paid order gets a pending refund of its total.
 
     Raises ValueError when the order's status no longer allows cancelling.
@@ -89,19 +104,26 @@ def cancel_order(session: Session, order: Order, settings,
     order.status = "cancelled"
     order.cancelled_at = now
     if order.payment_status == "paid" and order.payment_method != "cod":
-        method = order.payment_method if order.payment_method in ("bkash", "nagad", "card") \
-            else "bank"
-        order.refunds.append(Refund(
-            amount=order.total, method=method, status="pending", created_at=now,
-            account=mask_phone(order.phone) if method in ("bkash", "nagad") else None,
-            expected_by=now.date() + dt.timedelta(days=settings.refund_days),
-        ))
+        method = (
+            order.payment_method if order.payment_method in ("bkash", "nagad", "card") else "bank"
+        )
+        order.refunds.append(
+            Refund(
+                amount=order.total,
+                method=method,
+                status="pending",
+                created_at=now,
+                account=mask_phone(order.phone) if method in ("bkash", "nagad") else None,
+                expected_by=now.date() + dt.timedelta(days=settings.refund_days),
+            )
+        )
         order.payment_status = "refund_pending"
     session.flush()
     return order
 
 
 # -- returns ---------------------------------------------------------------------------------
+
 
 @dataclass
 class ReturnCheck:
@@ -121,15 +143,18 @@ class ReturnCheck:
 def returnable_items(order: Order, settings) -> List[OrderItem]:
     """Items whose product is returnable: the stored flag and the current shop.yml both allow it."""
     return [
-        item for item in order.items
-        if item.product is not None and item.product.returnable
+        item
+        for item in order.items
+        if item.product is not None
+        and item.product.returnable
         and item.product.category not in settings.non_returnable_categories
     ]
 
 
 @_guard
-def return_eligibility(session: Session, order: Order, settings,
-                       today: Optional[dt.date] = None) -> ReturnCheck:
+def return_eligibility(
+    session: Session, order: Order, settings, today: Optional[dt.date] = None
+) -> ReturnCheck:
     """Check, from the order's data, whether a return may be requested now."""
     items = returnable_items(order, settings)
     if order.status == "cancelled":
@@ -148,9 +173,17 @@ def return_eligibility(session: Session, order: Order, settings,
 
 
 @_guard
-def create_return_request(session: Session, order: Order, reason: str, details: str,
-                          sender_id: Optional[str] = None, channel: Optional[str] = None,
-                          *, settings=None, today: Optional[dt.date] = None) -> ReturnRequest:
+def create_return_request(
+    session: Session,
+    order: Order,
+    reason: str,
+    details: str,
+    sender_id: Optional[str] = None,
+    channel: Optional[str] = None,
+    *,
+    settings=None,
+    today: Optional[dt.date] = None,
+) -> ReturnRequest:
     """Record a return request (status ``requested``) with a reference like ``RT-10457-1``.
 
     Raises ValueError for an unknown reason code, or when the order is not eligible; then
@@ -171,8 +204,12 @@ def create_return_request(session: Session, order: Order, reason: str, details: 
     ).first():
         n += 1
     request = ReturnRequest(
-        reference=f"RT-{order.number}-{n}", reason=reason, details=(details or "").strip() or None,
-        status="requested", sender_id=sender_id, channel=channel,
+        reference=f"RT-{order.number}-{n}",
+        reason=reason,
+        details=(details or "").strip() or None,
+        status="requested",
+        sender_id=sender_id,
+        channel=channel,
     )
     order.return_requests.append(request)
     session.flush()
@@ -183,8 +220,10 @@ def create_return_request(session: Session, order: Order, reason: str, details: 
 def latest_refund(session: Session, order: Order) -> Optional[Refund]:
     """The order's most recent refund, or None."""
     query = (
-        select(Refund).where(Refund.order_id == order.id)
-        .order_by(Refund.created_at.desc(), Refund.id.desc()).limit(1)
+        select(Refund)
+        .where(Refund.order_id == order.id)
+        .order_by(Refund.created_at.desc(), Refund.id.desc())
+        .limit(1)
     )
     return session.execute(query).scalar_one_or_none()
 
@@ -219,18 +258,67 @@ KEYWORD_WEIGHT = 20
 TOKEN_WEIGHT = 5
 MAX_SEARCH_CHARS = 1000  # a chat message; bounds the fuzzy matching work
 _SUFFIXES = (
-    "গুলো", "গুলা", "গুলি", "খানা", "টার", "টির", "টাও", "টাই", "টা", "টি", "টো", "এর", "ের",
-    "কে", "তে", "র", "ও", "ই", "gulo", "gula", "tar", "tir", "ta", "ti", "er", "ke", "te", "r", "s",
+    "গুলো",
+    "গুলা",
+    "গুলি",
+    "খানা",
+    "টার",
+    "টির",
+    "টাও",
+    "টাই",
+    "টা",
+    "টি",
+    "টো",
+    "এর",
+    "ের",
+    "কে",
+    "তে",
+    "র",
+    "ও",
+    "ই",
+    "gulo",
+    "gula",
+    "tar",
+    "tir",
+    "ta",
+    "ti",
+    "er",
+    "ke",
+    "te",
+    "r",
+    "s",
 )
 _STOP = {
-    "for", "and", "with", "of", "the", "an", "set", "pack", "size", "ও", "সেট", "এবং", "টি",
+    "for",
+    "and",
+    "with",
+    "of",
+    "the",
+    "an",
+    "set",
+    "pack",
+    "size",
+    "ও",
+    "সেট",
+    "এবং",
+    "টি",
 }
 # ী/ূ are often typed as ি/ু; zero-width (non-)joiners vary by keyboard.
 _FOLD = str.maketrans({"ী": "ি", "ূ": "ু", "\u200c": None, "\u200d": None, "’": "'"})
 _COLOUR_SPELLINGS = {
-    "black": "kalo", "white": "sada shada", "red": "lal", "blue": "nil neel", "pink": "golapi",
-    "green": "sobuj shobuj", "yellow": "holud", "golden": "sonali gold", "silver": "rupali",
-    "brown": "badami", "maroon": "meroon", "sky": "akashi", "navy": "navy",
+    "black": "kalo",
+    "white": "sada shada",
+    "red": "lal",
+    "blue": "nil neel",
+    "pink": "golapi",
+    "green": "sobuj shobuj",
+    "yellow": "holud",
+    "golden": "sonali gold",
+    "silver": "rupali",
+    "brown": "badami",
+    "maroon": "meroon",
+    "sky": "akashi",
+    "navy": "navy",
 }
 
 
@@ -250,8 +338,12 @@ def _words(text: str) -> List[str]:
 
 
 def _content(word: str) -> bool:
-    return (len(word) > 1 and word not in _STOP and any(c.isalpha() for c in word)
-            and not any(c.isdigit() for c in word))
+    return (
+        len(word) > 1
+        and word not in _STOP
+        and any(c.isalpha() for c in word)
+        and not any(c.isdigit() for c in word)
+    )
 
 
 class _ProductIndex:
@@ -325,7 +417,8 @@ class _ProductIndex:
         }
         # A match inside a longer one does not count ("শার্ট" inside "টি-শার্ট").
         spans = {
-            span: phrase for span, phrase in found.items()
+            span: phrase
+            for span, phrase in found.items()
             if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in found)
         }
         scores: Dict[int, int] = {}
@@ -337,7 +430,8 @@ class _ProductIndex:
                     claimed.setdefault(i, set()).add(pid)
         for pid, tokens in self.tokens.items():
             shared = {
-                w for i, w in enumerate(words)
+                w
+                for i, w in enumerate(words)
                 if w in tokens and _content(w) and (i not in claimed or pid in claimed[i])
             }
             # Without a name/keyword match, two shared words are needed ("black georgette").
@@ -355,19 +449,35 @@ def _product_index(session: Session) -> _ProductIndex:
     engine = getattr(bind, "engine", bind)
     # Rebuilt when the catalogue changes: rows added/removed, updated_at bumped by the ORM, or
     # text lengths changed (catches most edits made with plain SQL too).
-    text_length = func.length(Product.name_bn) + func.length(Product.name_en) \
-        + func.length(Product.keywords) + func.coalesce(func.length(Product.colour_en), 0)
-    key = tuple(session.execute(select(
-        func.count(Product.id), func.max(Product.id), func.max(Product.updated_at),
-        func.sum(text_length),
-    )).one())
+    text_length = (
+        func.length(Product.name_bn)
+        + func.length(Product.name_en)
+        + func.length(Product.keywords)
+        + func.coalesce(func.length(Product.colour_en), 0)
+    )
+    key = tuple(
+        session.execute(
+            select(
+                func.count(Product.id),
+                func.max(Product.id),
+                func.max(Product.updated_at),
+                func.sum(text_length),
+            )
+        ).one()
+    )
     with _index_lock:
         index = _indexes.get(engine)
         if index is None or index.key != key:
-            rows = session.execute(select(
-                Product.id, Product.name_bn, Product.name_en, Product.keywords,
-                Product.colour_bn, Product.colour_en,
-            )).all()
+            rows = session.execute(
+                select(
+                    Product.id,
+                    Product.name_bn,
+                    Product.name_en,
+                    Product.keywords,
+                    Product.colour_bn,
+                    Product.colour_en,
+                )
+            ).all()
             index = _indexes[engine] = _ProductIndex(key, rows)
         return index
 

@@ -88,8 +88,14 @@ def mask_phone(phone: str) -> str:
 # or logged; the digits are converted only inside each match).
 _ANY_DIGIT = "[0-9\u09e6-\u09ef]"
 _PHONE_IN_TEXT = re.compile(
-    "(?<![0-9\u09e6-\u09ef])(?:\\+?[8\u09ee][8\u09ee]" + _SEP + ")?[0\u09e6]" + _SEP
-    + "[1\u09e7][3-9\u09e9-\u09ef](?:" + _SEP + _ANY_DIGIT + "){8}(?![0-9\u09e6-\u09ef])"
+    "(?<![0-9\u09e6-\u09ef])(?:\\+?[8\u09ee][8\u09ee]"
+    + _SEP
+    + ")?[0\u09e6]"
+    + _SEP
+    + "[1\u09e7][3-9\u09e9-\u09ef](?:"
+    + _SEP
+    + _ANY_DIGIT
+    + "){8}(?![0-9\u09e6-\u09ef])"
 )
 
 

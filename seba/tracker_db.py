@@ -68,17 +68,23 @@ def tracker_url(endpoints: Union[str, Path, None] = None) -> Union[str, URL]:
     store = {k: _expand(v) for k, v in (cfg.get("tracker_store") or {}).items()}
     kind = str(store.get("type", "")).lower()
     if not (kind == "sql" or kind.endswith("trackerstore") and "sql" in kind):
-        raise TrackerStoreUnsupported(f"{path}: tracker_store type {store.get('type')!r} is "
-                                      "not an SQL store; set SEBA_TRACKER_URL")
+        raise TrackerStoreUnsupported(
+            f"{path}: tracker_store type {store.get('type')!r} is "
+            "not an SQL store; set SEBA_TRACKER_URL"
+        )
     dialect = store.get("dialect", "sqlite")
     if dialect == "sqlite":
         db = Path(store.get("db", "rasa.db"))
         return f"sqlite:///{db if db.is_absolute() else PROJECT_ROOT / db}"
     drivername = "postgresql+psycopg2" if dialect in ("postgresql", "postgres") else dialect
-    return URL.create(drivername, username=store.get("username"),
-                      password=store.get("password") or None, host=store.get("url"),
-                      port=int(store["port"]) if store.get("port") else None,
-                      database=store.get("db"))
+    return URL.create(
+        drivername,
+        username=store.get("username"),
+        password=store.get("password") or None,
+        host=store.get("url"),
+        port=int(store["port"]) if store.get("port") else None,
+        database=store.get("db"),
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -91,18 +97,38 @@ def tracker_engine(endpoints: Union[str, Path, None] = None) -> Engine:
 
 
 def _rows(result: Iterable[Any]) -> List[EventRow]:
-    return [EventRow(r.id, r.sender_id, r.type_name, float(r.timestamp or 0.0), r.intent_name,
-                     r.action_name, json.loads(r.data) if r.data else {}) for r in result]
+    return [
+        EventRow(
+            r.id,
+            r.sender_id,
+            r.type_name,
+            float(r.timestamp or 0.0),
+            r.intent_name,
+            r.action_name,
+            json.loads(r.data) if r.data else {},
+        )
+        for r in result
+    ]
 
 
-_EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),
-                   sa.column("timestamp"), sa.column("intent_name"), sa.column("action_name"),
-                   sa.column("data"))
+_EVENTS = sa.table(
+    "events",
+    sa.column("id"),
+    sa.column("sender_id"),
+    sa.column("type_name"),
+    sa.column("timestamp"),
+    sa.column("intent_name"),
+    sa.column("action_name"),
+    sa.column("data"),
+)
 
 
-def events_between(engine: Engine, since: Optional[dt.datetime] = None,
-                   until: Optional[dt.datetime] = None,
-                   types: Optional[Sequence[str]] = None) -> Iterator[EventRow]:
+def events_between(
+    engine: Engine,
+    since: Optional[dt.datetime] = None,
+    until: Optional[dt.datetime] = None,
+    types: Optional[Sequence[str]] = None,
+) -> Iterator[EventRow]:
     """Events with ``since <= time < until`` (naive local times), in storage order, read in
     pages so that a long range does not sit in memory at once. No events table yet (Rasa
     has not stored anything): nothing."""
@@ -125,8 +151,9 @@ def events_between(engine: Engine, since: Optional[dt.datetime] = None,
         last_id = page[-1].id
 
 
-def conversation_events(engine: Engine, sender_id: str,
-                        types: Optional[Sequence[str]] = None) -> List[EventRow]:
+def conversation_events(
+    engine: Engine, sender_id: str, types: Optional[Sequence[str]] = None
+) -> List[EventRow]:
     """Every stored event of one conversation, oldest first."""
     if not sa.inspect(engine).has_table("events"):
         return []

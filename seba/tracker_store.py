@@ -64,9 +64,13 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             # each close of the last connection checkpoints the WAL. Keep connections open.
             url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2,
-                                           max_overflow=8,
-                                           connect_args={"check_same_thread": False})
+            self.engine = sa.create_engine(
+                url,
+                poolclass=sa.pool.QueuePool,
+                pool_size=2,
+                max_overflow=8,
+                connect_args={"check_same_thread": False},
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQL errors must not log the bound values (customers' messages).
@@ -91,8 +95,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         entry = self._cache.get(sender_id)
         if entry is not None:
-            if (len(entry.tracker.events) == entry.stored
-                    and self._newest_event_id(sender_id) == entry.newest):
+            if (
+                len(entry.tracker.events) == entry.stored
+                and self._newest_event_id(sender_id) == entry.newest
+            ):
                 self._cache.move_to_end(sender_id)
                 return entry.tracker
             del self._cache[sender_id]
@@ -123,14 +129,18 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         rows = []
         for event in events:
             data = event.as_dict()
-            rows.append({
-                "sender_id": sender_id,
-                "type_name": event.type_name,
-                "timestamp": data.get("timestamp"),
-                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                "action_name": data.get("name"),
-                "data": json.dumps(data),
-            })
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {})
+                    .get("intent", {})
+                    .get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
         with self.engine.begin() as connection:
             connection.execute(self.SQLEvent.__table__.insert(), rows)  # one executemany
             return connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()

@@ -62,8 +62,15 @@ class LockView:
 
     @classmethod
     def of(cls, row: VerificationLock) -> "LockView":
-        return cls(row.order_number, row.locked_at, row.expires_at, row.failures,
-                   row.conversation_id, row.lifted_at, row.lifted_by)
+        return cls(
+            row.order_number,
+            row.locked_at,
+            row.expires_at,
+            row.failures,
+            row.conversation_id,
+            row.lifted_at,
+            row.lifted_by,
+        )
 
 
 def policy() -> VerificationPolicy:
@@ -72,14 +79,19 @@ def policy() -> VerificationPolicy:
 
 def phone_key(phone: str) -> str:
     """A keyed hash of a normalised phone: countable, not reversible without the key."""
-    return hmac.new(secrets.derived_key("phone"), phone.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(
+        secrets.derived_key("phone"), phone.encode("ascii"), hashlib.sha256
+    ).hexdigest()[:32]
 
 
 def _active_lock(session: Session, number: str, now: dt.datetime) -> Optional[VerificationLock]:
     return session.execute(
         select(VerificationLock)
-        .where(VerificationLock.order_number == number, VerificationLock.lifted_at.is_(None),
-               VerificationLock.expires_at > now)
+        .where(
+            VerificationLock.order_number == number,
+            VerificationLock.lifted_at.is_(None),
+            VerificationLock.expires_at > now,
+        )
         .order_by(VerificationLock.expires_at.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -91,12 +103,17 @@ def is_locked(session: Session, order_number: str, now: Optional[dt.datetime] = 
 
 
 def _failures(session: Session, since: dt.datetime, *conditions) -> List[dt.datetime]:
-    return list(session.execute(
-        select(VerificationAttempt.created_at)
-        .where(VerificationAttempt.succeeded.is_(False), VerificationAttempt.created_at > since,
-               *conditions)
-        .order_by(VerificationAttempt.created_at)
-    ).scalars())
+    return list(
+        session.execute(
+            select(VerificationAttempt.created_at)
+            .where(
+                VerificationAttempt.succeeded.is_(False),
+                VerificationAttempt.created_at > since,
+                *conditions,
+            )
+            .order_by(VerificationAttempt.created_at)
+        ).scalars()
+    )
 
 
 def _order_count_since(session: Session, number: str, window_start: dt.datetime) -> dt.datetime:
@@ -120,9 +137,16 @@ def _take_guard(session: Session, number: str) -> None:
     )
 
 
-def check(order_number: str, phone: str, conversation_id: str, channel: Optional[str] = None,
-          *, now: Optional[dt.datetime] = None, rules: Optional[VerificationPolicy] = None,
-          url: Optional[str] = None) -> Outcome:
+def check(
+    order_number: str,
+    phone: str,
+    conversation_id: str,
+    channel: Optional[str] = None,
+    *,
+    now: Optional[dt.datetime] = None,
+    rules: Optional[VerificationPolicy] = None,
+    url: Optional[str] = None,
+) -> Outcome:
     """Decide one attempt to verify ``order_number`` with ``phone`` (raw customer text)."""
     rules = rules or policy()
     now = now or local_now()
@@ -134,49 +158,77 @@ def check(order_number: str, phone: str, conversation_id: str, channel: Optional
     key = phone_key(phone_number)
     with session_scope(url) as session:
         _take_guard(session, number)
-        mine = _failures(session, window_start,
-                         VerificationAttempt.conversation_id == conversation_id)
-        if _active_lock(session, number, now) is not None or len(
-            _failures(session, window_start, VerificationAttempt.phone_key == key)
-        ) >= rules.max_failures_per_phone:
+        mine = _failures(
+            session, window_start, VerificationAttempt.conversation_id == conversation_id
+        )
+        if (
+            _active_lock(session, number, now) is not None
+            or len(_failures(session, window_start, VerificationAttempt.phone_key == key))
+            >= rules.max_failures_per_phone
+        ):
             return Outcome(LOCKED, conversation_failures=len(mine))
         if len(mine) >= rules.max_failures_per_conversation:
             return Outcome(EXHAUSTED, conversation_failures=len(mine))
         if mine:
-            ready_at = mine[-1] + dt.timedelta(seconds=rules.slow_down_seconds * 2 ** (len(mine) - 1))
+            ready_at = mine[-1] + dt.timedelta(
+                seconds=rules.slow_down_seconds * 2 ** (len(mine) - 1)
+            )
             if ready_at > now:
                 wait = int((ready_at - now).total_seconds() + 0.999)
                 return Outcome(WAIT, conversation_failures=len(mine), wait_seconds=max(wait, 1))
 
-        matched = session.execute(
-            select(Order.id).where(Order.number == number, Order.phone == phone_number)
-        ).first() is not None
-        session.execute(delete(VerificationAttempt).where(
-            VerificationAttempt.order_number == number,
-            VerificationAttempt.created_at < now - KEEP_ATTEMPTS,
-        ))
-        session.add(VerificationAttempt(
-            created_at=now, order_number=number, phone_key=key,
-            phone_masked=mask_phone(phone_number), conversation_id=conversation_id,
-            channel=channel, succeeded=matched,
-        ))
+        matched = (
+            session.execute(
+                select(Order.id).where(Order.number == number, Order.phone == phone_number)
+            ).first()
+            is not None
+        )
+        session.execute(
+            delete(VerificationAttempt).where(
+                VerificationAttempt.order_number == number,
+                VerificationAttempt.created_at < now - KEEP_ATTEMPTS,
+            )
+        )
+        session.add(
+            VerificationAttempt(
+                created_at=now,
+                order_number=number,
+                phone_key=key,
+                phone_masked=mask_phone(phone_number),
+                conversation_id=conversation_id,
+                channel=channel,
+                succeeded=matched,
+            )
+        )
         if matched:
             return Outcome(VERIFIED, number, phone_number, len(mine))
         session.flush()
-        order_failures = _failures(session, _order_count_since(session, number, window_start),
-                                   VerificationAttempt.order_number == number)
+        order_failures = _failures(
+            session,
+            _order_count_since(session, number, window_start),
+            VerificationAttempt.order_number == number,
+        )
         if len(order_failures) >= rules.max_failures_per_order:
-            session.add(VerificationLock(
-                order_number=number, locked_at=now,
-                expires_at=now + dt.timedelta(hours=rules.lock_hours),
-                failures=len(order_failures), conversation_id=conversation_id,
-            ))
+            session.add(
+                VerificationLock(
+                    order_number=number,
+                    locked_at=now,
+                    expires_at=now + dt.timedelta(hours=rules.lock_hours),
+                    failures=len(order_failures),
+                    conversation_id=conversation_id,
+                )
+            )
             return Outcome(LOCKED, conversation_failures=len(mine) + 1)
         return Outcome(MISMATCH, conversation_failures=len(mine) + 1)
 
 
-def still_verified(order_number: Optional[str], verified_at: Optional[float],
-                   *, now: Optional[float] = None, rules: Optional[VerificationPolicy] = None) -> bool:
+def still_verified(
+    order_number: Optional[str],
+    verified_at: Optional[float],
+    *,
+    now: Optional[float] = None,
+    rules: Optional[VerificationPolicy] = None,
+) -> bool:
     """A verification lasts ``idle_minutes`` after it was last used (``verified_at``, epoch s)."""
     import time
 
@@ -192,45 +244,66 @@ def still_verified(order_number: Optional[str], verified_at: Optional[float],
 
 # --- for the agent console ------------------------------------------------------------------
 
+
 def active_locks(*, now: Optional[dt.datetime] = None, url: Optional[str] = None) -> List[LockView]:
     """Orders locked for self-service right now, newest first."""
     now = now or local_now()
     with session_scope(url) as session:
-        rows = session.execute(
-            select(VerificationLock)
-            .where(VerificationLock.lifted_at.is_(None), VerificationLock.expires_at > now)
-            .order_by(VerificationLock.locked_at.desc())
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(VerificationLock)
+                .where(VerificationLock.lifted_at.is_(None), VerificationLock.expires_at > now)
+                .order_by(VerificationLock.locked_at.desc())
+            )
+            .scalars()
+            .all()
+        )
         return [LockView.of(r) for r in rows]
 
 
-def locks_for_conversation(conversation_id: str, *, now: Optional[dt.datetime] = None,
-                           url: Optional[str] = None) -> List[LockView]:
+def locks_for_conversation(
+    conversation_id: str, *, now: Optional[dt.datetime] = None, url: Optional[str] = None
+) -> List[LockView]:
     """Active locks of the orders this conversation tried to verify."""
     now = now or local_now()
     with session_scope(url) as session:
         tried = select(VerificationAttempt.order_number).where(
             VerificationAttempt.conversation_id == conversation_id
         )
-        rows = session.execute(
-            select(VerificationLock)
-            .where(VerificationLock.order_number.in_(tried), VerificationLock.lifted_at.is_(None),
-                   VerificationLock.expires_at > now)
-            .order_by(VerificationLock.locked_at.desc())
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(VerificationLock)
+                .where(
+                    VerificationLock.order_number.in_(tried),
+                    VerificationLock.lifted_at.is_(None),
+                    VerificationLock.expires_at > now,
+                )
+                .order_by(VerificationLock.locked_at.desc())
+            )
+            .scalars()
+            .all()
+        )
         return [LockView.of(r) for r in rows]
 
 
-def lift(order_number: str, lifted_by: str, *, now: Optional[dt.datetime] = None,
-         url: Optional[str] = None) -> bool:
+def lift(
+    order_number: str,
+    lifted_by: str,
+    *,
+    now: Optional[dt.datetime] = None,
+    url: Optional[str] = None,
+) -> bool:
     """Lift the order's active lock(s); its failure count starts afresh. False if none."""
     now = now or local_now()
     number = normalize_order_number(str(order_number or "")) or str(order_number or "")
     with session_scope(url) as session:
         result = session.execute(
             update(VerificationLock)
-            .where(VerificationLock.order_number == number, VerificationLock.lifted_at.is_(None),
-                   VerificationLock.expires_at > now)
+            .where(
+                VerificationLock.order_number == number,
+                VerificationLock.lifted_at.is_(None),
+                VerificationLock.expires_at > now,
+            )
             .values(lifted_at=now, lifted_by=(lifted_by or "agent")[:120])
             .execution_options(synchronize_session=False)
         )

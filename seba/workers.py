@@ -63,11 +63,14 @@ def main(argv: Optional[list] = None) -> int:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"seba.workers: {exc}", file=sys.stderr)
         return 1
-    text = (f"# Written by scripts/run.sh from {source} for several Rasa workers "
-            "(seba/workers.py); edit the source, not this file.\n")
+    text = (
+        f"# Written by scripts/run.sh from {source} for several Rasa workers "
+        "(seba/workers.py); edit the source, not this file.\n"
+    )
     path = Path(target)
-    path.write_text(text + yaml.safe_dump(out, sort_keys=False, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        text + yaml.safe_dump(out, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     path.chmod(0o600)  # it may hold the Redis password
     print(redis_db_url(redis_url, SOCKETIO_DB))
     return 0

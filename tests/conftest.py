@@ -120,8 +120,12 @@ def postgres_url():
 
 
 def redis_ping(port: int) -> bool:
-    return subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
-                          text=True).stdout.strip() == "PONG"
+    return (
+        subprocess.run(
+            ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
+        ).stdout.strip()
+        == "PONG"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +137,11 @@ def redis(tmp_path_factory):
     if not exe:
         pytest.skip("redis-server not installed (Debian package redis-server)")
     port = free_port()
-    server = Server("redis", [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no"],
-                    tmp_path_factory.mktemp("redis") / "redis.log")
+    server = Server(
+        "redis",
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        tmp_path_factory.mktemp("redis") / "redis.log",
+    )
     server.port = port  # type: ignore[attr-defined]
     try:
         for _ in range(100):

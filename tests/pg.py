@@ -51,13 +51,16 @@ class PostgresServer:
         self.bin = _bin_dir()
         if self.bin is None:
             raise PostgresUnavailable(
-                "PostgreSQL binaries not found (install the Debian package 'postgresql')")
+                "PostgreSQL binaries not found (install the Debian package 'postgresql')"
+            )
         self.as_user: List[str] = []
         if os.geteuid() == 0:
             try:
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("running as root and there is no 'postgres' user") from None
+                raise PostgresUnavailable(
+                    "running as root and there is no 'postgres' user"
+                ) from None
             if not shutil.which("runuser"):
                 raise PostgresUnavailable("running as root and 'runuser' is missing")
             self.as_user = ["runuser", "-u", "postgres", "--"]
@@ -72,31 +75,61 @@ class PostgresServer:
 
     def _run(self, *args: str) -> None:
         try:
-            subprocess.run(self.as_user + list(args), check=True, env=self._env,
-                           capture_output=True, timeout=120)
+            subprocess.run(
+                self.as_user + list(args),
+                check=True,
+                env=self._env,
+                capture_output=True,
+                timeout=120,
+            )
         except subprocess.CalledProcessError as exc:
             log = self.log.read_text() if self.log.exists() else ""
             raise RuntimeError(f"{args[0]} failed: {exc.stderr.decode()}\n{log}") from exc
 
     def start(self) -> "PostgresServer":
         if not self.data.exists():
-            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                      "--auth=trust", "-E", "UTF8", "--no-locale")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
-                  "-t", "60", "-o", f"-h 127.0.0.1 -p {self.port} -k {self.base} -F", "start")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.base} -F",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
         """Stop at once (as a crash or an outage would): connections are cut."""
-        subprocess.run(self.as_user + [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m",
-                                       "immediate", "-w", "stop"],
-                       env=self._env, capture_output=True, timeout=60)
+        subprocess.run(
+            self.as_user
+            + [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+            env=self._env,
+            capture_output=True,
+            timeout=60,
+        )
 
     def create_database(self, name: str) -> str:
         import psycopg2
 
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres",
-                                dbname="postgres")
+        conn = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres"
+        )
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute(f'CREATE DATABASE "{name}"')

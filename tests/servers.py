@@ -43,15 +43,26 @@ def api_headers() -> Dict[str, str]:
     return rasa_api_headers()
 
 
-def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
-         timeout: float = 60) -> Any:
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: Optional[Dict[str, str]] = None,
+    timeout: float = 60,
+) -> Any:
     """(status, parsed JSON or text), without raising on HTTP errors. ``body``: JSON-able or
     bytes (sent as they are)."""
-    data = body if isinstance(body, (bytes, type(None))) else json.dumps(
-        body, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              **(headers or {})})
+    data = (
+        body
+        if isinstance(body, (bytes, type(None)))
+        else json.dumps(body, ensure_ascii=False).encode()
+    )
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             status, raw = resp.status, resp.read()
@@ -65,16 +76,37 @@ def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, st
 
 
 def action_server_cmd(port: int) -> List[str]:
-    return [str(VENV_BIN / "python"), "-m", "seba.action_server", "--port", str(port),
-            "--actions", "actions"]
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "seba.action_server",
+        "--port",
+        str(port),
+        "--actions",
+        "actions",
+    ]
 
 
-def rasa_server_cmd(port: int, endpoints: Path, credentials: Path, *extra: str,
-                    model: Path = MODEL) -> List[str]:
+def rasa_server_cmd(
+    port: int, endpoints: Path, credentials: Path, *extra: str, model: Path = MODEL
+) -> List[str]:
     """``python -m seba.server run`` as scripts/run.sh starts it (loopback, JWT API)."""
-    return [str(VENV_BIN / "python"), "-m", "seba.server", "run", "--enable-api",
-            "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
-            "--credentials", str(credentials), *extra]
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "seba.server",
+        "run",
+        "--enable-api",
+        "--port",
+        str(port),
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        *extra,
+    ]
 
 
 def free_port() -> int:
@@ -86,8 +118,9 @@ def free_port() -> int:
 class Server:
     """A child process that is ready once ``health_url`` answers 200."""
 
-    def __init__(self, name: str, cmd: List[str], log: Path, env: Optional[Dict] = None,
-                 cwd: Path = ROOT) -> None:
+    def __init__(
+        self, name: str, cmd: List[str], log: Path, env: Optional[Dict] = None, cwd: Path = ROOT
+    ) -> None:
         self.name, self.log = name, log
         self._cmd, self._cwd = cmd, cwd
         self._env = {**os.environ, **QUIET_ENV, **(env or {})}
@@ -98,8 +131,12 @@ class Server:
     def _start(self) -> None:
         self._log_offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(
-            self._cmd, cwd=self._cwd, stdout=self._log_file, stderr=subprocess.STDOUT,
-            env=self._env, start_new_session=True,
+            self._cmd,
+            cwd=self._cwd,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=self._env,
+            start_new_session=True,
         )
 
     def restart(self, kill: bool = False, timeout: float = 240) -> "Server":
@@ -138,8 +175,9 @@ class Server:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
 
-    def wait_ready(self, health_url: str, timeout: float = 240, ready_line: str = "",
-                   count: int = 1) -> "Server":
+    def wait_ready(
+        self, health_url: str, timeout: float = 240, ready_line: str = "", count: int = 1
+    ) -> "Server":
         """Ready when ``health_url`` answers 200 (and the log has ``ready_line`` ``count``
         times: one per worker)."""
         self.health_url = health_url
@@ -147,7 +185,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited ({self.proc.returncode}):\n{self.log_tail()}"
+                )
             if ready_line and self._log_since_start().count(ready_line) < count:
                 time.sleep(0.5)
                 continue
@@ -194,25 +234,34 @@ class RasaStack:
         return api_headers()
 
     def tracker(self, conversation_id: str) -> Dict[str, Any]:
-        status, body = http("GET", self.api(f"/conversations/{conversation_id}/tracker"),
-                            headers=self.auth)
+        status, body = http(
+            "GET", self.api(f"/conversations/{conversation_id}/tracker"), headers=self.auth
+        )
         assert status == 200, body
         return body
 
     def say(self, sender: str, text: str, timeout: float = 60) -> List[Dict[str, Any]]:
         """One message over the REST channel (conversation ``rest:<sender>``)."""
-        status, body = http("POST", f"{self.url}/webhooks/rest/webhook",
-                            {"sender": sender, "message": text}, REST_HEADERS, timeout)
+        status, body = http(
+            "POST",
+            f"{self.url}/webhooks/rest/webhook",
+            {"sender": sender, "message": text},
+            REST_HEADERS,
+            timeout,
+        )
         assert status == 200, body
         return body
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path, extra: str = "",
-                    tracker: Optional[str] = None) -> Path:
+def write_endpoints(
+    path: Path, action_port: int, tracker_db: Path, extra: str = "", tracker: Optional[str] = None
+) -> Path:
     """The endpoints file of a test stack: the action server, Seba's NLG, and the tracker
     store on SQLite at ``tracker_db`` (or ``tracker``: another tracker_store block)."""
-    tracker = tracker or (f"tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
-                          f"  dialect: sqlite\n  db: {tracker_db}\n")
+    tracker = tracker or (
+        f"tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {tracker_db}\n"
+    )
     path.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n    X-Seba-Action-Secret: ${SEBA_ACTION_SECRET}\n"
@@ -230,17 +279,29 @@ def for_workers(endpoints: Path, workers: int, redis_url: str):
     """(endpoints file, environment) for ``workers`` Sanic workers on ``redis_url``, made the
     way scripts/run.sh makes them (``python -m seba.workers``)."""
     target = endpoints.with_name(endpoints.stem + ".workers.yml")
-    out = subprocess.run([str(VENV_BIN / "python"), "-m", "seba.workers", str(endpoints),
-                          redis_url, str(target)], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "seba.workers", str(endpoints), redis_url, str(target)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return target, {"SANIC_WORKERS": str(workers), "SEBA_SOCKETIO_REDIS_URL": out.stdout.strip()}
 
 
-def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
-                     credentials: Path = ROOT / "credentials.yml",
-                     with_actions: bool = True, tracker: Optional[str] = None,
-                     workers: int = 1, redis_url: str = "", model: Path = MODEL,
-                     model_server: str = "", **_ignored: Any) -> RasaStack:
+def start_rasa_stack(
+    stack: ExitStack,
+    workdir: Path,
+    env: Dict[str, str],
+    credentials: Path = ROOT / "credentials.yml",
+    with_actions: bool = True,
+    tracker: Optional[str] = None,
+    workers: int = 1,
+    redis_url: str = "",
+    model: Path = MODEL,
+    model_server: str = "",
+    **_ignored: Any,
+) -> RasaStack:
     """Start the servers; ``stack`` stops them. ``env`` must carry DATABASE_URL;
     ``tracker``: a tracker_store block for endpoints.yml (default: SQLite in ``workdir``);
     ``workers`` > 1: Rasa's Sanic workers on ``redis_url`` as scripts/run.sh starts them;
@@ -251,28 +312,49 @@ def start_rasa_stack(stack: ExitStack, workdir: Path, env: Dict[str, str],
     workdir.mkdir(parents=True, exist_ok=True)
     env = {"SEBA_REST_SECRET": REST_SECRET, **env}
     action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db",
-                                tracker=tracker)
+    endpoints = write_endpoints(
+        workdir / "endpoints.yml", action_port, workdir / "tracker.db", tracker=tracker
+    )
     rasa_env = dict(env)
     if workers > 1:
         endpoints, extra = for_workers(endpoints, workers, redis_url)
         rasa_env.update(extra)
     if model_server:
         live = endpoints.with_name(endpoints.stem + ".live.yml")
-        subprocess.run([str(VENV_BIN / "python"), "-m", "seba.model_server", "endpoints",
-                        str(endpoints), str(live), "--url", model_server, "--wait", "2"],
-                       cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                str(VENV_BIN / "python"),
+                "-m",
+                "seba.model_server",
+                "endpoints",
+                str(endpoints),
+                str(live),
+                "--url",
+                model_server,
+                "--wait",
+                "2",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
         endpoints = live
     servers = []
     if with_actions:
-        actions = Server("action server", action_server_cmd(action_port),
-                         workdir / "actions.log", env)
+        actions = Server(
+            "action server", action_server_cmd(action_port), workdir / "actions.log", env
+        )
         stack.callback(actions.stop)
         servers.append(actions.wait_ready(f"http://127.0.0.1:{action_port}/health"))
-    rasa = Server("rasa server", rasa_server_cmd(rasa_port, endpoints, credentials, model=model),
-                  workdir / "rasa.log", rasa_env)
+    rasa = Server(
+        "rasa server",
+        rasa_server_cmd(rasa_port, endpoints, credentials, model=model),
+        workdir / "rasa.log",
+        rasa_env,
+    )
     stack.callback(rasa.stop)
-    servers.append(rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/", ready_line=RASA_READY_LINE,
-                                   count=workers))
-    return RasaStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                     endpoints, servers)
+    servers.append(
+        rasa.wait_ready(f"http://127.0.0.1:{rasa_port}/", ready_line=RASA_READY_LINE, count=workers)
+    )
+    return RasaStack(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", endpoints, servers
+    )

@@ -13,6 +13,7 @@ from seba.action_server import SERVER_KEEP_ALIVE_S
 async def _serve(peers: list) -> web.AppRunner:
     """An action-server stand-in that notes each request's client address (host, port):
     one address per TCP connection."""
+
     async def webhook(request: web.Request) -> web.Response:
         assert request.headers.get("X-Seba-Action-Secret") == "s3cret"
         peers.append(request.transport.get_extra_info("peername"))
@@ -36,12 +37,14 @@ def test_calls_share_one_connection_and_keep_rasas_headers():
         runner = await _serve(peers)
         try:
             url = f"http://127.0.0.1:{_port(runner)}/webhook"
-            endpoint = EndpointConfig(url, headers={"X-Seba-Action-Secret": "s3cret"},
-                                      enable_selective_domain=True)
+            endpoint = EndpointConfig(
+                url, headers={"X-Seba-Action-Secret": "s3cret"}, enable_selective_domain=True
+            )
             twin = pooled(endpoint)
             assert pooled(endpoint) is twin and twin.kwargs["enable_selective_domain"] is True
-            answers = [await twin.request(json={"n": n}, method="post", timeout=5)
-                       for n in range(5)]
+            answers = [
+                await twin.request(json={"n": n}, method="post", timeout=5) for n in range(5)
+            ]
             assert [a["n"] for a in answers] == list(range(5))
             pooled_connections = len(set(peers))
 

@@ -58,11 +58,17 @@ DEMO = {
 
 # -- helpers -----------------------------------------------------------------------------------
 
+
 def user_event(text: str, intent: str = "inform", entities: Iterable[dict] = ()) -> dict:
     return {
-        "event": "user", "text": text, "metadata": {},
-        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                       "entities": list(entities)},
+        "event": "user",
+        "text": text,
+        "metadata": {},
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": list(entities),
+        },
     }
 
 
@@ -85,15 +91,25 @@ def make_tracker(
     events += list(extra_events)
     latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
     return Tracker(
-        sender_id, dict(slots or {}), latest, events, False, None,
-        {"name": active_loop} if active_loop else {}, "action_listen",
+        sender_id,
+        dict(slots or {}),
+        latest,
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
     )
 
 
 def verified(number: str, **slots: Any) -> Dict[str, Any]:
     """Slots of a conversation that verified ``number`` a moment ago."""
-    return {"verified_order": number, "verified_phone": DEMO[number],
-            "verified_at": time.time() - 5, **slots}
+    return {
+        "verified_order": number,
+        "verified_phone": DEMO[number],
+        "verified_at": time.time() - 5,
+        **slots,
+    }
 
 
 def run(action, tracker: Tracker, domain: Optional[dict] = None):
@@ -108,18 +124,27 @@ def responses(messages: List[dict]) -> List[str]:
 
 def slot_events(events: List[dict], with_time: bool = False) -> Dict[str, Any]:
     """Slots set by the events; ``verified_at`` (a clock reading) only if asked for."""
-    return {e["name"]: e["value"] for e in events
-            if e.get("event") == "slot" and (with_time or e["name"] != "verified_at")}
+    return {
+        e["name"]: e["value"]
+        for e in events
+        if e.get("event") == "slot" and (with_time or e["name"] != "verified_at")
+    }
 
 
-def form_tracker(slots: Dict[str, Any], candidates: Dict[str, Any], text: str,
-                 **kwargs: Any) -> Tracker:
+def form_tracker(
+    slots: Dict[str, Any], candidates: Dict[str, Any], text: str, **kwargs: Any
+) -> Tracker:
     """The tracker a form validation action gets: slot candidates after the form action."""
     extra = [{"event": "action", "name": "order_verify_form"}] + [
         {"event": "slot", "name": k, "value": v} for k, v in candidates.items()
     ]
-    return make_tracker({**slots, **candidates}, texts=[text], active_loop="order_verify_form",
-                        extra_events=extra, **kwargs)
+    return make_tracker(
+        {**slots, **candidates},
+        texts=[text],
+        active_loop="order_verify_form",
+        extra_events=extra,
+        **kwargs,
+    )
 
 
 def get_order(db_url: str, number: str) -> Order:
@@ -160,12 +185,16 @@ def postgres_down(monkeypatch):
 
 # -- verification ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("number, phone", [
-    ("১০৪৫৬", "০১৭১১০০০০০১"),            # Bengali digits
-    ("#10456", "+880 1711-000001"),        # hash, +880 and a dash
-    ("order 10456", "8801711000001"),      # free text from the form's from_text mapping
-    ("10456", "০১৭১১ ০০০ ০০১"),
-])
+
+@pytest.mark.parametrize(
+    "number, phone",
+    [
+        ("১০৪৫৬", "০১৭১১০০০০০১"),  # Bengali digits
+        ("#10456", "+880 1711-000001"),  # hash, +880 and a dash
+        ("order 10456", "8801711000001"),  # free text from the form's from_text mapping
+        ("10456", "০১৭১১ ০০০ ০০১"),
+    ],
+)
 def test_verification_succeeds_with_normalised_input(shop_db, number, phone):
     tracker = form_tracker({}, {"order_number": number, "phone": phone}, phone)
     messages, events = run(ValidateOrderVerifyForm(), tracker)
@@ -185,12 +214,15 @@ def test_order_number_alone_is_normalised_and_the_form_goes_on(shop_db):
     assert slot_events(events) == {"order_number": "10456"}  # Rasa asks for the phone next
 
 
-@pytest.mark.parametrize("slot, value, response", [
-    ("order_number", "ami jani na", "utter_order_number_invalid"),
-    ("order_number", "01711000001", "utter_order_number_invalid"),  # a phone is not an order
-    ("phone", "1234", "utter_phone_invalid"),
-    ("phone", "my number is secret", "utter_phone_invalid"),
-])
+@pytest.mark.parametrize(
+    "slot, value, response",
+    [
+        ("order_number", "ami jani na", "utter_order_number_invalid"),
+        ("order_number", "01711000001", "utter_order_number_invalid"),  # a phone is not an order
+        ("phone", "1234", "utter_phone_invalid"),
+        ("phone", "my number is secret", "utter_phone_invalid"),
+    ],
+)
 def test_unparseable_values_are_asked_again_with_the_format(shop_db, slot, value, response):
     tracker = form_tracker({}, {slot: value}, value)
     messages, events = run(ValidateOrderVerifyForm(), tracker)
@@ -201,8 +233,9 @@ def test_unparseable_values_are_asked_again_with_the_format(shop_db, slot, value
 def test_wrong_phone_three_times_stops_the_form(shop_db):
     slots: Dict[str, Any] = {"verification_failures": 0.0}
     for attempt in range(1, MAX_VERIFICATION_ATTEMPTS + 1):
-        tracker = form_tracker(slots, {"order_number": "10456", "phone": "01700000000"},
-                               "10456 01700000000")
+        tracker = form_tracker(
+            slots, {"order_number": "10456", "phone": "01700000000"}, "10456 01700000000"
+        )
         messages, events = run(ValidateOrderVerifyForm(), tracker)
         new = slot_events(events)
         slots.update(new)
@@ -226,10 +259,12 @@ def test_wrong_phone_three_times_stops_the_form(shop_db):
 
 def test_mismatch_reveals_nothing_about_which_part_was_wrong(shop_db):
     replies = []
-    for n, (number, phone) in enumerate([("10456", "01811000002"), ("99999", "01711000001"),
-                                         ("10457", "01711000001")]):
-        tracker = form_tracker({}, {"order_number": number, "phone": phone}, phone,
-                               sender_id=f"customer-{n}")
+    for n, (number, phone) in enumerate(
+        [("10456", "01811000002"), ("99999", "01711000001"), ("10457", "01711000001")]
+    ):
+        tracker = form_tracker(
+            {}, {"order_number": number, "phone": phone}, phone, sender_id=f"customer-{n}"
+        )
         messages, _ = run(ValidateOrderVerifyForm(), tracker)
         replies.append(messages)
     assert all(m == replies[0] for m in replies)
@@ -250,16 +285,14 @@ def test_verified_order_is_not_asked_again(shop_db):
 
 
 def test_a_new_order_number_is_verified_afresh(shop_db):
-    tracker = form_tracker(verified("10456"), {"order_number": "১০৪৫৭"},
-                           "আর ১০৪৫৭ এর কি অবস্থা?")
+    tracker = form_tracker(verified("10456"), {"order_number": "১০৪৫৭"}, "আর ১০৪৫৭ এর কি অবস্থা?")
     messages, events = run(ValidateOrderVerifyForm(), tracker)
     slots = slot_events(events)
     assert messages == []
     assert slots["order_number"] == "10457"
     assert slots["verified_order"] is None and slots["verified_phone"] is None
     assert "requested_slot" not in slots  # Rasa asks for the phone of the new order
-    tracker = form_tracker({**verified("10456"), **slots}, {"phone": "01811000002"},
-                           "01811000002")
+    tracker = form_tracker({**verified("10456"), **slots}, {"phone": "01811000002"}, "01811000002")
     _, events = run(ValidateOrderVerifyForm(), tracker)
     assert slot_events(events)["verified_order"] == "10457"
 
@@ -275,11 +308,14 @@ def test_check_verification_outcomes():
     assert outcome({"order_number": "10456"})["verification"] == "unavailable"
     assert outcome({**verified("10456"), "verification_locked": True})["verification"] == "locked"
     # A verification that went idle (30 minutes without use) is not one any more.
-    assert outcome(verified("10456", verified_at=time.time() - 31 * 60))["verification"] == \
-        "unavailable"
+    assert (
+        outcome(verified("10456", verified_at=time.time() - 31 * 60))["verification"]
+        == "unavailable"
+    )
 
 
 # -- order status ------------------------------------------------------------------------------
+
 
 def test_status_shipped_in_bangla(shop_db, demo_today):
     messages, events = run(ActionOrderStatus(), make_tracker(verified("10456")))
@@ -309,28 +345,37 @@ def test_status_banglish_is_answered_in_bangla(shop_db):
     assert any(c in messages[0]["delivered_date"] for c in "০১২৩৪৫৬৭৮৯")
 
 
-@pytest.mark.parametrize("number, response", [
-    ("10457", "utter_order_status_delivered"),
-    ("10458", "utter_order_status_delivered"),
-    ("10459", "utter_order_status_confirmed"),
-    ("10460", "utter_order_status_cancelled"),
-])
+@pytest.mark.parametrize(
+    "number, response",
+    [
+        ("10457", "utter_order_status_delivered"),
+        ("10458", "utter_order_status_delivered"),
+        ("10459", "utter_order_status_confirmed"),
+        ("10460", "utter_order_status_cancelled"),
+    ],
+)
 def test_status_of_every_demo_order(shop_db, number, response):
     messages, _ = run(ActionOrderStatus(), make_tracker(verified(number), texts=[EN_TEXT]))
     assert responses(messages) == [response]
 
 
-@pytest.mark.parametrize("slots", [
-    {"order_number": "10456"},                                        # never verified
-    {"verified_order": "10456", "verified_phone": "01711000001"},     # forged slots, no time
-    verified("10456", verified_at=time.time() - 31 * 60),             # went idle
-    {**verified("10456"), "verified_phone": "01700000000"},           # a pair that never matched
-])
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"order_number": "10456"},  # never verified
+        {"verified_order": "10456", "verified_phone": "01711000001"},  # forged slots, no time
+        verified("10456", verified_at=time.time() - 31 * 60),  # went idle
+        {**verified("10456"), "verified_phone": "01700000000"},  # a pair that never matched
+    ],
+)
 def test_status_without_a_current_verification_reveals_nothing(shop_db, slots):
     messages, events = run(ActionOrderStatus(), make_tracker(slots))
     assert responses(messages) == ["utter_verification_expired"]  # "please verify again"
     assert slot_events(events, with_time=True) == {
-        "verified_order": None, "verified_phone": None, "verified_at": None}
+        "verified_order": None,
+        "verified_phone": None,
+        "verified_at": None,
+    }
 
 
 def test_a_lock_placed_after_the_verification_holds(shop_db):
@@ -349,17 +394,21 @@ def test_using_the_verified_order_restarts_its_idle_time(shop_db):
 
 # -- cancellation ------------------------------------------------------------------------------
 
+
 def test_cancel_check_allows_a_confirmed_order(shop_db):
     messages, events = run(ActionCancelCheck(), make_tracker(verified("10459")))
     assert messages == []
     assert slot_events(events) == {"cancel_allowed": True, "cancel_confirmed": None}
 
 
-@pytest.mark.parametrize("number, response, status_bn", [
-    ("10456", "utter_cancel_too_late", "কুরিয়ারে পাঠানো হয়েছে"),
-    ("10457", "utter_cancel_too_late_delivered", None),
-    ("10460", "utter_cancel_already_cancelled", None),
-])
+@pytest.mark.parametrize(
+    "number, response, status_bn",
+    [
+        ("10456", "utter_cancel_too_late", "কুরিয়ারে পাঠানো হয়েছে"),
+        ("10457", "utter_cancel_too_late_delivered", None),
+        ("10460", "utter_cancel_already_cancelled", None),
+    ],
+)
 def test_cancel_check_explains_why_not(shop_db, number, response, status_bn):
     messages, events = run(ActionCancelCheck(), make_tracker(verified(number)))
     assert responses(messages) == [response]
@@ -388,8 +437,9 @@ def test_cancel_confirmed_is_written_with_a_refund_for_bkash(shop_db):
 
 
 def test_cancel_declined_keeps_the_order(shop_db):
-    messages, events = run(ActionCancelOrder(),
-                           make_tracker(verified("10459", cancel_confirmed=False)))
+    messages, events = run(
+        ActionCancelOrder(), make_tracker(verified("10459", cancel_confirmed=False))
+    )
     assert responses(messages) == ["utter_cancel_kept"]
     assert get_order(shop_db, "10459").status == "confirmed"
 
@@ -413,6 +463,7 @@ def test_cancel_too_late_when_the_status_changed_meanwhile(shop_db):
 
 # -- returns -----------------------------------------------------------------------------------
 
+
 def test_return_check_eligible(shop_db, settings):
     messages, events = run(ActionReturnCheck(), make_tracker(verified("10457"), texts=[EN_TEXT]))
     assert responses(messages) == ["utter_return_eligible"]
@@ -420,11 +471,14 @@ def test_return_check_eligible(shop_db, settings):
     assert slot_events(events) == {"return_eligible": True}
 
 
-@pytest.mark.parametrize("number, response", [
-    ("10458", "utter_return_window_passed"),
-    ("10456", "utter_return_not_delivered"),
-    ("10460", "utter_return_order_cancelled"),
-])
+@pytest.mark.parametrize(
+    "number, response",
+    [
+        ("10458", "utter_return_window_passed"),
+        ("10456", "utter_return_not_delivered"),
+        ("10460", "utter_return_order_cancelled"),
+    ],
+)
 def test_return_check_not_eligible(shop_db, number, response):
     messages, events = run(ActionReturnCheck(), make_tracker(verified(number)))
     assert responses(messages) == [response]
@@ -444,41 +498,52 @@ def test_return_check_non_returnable_category(shop_db):
     assert slot_events(events) == {"return_eligible": False}
 
 
-@pytest.mark.parametrize("text, code", [
-    ("size choto hoye geche", "wrong_size_or_colour"),
-    ("সাইজ বড় হয়েছে", "wrong_size_or_colour"),
-    ("রং আলাদা", "wrong_size_or_colour"),
-    ("the colour is wrong", "wrong_size_or_colour"),
-    ("ছেঁড়া", "damaged"),
-    ("সেলাই খুলে গেছে", "damaged"),
-    ("it arrived torn", "damaged"),
-    ("kapor ta fata", "damaged"),
-    ("ছবির সাথে মিলে নাই", "not_as_described"),
-    ("not what the description said", "not_as_described"),
-    ("quality kharap", "not_as_described"),
-    ("it's just not what I expected", "not_as_described"),
-    ("pochondo hoy nai", "changed_mind"),
-    ("পছন্দ হয়নি", "changed_mind"),
-    ("I changed my mind", "changed_mind"),
-    ("hmm", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("size choto hoye geche", "wrong_size_or_colour"),
+        ("সাইজ বড় হয়েছে", "wrong_size_or_colour"),
+        ("রং আলাদা", "wrong_size_or_colour"),
+        ("the colour is wrong", "wrong_size_or_colour"),
+        ("ছেঁড়া", "damaged"),
+        ("সেলাই খুলে গেছে", "damaged"),
+        ("it arrived torn", "damaged"),
+        ("kapor ta fata", "damaged"),
+        ("ছবির সাথে মিলে নাই", "not_as_described"),
+        ("not what the description said", "not_as_described"),
+        ("quality kharap", "not_as_described"),
+        ("it's just not what I expected", "not_as_described"),
+        ("pochondo hoy nai", "changed_mind"),
+        ("পছন্দ হয়নি", "changed_mind"),
+        ("I changed my mind", "changed_mind"),
+        ("hmm", None),
+        ("", None),
+    ],
+)
 def test_reason_keywords(text, code):
     assert reason_from_text(text) == code
 
 
-def reason_tracker(value: Any, text: str, entities: Iterable[dict] = (),
-                   intent: str = "inform") -> Tracker:
-    extra = [{"event": "action", "name": "return_reason_form"},
-             {"event": "slot", "name": "return_reason", "value": value}]
-    return make_tracker({"return_reason": value}, texts=[text], entities=entities,
-                        intent=intent, active_loop="return_reason_form", extra_events=extra)
+def reason_tracker(
+    value: Any, text: str, entities: Iterable[dict] = (), intent: str = "inform"
+) -> Tracker:
+    extra = [
+        {"event": "action", "name": "return_reason_form"},
+        {"event": "slot", "name": "return_reason", "value": value},
+    ]
+    return make_tracker(
+        {"return_reason": value},
+        texts=[text],
+        entities=entities,
+        intent=intent,
+        active_loop="return_reason_form",
+        extra_events=extra,
+    )
 
 
 def test_reason_from_a_button():
     payload = '/inform{"return_reason":"damaged"}'
-    tracker = reason_tracker("damaged", payload,
-                             [{"entity": "return_reason", "value": "damaged"}])
+    tracker = reason_tracker("damaged", payload, [{"entity": "return_reason", "value": "damaged"}])
     messages, events = run(ValidateReturnReasonForm(), tracker)
     assert messages == []
     assert slot_events(events) == {"return_reason": "damaged", "return_details": None}
@@ -488,32 +553,38 @@ def test_reason_from_free_text_keeps_the_words():
     text = "size choto hoye geche, 54 lagto"
     messages, events = run(ValidateReturnReasonForm(), reason_tracker(text, text))
     assert messages == []
-    assert slot_events(events) == {"return_reason": "wrong_size_or_colour",
-                                   "return_details": text}
+    assert slot_events(events) == {"return_reason": "wrong_size_or_colour", "return_details": text}
 
 
-@pytest.mark.parametrize("text, intent, code", [
-    ("size choto hoye geche", "faq", "wrong_size_or_colour"),   # NLU heard "size guide"
-    ("pochondo hoy nai", "deny", "changed_mind"),               # a reason that sounds like no
-    ("ছবির সাথে মিলে নাই", "deny", "not_as_described"),
-])
+@pytest.mark.parametrize(
+    "text, intent, code",
+    [
+        ("size choto hoye geche", "faq", "wrong_size_or_colour"),  # NLU heard "size guide"
+        ("pochondo hoy nai", "deny", "changed_mind"),  # a reason that sounds like no
+        ("ছবির সাথে মিলে নাই", "deny", "not_as_described"),
+    ],
+)
 def test_a_reason_wins_over_the_intent(text, intent, code):
     messages, events = run(ValidateReturnReasonForm(), reason_tracker(text, text, intent=intent))
     assert messages == []
     assert slot_events(events)["return_reason"] == code
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("ডেলিভারি চার্জ কত?", "faq"),
-    ("আপনি কি বট?", "bot_challenge"),
-    ("না থাক", "deny"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("ডেলিভারি চার্জ কত?", "faq"),
+        ("আপনি কি বট?", "bot_challenge"),
+        ("না থাক", "deny"),
+    ],
+)
 def test_questions_without_a_reason_go_back_to_the_rules(text, intent):
     messages, events = run(ValidateReturnReasonForm(), reason_tracker(text, text, intent=intent))
     assert messages == []
     assert slot_events(events) == {"return_reason": None}
-    assert {"event": "action_execution_rejected", "name": "return_reason_form"}.items() <= \
-        [e for e in events if e["event"] == "action_execution_rejected"][0].items()
+    assert {"event": "action_execution_rejected", "name": "return_reason_form"}.items() <= [
+        e for e in events if e["event"] == "action_execution_rejected"
+    ][0].items()
 
 
 def test_unclear_reason_is_asked_again():
@@ -524,20 +595,26 @@ def test_unclear_reason_is_asked_again():
 
 
 def test_return_request_is_recorded(shop_db):
-    slots = verified("10457", return_reason="wrong_size_or_colour",
-                     return_details="size choto hoye geche")
+    slots = verified(
+        "10457", return_reason="wrong_size_or_colour", return_details="size choto hoye geche"
+    )
     tracker = make_tracker(slots, texts=["size choto hoye geche"], sender_id="fb-123")
     messages, events = run(ActionCreateReturn(), tracker)
     [message] = messages
     assert message["response"] == "utter_return_created_cod"  # 10457 was cash on delivery
     assert message["reference"] == "RT-10457-1"
     assert message["pickup_days"]  # from shop.yml delivery days for the order's area
-    assert slot_events(events) == {"return_reason": None, "return_details": None,
-                                   "rating_due": True}
+    assert slot_events(events) == {
+        "return_reason": None,
+        "return_details": None,
+        "rating_due": True,
+    }
     with session_scope(shop_db) as session:
-        request = session.execute(
-            select(ReturnRequest).where(ReturnRequest.reference == "RT-10457-1")
-        ).scalars().one()
+        request = (
+            session.execute(select(ReturnRequest).where(ReturnRequest.reference == "RT-10457-1"))
+            .scalars()
+            .one()
+        )
         assert request.reason == "wrong_size_or_colour"
         assert request.details == "size choto hoye geche"
         assert request.sender_id == "fb-123"
@@ -569,6 +646,7 @@ def test_return_without_a_reason_does_nothing(shop_db):
 
 # -- refunds -----------------------------------------------------------------------------------
 
+
 def test_refund_pending_in_bangla(shop_db):
     messages, _ = run(ActionRefundStatus(), make_tracker(verified("10460")))
     [message] = messages
@@ -594,13 +672,21 @@ def test_no_refund(shop_db):
 
 # -- products ----------------------------------------------------------------------------------
 
+
 def test_product_from_the_entity(shop_db):
-    tracker = make_tracker(texts=["borka ta koto taka?"], intent="product_info",
-                           entities=[{"entity": "product", "value": "borka"}])
+    tracker = make_tracker(
+        texts=["borka ta koto taka?"],
+        intent="product_info",
+        entities=[{"entity": "product", "value": "borka"}],
+    )
     messages, _ = run(ActionProductInfo(), tracker)
     names = responses(messages)
-    assert names[0] in ("utter_product_several", "utter_product_in_stock",
-                        "utter_product_in_stock_no_sizes", "utter_product_out_of_stock")
+    assert names[0] in (
+        "utter_product_several",
+        "utter_product_in_stock",
+        "utter_product_in_stock_no_sizes",
+        "utter_product_out_of_stock",
+    )
     details = [m for m in messages if m["response"] != "utter_product_several"]
     assert 1 <= len(details) <= 3
     assert all("বোরকা" in m["product_name"] or "বোরখা" in m["product_name"] for m in details)
@@ -707,20 +793,31 @@ def test_messages_prepared_before_a_failure_are_dropped():
 
 # -- cancellation needs a clear yes ------------------------------------------------------------
 
+
 def cancel_tracker(value: Any, text: str, intent: str) -> Tracker:
-    extra = [{"event": "action", "name": "cancel_confirm_form"},
-             {"event": "slot", "name": "cancel_confirmed", "value": value}]
-    return make_tracker({"cancel_confirmed": value}, texts=[text], intent=intent,
-                        active_loop="cancel_confirm_form", extra_events=extra)
+    extra = [
+        {"event": "action", "name": "cancel_confirm_form"},
+        {"event": "slot", "name": "cancel_confirmed", "value": value},
+    ]
+    return make_tracker(
+        {"cancel_confirmed": value},
+        texts=[text],
+        intent=intent,
+        active_loop="cancel_confirm_form",
+        extra_events=extra,
+    )
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("/affirm", "affirm"),
-    ("হ্যাঁ, বাতিল করে দিন", "affirm"),
-    ("ha cancel koren", "cancel_order"),
-    ("yes please cancel it", "cancel_order"),
-    ("জি করুন", "affirm"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("/affirm", "affirm"),
+        ("হ্যাঁ, বাতিল করে দিন", "affirm"),
+        ("ha cancel koren", "cancel_order"),
+        ("yes please cancel it", "cancel_order"),
+        ("জি করুন", "affirm"),
+    ],
+)
 def test_clear_yes_confirms_the_cancellation(text, intent):
     messages, events = run(ValidateCancelConfirmForm(), cancel_tracker(True, text, intent))
     assert messages == []

@@ -29,17 +29,51 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 
 # Values custom actions pass to dispatcher.utter_message(response=..., **values).
 ACTION_VALUES = {
-    "order_number", "status", "courier", "tracking_code", "expected_date", "delivered_date",
-    "amount", "refund_method", "refund_status", "completed_date", "reference",
-    "return_status", "days_left", "items", "pickup_days", "product_name", "price", "sizes",
+    "order_number",
+    "status",
+    "courier",
+    "tracking_code",
+    "expected_date",
+    "delivered_date",
+    "amount",
+    "refund_method",
+    "refund_status",
+    "completed_date",
+    "reference",
+    "return_status",
+    "days_left",
+    "items",
+    "pickup_days",
+    "product_name",
+    "price",
+    "sizes",
     # actions/handoff.py (handoff.queue.customer_values, the agent's name)
-    "queue_position", "wait_minutes", "agents_back", "agent_name",
+    "queue_position",
+    "wait_minutes",
+    "agents_back",
+    "agent_name",
     # actions/verification.py (how long to wait before the next order check)
     "seconds",
 }
 # Digits a response may contain: examples of the formats we ask for and list numbering.
-ALLOWED_NUMBERS = {"10456", "১০৪৫৬", "017", "০১৭", "11", "১১", "1", "2", "3", "১", "২", "৩",
-                   "4", "5", "৪", "৫"}  # ... and the 1-5 rating scale
+ALLOWED_NUMBERS = {
+    "10456",
+    "১০৪৫৬",
+    "017",
+    "০১৭",
+    "11",
+    "১১",
+    "1",
+    "2",
+    "3",
+    "১",
+    "২",
+    "৩",
+    "4",
+    "5",
+    "৪",
+    "৫",
+}  # ... and the 1-5 rating scale
 
 
 def _variations(name):
@@ -125,8 +159,10 @@ def test_every_response_renders(nlg, name, text):
     message = _render(nlg, name, text, verified_order="10456", **values)
     assert message and message["text"]
     assert "{" not in message["text"] and "}" not in message["text"]
-    assert bool(BENGALI.search(message["text"])) == (text.startswith("আ")) or name == \
-        "utter_faq/warranty"
+    assert (
+        bool(BENGALI.search(message["text"])) == (text.startswith("আ"))
+        or name == "utter_faq/warranty"
+    )
 
 
 def test_button_payloads_with_entities_render_as_json(nlg):

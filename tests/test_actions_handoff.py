@@ -98,9 +98,15 @@ def online(rina, clock):
 
 def user(text: str, intent: str, entities: Iterable[dict] = (), channel: str = "telegram") -> dict:
     return {
-        "event": "user", "text": text, "input_channel": channel, "metadata": {},
-        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 1.0},
-                       "entities": list(entities)},
+        "event": "user",
+        "text": text,
+        "input_channel": channel,
+        "metadata": {},
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": list(entities),
+        },
     }
 
 
@@ -116,17 +122,34 @@ def slot(name: str, value: Any) -> dict:
     return {"event": "slot", "name": name, "value": value}
 
 
-def tracker_of(events: List[dict], slots: Optional[Dict[str, Any]] = None,
-               sender_id: str = "customer-1", active_loop: Optional[str] = None) -> Tracker:
+def tracker_of(
+    events: List[dict],
+    slots: Optional[Dict[str, Any]] = None,
+    sender_id: str = "customer-1",
+    active_loop: Optional[str] = None,
+) -> Tracker:
     latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
-    return Tracker(sender_id, dict(slots or {}), latest, events, False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")
+    return Tracker(
+        sender_id,
+        dict(slots or {}),
+        latest,
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
 
 
-def asks_for_person(text: str = ASK_FOR_PERSON, channel: str = "telegram",
-                    sender_id: str = "customer-1", intent: str = "human_handoff") -> Tracker:
-    return tracker_of([action("action_listen"), user(text, intent, channel=channel)],
-                      sender_id=sender_id)
+def asks_for_person(
+    text: str = ASK_FOR_PERSON,
+    channel: str = "telegram",
+    sender_id: str = "customer-1",
+    intent: str = "human_handoff",
+) -> Tracker:
+    return tracker_of(
+        [action("action_listen"), user(text, intent, channel=channel)], sender_id=sender_id
+    )
 
 
 def run(action_, tracker: Tracker):
@@ -175,21 +198,31 @@ def test_in_hours_with_an_agent_online_queues_and_pauses(handoff_db, online):
     assert_paused(events)
     assert slots_set(events)["rating_due"] is False
     [ticket] = tickets(handoff_db)
-    assert (ticket.conversation_id, ticket.state, ticket.channel, ticket.language) == \
-        ("customer-1", "waiting", "telegram", "bn")
+    assert (ticket.conversation_id, ticket.state, ticket.channel, ticket.language) == (
+        "customer-1",
+        "waiting",
+        "telegram",
+        "bn",
+    )
     assert ticket.reason == "customer_request"
     assert ticket.last_message == ASK_FOR_PERSON
 
 
 def test_the_second_customer_hears_their_place_and_wait_in_english(handoff_db, online):
     run(ActionHandoff(), asks_for_person(sender_id="first"))
-    messages, events = run(ActionHandoff(), asks_for_person(
-        "can I talk to a real person please", channel="socketio", sender_id="second"))
+    messages, events = run(
+        ActionHandoff(),
+        asks_for_person(
+            "can I talk to a real person please", channel="socketio", sender_id="second"
+        ),
+    )
     assert responses(messages) == ["utter_handoff_queued"]
     assert messages[0]["queue_position"] == "2" and messages[0]["wait_minutes"] == "10"
     assert_paused(events)
     assert [(t.conversation_id, t.channel, t.language) for t in tickets(handoff_db)] == [
-        ("first", "telegram", "bn"), ("second", "socketio", "en")]
+        ("first", "telegram", "bn"),
+        ("second", "socketio", "en"),
+    ]
 
 
 def test_outside_agent_hours_says_when_people_are_back_and_still_queues(handoff_db, online, clock):
@@ -259,11 +292,16 @@ def test_queue_unreachable_gives_the_phone_and_does_not_pause(monkeypatch, tmp_p
 
 def test_reason_complaint_keeps_the_complaint_as_the_message(handoff_db, online):
     complaint = "৭ দিন হয়ে গেল, কেউ ফোন ধরে না! এটা কেমন সার্ভিস?"
-    tracker = tracker_of([
-        action("action_listen"), user(complaint, "complaint"),
-        action("utter_complaint"), bot("utter_complaint"),
-        action("action_listen"), user("হ্যাঁ", "affirm"),
-    ])
+    tracker = tracker_of(
+        [
+            action("action_listen"),
+            user(complaint, "complaint"),
+            action("utter_complaint"),
+            bot("utter_complaint"),
+            action("action_listen"),
+            user("হ্যাঁ", "affirm"),
+        ]
+    )
     assert handoff_reason(tracker) == "complaint"
     run(ActionHandoff(), tracker)
     [ticket] = tickets(handoff_db)
@@ -273,18 +311,25 @@ def test_reason_complaint_keeps_the_complaint_as_the_message(handoff_db, online)
 
 
 def test_reason_complaint_button(handoff_db):
-    tracker = tracker_of([
-        action("action_listen"), user("this is ridiculous, nobody answers", "complaint"),
-        action("utter_complaint"), action("action_listen"), user("/human_handoff", "human_handoff"),
-    ])
+    tracker = tracker_of(
+        [
+            action("action_listen"),
+            user("this is ridiculous, nobody answers", "complaint"),
+            action("utter_complaint"),
+            action("action_listen"),
+            user("/human_handoff", "human_handoff"),
+        ]
+    )
     assert handoff_reason(tracker) == "complaint"
 
 
 def test_reason_low_confidence(handoff_db, online):
     events = [
-        action("action_listen"), user("oita ki hobe tahole", "nlu_fallback"),
+        action("action_listen"),
+        user("oita ki hobe tahole", "nlu_fallback"),
         action("utter_please_rephrase"),
-        action("action_listen"), user("mane oi je ager ta", "nlu_fallback"),
+        action("action_listen"),
+        user("mane oi je ager ta", "nlu_fallback"),
         action("utter_offer_handoff_not_understood"),
     ]
     yes = tracker_of(events + [action("action_listen"), user("/human_handoff", "human_handoff")])
@@ -298,20 +343,27 @@ def test_reason_low_confidence(handoff_db, online):
 
 
 def test_reason_verification_failed(handoff_db, online):
-    tracker = tracker_of([
-        action("action_listen"), user("10456 01700000003", "inform"),
-        action("order_verify_form"), action("action_check_verification"),
-        slot("verification", "failed"), action("utter_verification_failed"),
-    ], slots={"verification": "failed", "order_task": "status"})
+    tracker = tracker_of(
+        [
+            action("action_listen"),
+            user("10456 01700000003", "inform"),
+            action("order_verify_form"),
+            action("action_check_verification"),
+            slot("verification", "failed"),
+            action("utter_verification_failed"),
+        ],
+        slots={"verification": "failed", "order_task": "status"},
+    )
     assert handoff_reason(tracker) == "verification_failed"
     run(ActionHandoff(), tracker)
     [ticket] = tickets(handoff_db)
     assert ticket.reason == "verification_failed"
     assert ticket.summary.startswith("Order check failed 3 times (order status)")
     # A later request for a person in the same conversation is the customer's own request.
-    later = tracker_of(list(tracker.events) + [action("action_listen"),
-                                               user("manush chai", "human_handoff")],
-                       slots={"verification": "failed"})
+    later = tracker_of(
+        list(tracker.events) + [action("action_listen"), user("manush chai", "human_handoff")],
+        slots={"verification": "failed"},
+    )
     assert handoff_reason(later) == "customer_request"
 
 
@@ -323,15 +375,25 @@ def test_summary_names_the_verified_order(handoff_db, online):
 
 
 def test_return_reason_not_understood_three_times_hands_over(handoff_db, online):
-    unclear = [("ইয়ে, মানে বলতে পারছি না", True), ("আসলে ব্যাপারটা বোঝানো কঠিন", True),
-               ("ওই যে কালকে যেটা এসেছে", False)]
+    unclear = [
+        ("ইয়ে, মানে বলতে পারছি না", True),
+        ("আসলে ব্যাপারটা বোঝানো কঠিন", True),
+        ("ওই যে কালকে যেটা এসেছে", False),
+    ]
     events = [action("action_return_check"), action("return_reason_form")]
     form = ValidateReturnReasonForm()
     for text, asked_again in unclear:
-        events += [action("action_listen"), user(text, "inform"), action("return_reason_form"),
-                   slot("return_reason", text)]
-        tracker = tracker_of(events, slots={"return_reason": text, "requested_slot": "return_reason"},
-                             active_loop="return_reason_form")
+        events += [
+            action("action_listen"),
+            user(text, "inform"),
+            action("return_reason_form"),
+            slot("return_reason", text),
+        ]
+        tracker = tracker_of(
+            events,
+            slots={"return_reason": text, "requested_slot": "return_reason"},
+            active_loop="return_reason_form",
+        )
         messages, result = run(form, tracker)
         if asked_again:
             assert responses(messages) == ["utter_return_reason_unclear"]
@@ -339,10 +401,20 @@ def test_return_reason_not_understood_three_times_hands_over(handoff_db, online)
             events.append(bot("utter_return_reason_unclear"))
         else:  # the third time: the form stops asking
             assert messages == []
-            assert slots_set(result) == {"return_reason": None, "return_failed": True,
-                                         "requested_slot": None}
-    tracker = tracker_of(events, slots={"return_failed": True, "order_task": "return",
-                                        "verified_order": "10457", "verified_phone": "01811000002"})
+            assert slots_set(result) == {
+                "return_reason": None,
+                "return_failed": True,
+                "requested_slot": None,
+            }
+    tracker = tracker_of(
+        events,
+        slots={
+            "return_failed": True,
+            "order_task": "return",
+            "verified_order": "10457",
+            "verified_phone": "01811000002",
+        },
+    )
     messages, result = run(ActionCreateReturn(), tracker)
     assert responses(messages) == ["utter_return_needs_person", "utter_handoff_queued_next"]
     assert slots_set(result)["return_failed"] is None
@@ -355,11 +427,26 @@ def test_return_reason_not_understood_three_times_hands_over(handoff_db, online)
 # --- ratings --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("5", 5), ("৫ দিলাম", 5), ("5 star", 5), ("excellent 5", 5), ("4 out of 5", 4),
-    ("5/5", 5), ("rating: ৩", 3), ("পাঁচ", 5), ("five stars", 5), ("ekdom 5 dilam", 5),
-    ("১", 1), ("10", None), ("3.5", None), ("ভালো", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("5", 5),
+        ("৫ দিলাম", 5),
+        ("5 star", 5),
+        ("excellent 5", 5),
+        ("4 out of 5", 4),
+        ("5/5", 5),
+        ("rating: ৩", 3),
+        ("পাঁচ", 5),
+        ("five stars", 5),
+        ("ekdom 5 dilam", 5),
+        ("১", 1),
+        ("10", None),
+        ("3.5", None),
+        ("ভালো", None),
+        (None, None),
+    ],
+)
 def test_parse_rating(value, expected):
     assert parse_rating(value) == expected
 
@@ -367,23 +454,39 @@ def test_parse_rating(value, expected):
 ASKED_FOR_A_RATING = (action("action_ask_rating"), bot("utter_ask_rating"))
 
 
-def rating_tracker(text: str, entities: Iterable[dict] = (),
-                   earlier: Iterable[dict] = ASKED_FOR_A_RATING,
-                   sender_id: str = "customer-1") -> Tracker:
-    return tracker_of(list(earlier) + [action("action_listen"), user(text, "rate", entities)],
-                      sender_id=sender_id)
+def rating_tracker(
+    text: str,
+    entities: Iterable[dict] = (),
+    earlier: Iterable[dict] = ASKED_FOR_A_RATING,
+    sender_id: str = "customer-1",
+) -> Tracker:
+    return tracker_of(
+        list(earlier) + [action("action_listen"), user(text, "rate", entities)], sender_id=sender_id
+    )
 
 
-@pytest.mark.parametrize("earlier", [
-    (),                                                             # out of the blue
-    (action("utter_greet"), bot("utter_greet")),                    # after something else
-    ASKED_FOR_A_RATING + (action("action_listen"), user("ok", "affirm"),
-                          action("utter_how_can_i_help"), bot("utter_how_can_i_help")),
-])
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        (),  # out of the blue
+        (action("utter_greet"), bot("utter_greet")),  # after something else
+        ASKED_FOR_A_RATING
+        + (
+            action("action_listen"),
+            user("ok", "affirm"),
+            action("utter_how_can_i_help"),
+            bot("utter_how_can_i_help"),
+        ),
+    ],
+)
 def test_a_rating_without_a_pending_question_writes_nothing(handoff_db, earlier):
     """A stranger's `/rate{"rating": "1"}` anywhere must not add or overwrite ratings."""
-    messages, _ = run(ActionRecordRating(), rating_tracker(
-        '/rate{"rating": "1"}', [{"entity": "rating", "value": "1"}], earlier=earlier))
+    messages, _ = run(
+        ActionRecordRating(),
+        rating_tracker(
+            '/rate{"rating": "1"}', [{"entity": "rating", "value": "1"}], earlier=earlier
+        ),
+    )
     assert responses(messages) == ["utter_please_rephrase"]
     assert bot_ratings(handoff_db) == [] and tickets(handoff_db) == []
 
@@ -395,8 +498,10 @@ def test_rating_after_a_hand_back_is_stored_on_the_agents_ticket(handoff_db, onl
     clock.advance(minutes=6)
     assert queue.hand_back(ticket_id, online.id)
     clock.advance(minutes=1)
-    messages, events = run(ActionRecordRating(), rating_tracker(
-        '/rate{"rating": "5"}', [{"entity": "rating", "value": "5"}]))
+    messages, events = run(
+        ActionRecordRating(),
+        rating_tracker('/rate{"rating": "5"}', [{"entity": "rating", "value": "5"}]),
+    )
     assert responses(messages) == ["utter_rating_thanks"]
     assert slots_set(events)["rating_asked"] is True
     assert tickets(handoff_db)[0].rating == 5
@@ -441,26 +546,42 @@ def test_a_rating_is_not_lost_for_the_customer_when_the_queue_is_down(monkeypatc
 def test_rating_is_due_once_per_conversation():
     fresh = tracker_of([action("action_listen"), user("thanks", "thank")])
     assert slots_set(rating_due_events(fresh)) == {"rating_due": True}
-    asked = tracker_of([action("utter_ask_rating"), bot("utter_ask_rating"),
-                        action("action_listen"), user("thanks", "thank")])
+    asked = tracker_of(
+        [
+            action("utter_ask_rating"),
+            bot("utter_ask_rating"),
+            action("action_listen"),
+            user("thanks", "thank"),
+        ]
+    )
     assert rating_due_events(asked) == []
     assert rating_due_events(tracker_of(list(fresh.events), slots={"rating_asked": True})) == []
-    handed_over = tracker_of([action("action_handoff"), action("action_listen"),
-                              user("order kothay", "order_status")])
+    handed_over = tracker_of(
+        [action("action_handoff"), action("action_listen"), user("order kothay", "order_status")]
+    )
     assert rating_due_events(handed_over) == []  # the hand back asks instead
     # A new session (Rasa's session_config) is a new conversation: asked again then.
-    new_session = tracker_of(list(asked.events) + [
-        {"event": "session_started"}, action("action_listen"), user("hi", "greet")])
+    new_session = tracker_of(
+        list(asked.events)
+        + [{"event": "session_started"}, action("action_listen"), user("hi", "greet")]
+    )
     assert rating_due_events(new_session) != []
 
 
 def test_ask_rating_asks_once():
-    messages, events = run(ActionAskRating(), tracker_of([action("action_listen"),
-                                                          user("ধন্যবাদ", "thank")]))
+    messages, events = run(
+        ActionAskRating(), tracker_of([action("action_listen"), user("ধন্যবাদ", "thank")])
+    )
     assert responses(messages) == ["utter_ask_rating"]
     assert slots_set(events) == {"rating_due": False, "rating_asked": True}
-    again = tracker_of([action("utter_ask_rating"), bot("utter_ask_rating"),
-                        action("action_listen"), user("ধন্যবাদ", "thank")])
+    again = tracker_of(
+        [
+            action("utter_ask_rating"),
+            bot("utter_ask_rating"),
+            action("action_listen"),
+            user("ধন্যবাদ", "thank"),
+        ]
+    )
     messages, _ = run(ActionAskRating(), again)
     assert messages == []
 
@@ -482,10 +603,18 @@ def test_the_hand_back_event_does_not_change_the_reply_language():
     """trigger_intent logs "EXTERNAL: EXTERNAL_handback" as a user message: not English."""
     from seba.language import language_for_tracker
 
-    tracker = tracker_of([
-        action("action_listen"), user("আমার পার্সেল এখনো আসেনি", "human_handoff"),
-        action("action_handoff"), {"event": "resume"},
-        {"event": "user", "text": "EXTERNAL: EXTERNAL_handback", "metadata": {"is_external": True},
-         "parse_data": {"intent": {"name": "EXTERNAL_handback"}, "entities": []}},
-    ])
+    tracker = tracker_of(
+        [
+            action("action_listen"),
+            user("আমার পার্সেল এখনো আসেনি", "human_handoff"),
+            action("action_handoff"),
+            {"event": "resume"},
+            {
+                "event": "user",
+                "text": "EXTERNAL: EXTERNAL_handback",
+                "metadata": {"is_external": True},
+                "parse_data": {"intent": {"name": "EXTERNAL_handback"}, "entities": []},
+            },
+        ]
+    )
     assert language_for_tracker(tracker) == "bn"

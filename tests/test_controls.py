@@ -9,8 +9,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from seba.controls import customer_text, payload_key
 
-RATING_BUTTONS = [{"title": "⭐⭐⭐⭐⭐ ৫", "payload": '/rate{"rating": "5"}'},
-                  {"title": "⭐ ১", "payload": '/rate{"rating": "1"}'}]
+RATING_BUTTONS = [
+    {"title": "⭐⭐⭐⭐⭐ ৫", "payload": '/rate{"rating": "5"}'},
+    {"title": "⭐ ১", "payload": '/rate{"rating": "1"}'},
+]
 REASON_BUTTONS = [{"title": "নষ্ট/ত্রুটিপূর্ণ", "payload": '/inform{"return_reason":"damaged"}'}]
 
 
@@ -25,11 +27,21 @@ def conversation(*turns):
     return events
 
 
-@pytest.mark.parametrize("typed", [
-    "/restart", "/back", "/session_start", "/EXTERNAL_handback", "  /EXTERNAL_anything{}",
-    '/rate{"rating":"1"}', '/inform{"phone": "01711000001"}', '/order_status{"order_number":"10456"}',
-    "//restart", "/restart@1.0",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "/restart",
+        "/back",
+        "/session_start",
+        "/EXTERNAL_handback",
+        "  /EXTERNAL_anything{}",
+        '/rate{"rating":"1"}',
+        '/inform{"phone": "01711000001"}',
+        '/order_status{"order_number":"10456"}',
+        "//restart",
+        "/restart@1.0",
+    ],
+)
 def test_typed_controls_are_plain_text(typed):
     text = customer_text(typed, conversation(("hi", None)))
     assert not text.startswith("/"), text
@@ -50,8 +62,15 @@ def test_a_button_from_an_earlier_turn_counts_as_its_title():
 
 
 def test_controls_are_refused_even_when_a_button_carries_them():
-    events = conversation((None, [{"title": "restart", "payload": "/restart"},
-                                  {"title": "x", "payload": "/EXTERNAL_handback"}]))
+    events = conversation(
+        (
+            None,
+            [
+                {"title": "restart", "payload": "/restart"},
+                {"title": "x", "payload": "/EXTERNAL_handback"},
+            ],
+        )
+    )
     assert customer_text("/restart", events) == "restart"
     assert customer_text("/EXTERNAL_handback", events) == "EXTERNAL_handback"
 

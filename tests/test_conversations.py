@@ -36,11 +36,16 @@ def test_conversation_stories(tmp_path):
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     command = [
-        str(RASA if RASA.exists() else "rasa"), "test", "core",
-        "--stories", str(STORIES),
+        str(RASA if RASA.exists() else "rasa"),
+        "test",
+        "core",
+        "--stories",
+        str(STORIES),
         "--fail-on-prediction-errors",
-        "--model", str(MODELS),
-        "--out", str(out),
+        "--model",
+        str(MODELS),
+        "--out",
+        str(out),
     ]
     result = subprocess.run(
         command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900

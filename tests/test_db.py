@@ -28,11 +28,25 @@ from seba.db.models import (
     ReturnRequest,
 )
 
-SHOP_TABLES = {"customers", "products", "orders", "order_items", "return_requests", "refunds",
-               "verification_guards", "verification_attempts", "verification_locks",
-               "channel_updates"}
-TRACKING = {"Pathao": r"PTH\d{6}", "Steadfast": r"SF\d{8}", "RedX": r"RDX\d{8}",
-            "Paperfly": r"PF\d{8}", "Sundarban": r"SCS\d{7}"}
+SHOP_TABLES = {
+    "customers",
+    "products",
+    "orders",
+    "order_items",
+    "return_requests",
+    "refunds",
+    "verification_guards",
+    "verification_attempts",
+    "verification_locks",
+    "channel_updates",
+}
+TRACKING = {
+    "Pathao": r"PTH\d{6}",
+    "Steadfast": r"SF\d{8}",
+    "RedX": r"RDX\d{8}",
+    "Paperfly": r"PF\d{8}",
+    "Sundarban": r"SCS\d{7}",
+}
 
 
 def schema_drift(url):
@@ -45,27 +59,57 @@ def schema_drift(url):
 def snapshot(session, numbers=None):
     """Comparable plain data for the catalogue and the orders (all, or ``numbers``)."""
     products = [
-        (p.sku, p.name_bn, p.name_en, p.keywords, p.category, p.colour_bn, p.colour_en, p.price,
-         p.stock, p.returnable, p.sizes)
+        (
+            p.sku,
+            p.name_bn,
+            p.name_en,
+            p.keywords,
+            p.category,
+            p.colour_bn,
+            p.colour_en,
+            p.price,
+            p.stock,
+            p.returnable,
+            p.sizes,
+        )
         for p in session.execute(select(Product).order_by(Product.sku)).scalars()
     ]
     query = select(Order).order_by(Order.number)
     if numbers:
         query = query.where(Order.number.in_(numbers))
     orders = [
-        (o.number, o.phone, o.customer.name, o.delivery_area, o.address, o.status, o.courier,
-         o.tracking_code, o.payment_method, o.payment_status, o.subtotal, o.delivery_charge,
-         o.total, o.placed_at, o.confirmed_at, o.packed_at, o.shipped_at, o.delivered_at,
-         o.cancelled_at, o.expected_delivery,
-         [(i.product.sku, i.quantity, i.unit_price, i.size, i.colour) for i in o.items],
-         [(r.reference, r.reason, r.status, r.created_at) for r in o.return_requests],
-         [(r.amount, r.method, r.status, r.account, r.expected_by) for r in o.refunds])
+        (
+            o.number,
+            o.phone,
+            o.customer.name,
+            o.delivery_area,
+            o.address,
+            o.status,
+            o.courier,
+            o.tracking_code,
+            o.payment_method,
+            o.payment_status,
+            o.subtotal,
+            o.delivery_charge,
+            o.total,
+            o.placed_at,
+            o.confirmed_at,
+            o.packed_at,
+            o.shipped_at,
+            o.delivered_at,
+            o.cancelled_at,
+            o.expected_delivery,
+            [(i.product.sku, i.quantity, i.unit_price, i.size, i.colour) for i in o.items],
+            [(r.reference, r.reason, r.status, r.created_at) for r in o.return_requests],
+            [(r.amount, r.method, r.status, r.account, r.expected_by) for r in o.refunds],
+        )
         for o in session.execute(query).scalars()
     ]
     return products, orders
 
 
 # -- engine and sessions ---------------------------------------------------------------------
+
 
 def test_database_url_default_creates_var(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -118,6 +162,7 @@ def test_unreachable_database_is_shop_unavailable(tmp_path):
 
 # -- migrations ------------------------------------------------------------------------------
 
+
 def test_migrations_from_empty(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert current_revision(url) is None
@@ -144,6 +189,7 @@ def test_reset_keeps_unrelated_tables(tmp_path):
 
 
 # -- demo data -------------------------------------------------------------------------------
+
 
 def test_demo_data_deterministic(tmp_path, demo_today):
     snapshots = []
@@ -172,8 +218,12 @@ def test_demo_dates_follow_today(tmp_path):
         upgrade(url)
         with session_scope(url) as session:
             load_demo_data(session, today=today)
-            results.append({o.number: (o.status, o.total, o.placed_at)
-                            for o in session.execute(select(Order)).scalars()})
+            results.append(
+                {
+                    o.number: (o.status, o.total, o.placed_at)
+                    for o in session.execute(select(Order)).scalars()
+                }
+            )
     shift = dt.date(2025, 6, 1) - dt.date(2025, 3, 15)
     assert results[0].keys() == results[1].keys()
     for number, (status, total, placed_at) in results[0].items():
@@ -188,13 +238,21 @@ def test_contract_orders(db_session, demo_today):
     days = lambda n: demo_today + dt.timedelta(days=n)  # noqa: E731
     o = order(db_session, "10456")
     assert (o.phone, o.status, o.courier, o.tracking_code) == (
-        "01711000001", "shipped", "Pathao", "PTH123456")
+        "01711000001",
+        "shipped",
+        "Pathao",
+        "PTH123456",
+    )
     assert o.shipped_at.date() == days(-2) and o.expected_delivery == days(2)
     assert (o.delivery_area, o.payment_method, o.delivered_at) == ("inside_dhaka", "cod", None)
 
     o = order(db_session, "10457")
     assert (o.phone, o.status, o.payment_method, o.payment_status) == (
-        "01811000002", "delivered", "cod", "paid")
+        "01811000002",
+        "delivered",
+        "cod",
+        "paid",
+    )
     assert o.delivered_at.date() == days(-3)
     assert len(o.items) == 1 and o.items[0].quantity == 1
     borka = o.items[0].product
@@ -209,7 +267,11 @@ def test_contract_orders(db_session, demo_today):
 
     o = order(db_session, "10459")
     assert (o.phone, o.status, o.payment_method, o.payment_status) == (
-        "01611000004", "confirmed", "bkash", "paid")
+        "01611000004",
+        "confirmed",
+        "bkash",
+        "paid",
+    )
     assert o.confirmed_at and o.packed_at is None and o.shipped_at is None
 
     o = order(db_session, "10460")
@@ -225,11 +287,16 @@ def test_no_collisions_with_contract(db_session):
     assert set(numbers) == set(CONTRACT_NUMBERS) | set(RANDOM_NUMBERS)
     assert all(re.fullmatch(r"\d{5,7}", n) for n in numbers)
     assert sorted(o.number for o in orders if o.phone in CONTRACT_PHONES) == list(CONTRACT_NUMBERS)
-    contract_customers = db_session.execute(
-        select(Customer).where(Customer.phone.in_(CONTRACT_PHONES))).scalars().all()
+    contract_customers = (
+        db_session.execute(select(Customer).where(Customer.phone.in_(CONTRACT_PHONES)))
+        .scalars()
+        .all()
+    )
     assert len(contract_customers) == 5
-    assert all(c.orders and {o.number for o in c.orders} <= set(CONTRACT_NUMBERS)
-               for c in contract_customers)
+    assert all(
+        c.orders and {o.number for o in c.orders} <= set(CONTRACT_NUMBERS)
+        for c in contract_customers
+    )
     codes = [o.tracking_code for o in orders if o.tracking_code]
     assert len(codes) == len(set(codes))
 
@@ -244,8 +311,9 @@ def test_demo_orders_consistent(db_session, demo_today, settings):
         assert o.total == o.subtotal + o.delivery_charge
         assert o.delivery_charge in (0, settings.delivery_charge(o.delivery_area))
         assert o.placed_at >= earliest
-        steps = [t for t in (o.placed_at, o.confirmed_at, o.packed_at, o.shipped_at,
-                             o.delivered_at) if t]
+        steps = [
+            t for t in (o.placed_at, o.confirmed_at, o.packed_at, o.shipped_at, o.delivered_at) if t
+        ]
         assert steps == sorted(steps)
         if o.courier:
             assert re.fullmatch(TRACKING[o.courier], o.tracking_code)
@@ -258,8 +326,9 @@ def test_demo_orders_consistent(db_session, demo_today, settings):
         if o.payment_status in ("refunded", "refund_pending"):
             assert o.refunds
     requests = db_session.execute(select(ReturnRequest)).scalars().all()
-    assert requests and all(re.fullmatch(rf"RT-{r.order.number}-\d+", r.reference)
-                            for r in requests)
+    assert requests and all(
+        re.fullmatch(rf"RT-{r.order.number}-\d+", r.reference) for r in requests
+    )
     assert db_session.execute(select(Refund)).scalars().first() is not None
 
 
@@ -273,18 +342,38 @@ def test_demo_catalogue(db_session, settings):
         assert re.search("[\u0980-\u09ff]", p.name_bn) and p.name_en.isascii()
     keywords = {k for p in products for k in p.keyword_list}
     assert {"borka", "borkha", "burka", "panjabi", "shari", "juta", "ghori"} <= keywords
-    assert {"borka", "hijab", "saree", "three_piece", "kurti", "panjabi", "tshirt", "shirt",
-            "jeans", "footwear", "bags", "watches", "cosmetics", "jewellery", "undergarments",
-            "kids"} == {p.category for p in products}
+    assert {
+        "borka",
+        "hijab",
+        "saree",
+        "three_piece",
+        "kurti",
+        "panjabi",
+        "tshirt",
+        "shirt",
+        "jeans",
+        "footwear",
+        "bags",
+        "watches",
+        "cosmetics",
+        "jewellery",
+        "undergarments",
+        "kids",
+    } == {p.category for p in products}
 
 
 # -- CLI and lookup table --------------------------------------------------------------------
 
+
 def test_cli_init_and_reset(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "seba.db", *args, "--url", url], cwd=PROJECT_ROOT,
-        capture_output=True, text=True, timeout=120)
+        [sys.executable, "-m", "seba.db", *args, "--url", url],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     first = run("init")
     assert first.returncode == 0, first.stderr
     assert "at revision 0003" in first.stdout and "405 orders" in first.stdout
@@ -296,9 +385,20 @@ def test_cli_init_and_reset(tmp_path):
     assert reset.returncode == 0 and "dropped" in reset.stdout and "405 orders" in reset.stdout
     with session_scope(url) as session:
         assert order(session, "10457").status == "delivered"
-    bad = subprocess.run([sys.executable, "-m", "seba.db", "upgrade", "--url",
-                          f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}"],
-                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seba.db",
+            "upgrade",
+            "--url",
+            f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1 and "database error" in bad.stderr
 
 
@@ -311,8 +411,19 @@ def test_export_lookup(db_url, tmp_path):
     assert table["lookup"] == "product"
     examples = [line[2:] for line in table["examples"].splitlines()]
     assert len(examples) == len(set(e.casefold() for e in examples))
-    for word in ("কালো জর্জেট বোরকা", "Black Georgette Borka", "বোরকা", "borka", "পাঞ্জাবি",
-                 "panjabi", "শাড়ি", "saree", "Jamdani Saree", "জামদানি শাড়ি", "borkha"):
+    for word in (
+        "কালো জর্জেট বোরকা",
+        "Black Georgette Borka",
+        "বোরকা",
+        "borka",
+        "পাঞ্জাবি",
+        "panjabi",
+        "শাড়ি",
+        "saree",
+        "Jamdani Saree",
+        "জামদানি শাড়ি",
+        "borkha",
+    ):
         assert word in examples
     assert examples.index("Jamdani Saree") < examples.index("Jamdani".lower())
 
@@ -321,4 +432,5 @@ def test_committed_lookup_is_up_to_date():
     """data/nlu/lookup_products.yml matches the demo catalogue: regenerate it when it changes."""
     expected = render_lookup(lookup_examples(catalogue_names(None)))
     assert LOOKUP_PATH.read_text(encoding="utf-8") == expected, (
-        "run: python -m seba.db export-lookup")
+        "run: python -m seba.db export-lookup"
+    )

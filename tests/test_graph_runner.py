@@ -13,8 +13,16 @@ from tests.servers import MODEL
 
 pytestmark = pytest.mark.slow
 
-TEXTS = ["আমার অর্ডার ১০৪৫৬ কোথায়?", "delivery charge koto", "What is your return policy?",
-         "01711000001", "kalo borka ache?", "qwx zzkv", "ধন্যবাদ", "I want to talk to a person"]
+TEXTS = [
+    "আমার অর্ডার ১০৪৫৬ কোথায়?",
+    "delivery charge koto",
+    "What is your return policy?",
+    "01711000001",
+    "kalo borka ache?",
+    "qwx zzkv",
+    "ধন্যবাদ",
+    "I want to talk to a person",
+]
 
 
 def agent_with(runner):
@@ -42,8 +50,10 @@ def test_the_sequential_runner_parses_and_predicts_like_dask():
         predictions = []
         for agent in (dask_agent, ours):
             tracker = agent.processor.tracker_store.init_tracker(f"runner-{text}")
-            for event in (ActionExecuted("action_listen"),
-                          UserUttered(text, parse["intent"], parse["entities"], parse)):
+            for event in (
+                ActionExecuted("action_listen"),
+                UserUttered(text, parse["intent"], parse["entities"], parse),
+            ):
                 tracker.update(event, agent.domain)
             prediction = agent.processor._predict_next_with_tracker(tracker)
             predictions.append((prediction.max_confidence_index, prediction.policy_name))

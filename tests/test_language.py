@@ -3,27 +3,41 @@ import pytest
 from seba.language import detect_variety, language_for_events, reply_language
 
 
-@pytest.mark.parametrize("text,variety", [
-    ("আমার অর্ডার কোথায়?", "bn"),
-    ("bKash এ পেমেন্ট করা যাবে?", "bn"),
-    ("ভাই order টা কবে পাবো", "bn"),
-    ("vai amar order ta kobe pabo?", "banglish"),
-    ("delivery charge koto?", "banglish"),
-    ("apu borka tar dam koto", "banglish"),
-    ("vaiii okkk", "banglish"),
-    ("thank u apu", "banglish"),
-    ("delivery man onek baje behave korse", "banglish"),
-    ("When will I get my order?", "en"),
-    ("What is the delivery charge", "en"),
-    ("Do you have black borka", "en"),
-])
+@pytest.mark.parametrize(
+    "text,variety",
+    [
+        ("আমার অর্ডার কোথায়?", "bn"),
+        ("bKash এ পেমেন্ট করা যাবে?", "bn"),
+        ("ভাই order টা কবে পাবো", "bn"),
+        ("vai amar order ta kobe pabo?", "banglish"),
+        ("delivery charge koto?", "banglish"),
+        ("apu borka tar dam koto", "banglish"),
+        ("vaiii okkk", "banglish"),
+        ("thank u apu", "banglish"),
+        ("delivery man onek baje behave korse", "banglish"),
+        ("When will I get my order?", "en"),
+        ("What is the delivery charge", "en"),
+        ("Do you have black borka", "en"),
+    ],
+)
 def test_detect_variety(text, variety):
     assert detect_variety(text) == variety
 
 
-@pytest.mark.parametrize("text", [
-    "10456", "ok", "hi", "😀👍", "", None, "01711000001", "/greet", '/inform{"return_reason":"damaged"}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10456",
+        "ok",
+        "hi",
+        "😀👍",
+        "",
+        None,
+        "01711000001",
+        "/greet",
+        '/inform{"return_reason":"damaged"}',
+    ],
+)
 def test_neutral_text_decides_nothing(text):
     assert detect_variety(text) is None
 

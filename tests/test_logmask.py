@@ -10,14 +10,17 @@ from seba.db import ShopUnavailable, session_scope
 from seba.text import mask_phones
 
 
-@pytest.mark.parametrize("raw, masked", [
-    ("order 10456 phone 01711000001", "order 10456 phone 017•••••001"),
-    ("+880 1711-000001", "017•••••001"),
-    ("৮৮০১৭১১০০০০০১ দিলাম", "017•••••001 দিলাম"),
-    ("০১৭১১ ০০০ ০০১", "017•••••001"),
-    ("amount 1250, order 10460", "amount 1250, order 10460"),
-    ("a 12-digit 017110000012 is not a phone", "a 12-digit 017110000012 is not a phone"),
-])
+@pytest.mark.parametrize(
+    "raw, masked",
+    [
+        ("order 10456 phone 01711000001", "order 10456 phone 017•••••001"),
+        ("+880 1711-000001", "017•••••001"),
+        ("৮৮০১৭১১০০০০০১ দিলাম", "017•••••001 দিলাম"),
+        ("০১৭১১ ০০০ ০০১", "017•••••001"),
+        ("amount 1250, order 10460", "amount 1250, order 10460"),
+        ("a 12-digit 017110000012 is not a phone", "a 12-digit 017110000012 is not a phone"),
+    ],
+)
 def test_phones_are_masked_in_free_text(raw, masked):
     assert mask_phones(raw) == masked
 
@@ -40,7 +43,9 @@ def test_sql_errors_do_not_carry_the_bound_values(db_url, caplog):
     with caplog.at_level(logging.WARNING):
         with pytest.raises(ShopUnavailable) as error:
             with session_scope(db_url) as session:
-                session.execute(text("SELECT * FROM no_such_table WHERE address = :p"),
-                                {"p": "House 12, Road 5, Dhanmondi"})
+                session.execute(
+                    text("SELECT * FROM no_such_table WHERE address = :p"),
+                    {"p": "House 12, Road 5, Dhanmondi"},
+                )
     assert "no_such_table" in caplog.text  # the error is logged ...
     assert "Dhanmondi" not in str(error.value) + caplog.text  # ... without the values

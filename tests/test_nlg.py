@@ -55,6 +55,7 @@ def test_neutral_message_keeps_conversation_language():
 
 
 def test_action_values_fill_the_template():
-    text = _reply("where is my order", response="utter_status", order_number="10456",
-                  status="shipped")
+    text = _reply(
+        "where is my order", response="utter_status", order_number="10456", status="shipped"
+    )
     assert text == "Order 10456: shipped"

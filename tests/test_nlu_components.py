@@ -38,13 +38,17 @@ from seba.nlu.linear_classifier import LinearIntentClassifier  # noqa: E402
 from seba.nlu.products import ProductEntityExtractor  # noqa: E402
 
 EXAMPLES = [
-    ("আমার অর্ডার কোথায়", "order_status", None), ("amar order kothay", "order_status", None),
+    ("আমার অর্ডার কোথায়", "order_status", None),
+    ("amar order kothay", "order_status", None),
     ("where is my order", "order_status", None),
     ("ডেলিভারি চার্জ কত", "faq", "faq/delivery_charge"),
     ("delivery charge koto", "faq", "faq/delivery_charge"),
     ("how much is delivery", "faq", "faq/delivery_charge"),
-    ("কখন খোলা থাকে", "faq", "faq/business_hours"), ("what are your hours", "faq", "faq/business_hours"),
-    ("ধন্যবাদ", "thank", None), ("thanks vai", "thank", None), ("thank you", "thank", None),
+    ("কখন খোলা থাকে", "faq", "faq/business_hours"),
+    ("what are your hours", "faq", "faq/business_hours"),
+    ("ধন্যবাদ", "thank", None),
+    ("thanks vai", "thank", None),
+    ("thank you", "thank", None),
 ]
 
 
@@ -65,15 +69,19 @@ def storage(tmp_path):
 
 @pytest.mark.parametrize("e5_weight,threshold", [(0.0, 0.8), (2.0, 0.0), (2.0, 1.01)])
 def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, threshold):
-    config = {**LinearIntentClassifier.get_default_config(), "e5_weight": e5_weight,
-              "cascade_threshold": threshold}
+    config = {
+        **LinearIntentClassifier.get_default_config(),
+        "e5_weight": e5_weight,
+        "cascade_threshold": threshold,
+    }
     resource = Resource("linear")
     trainer = LinearIntentClassifier(config, storage, resource)
     trainer.train(TrainingData(training_examples=_messages(EXAMPLES)))
 
     loaded = LinearIntentClassifier.load(config, storage, resource, None)
-    [ask, hours] = _messages([("delivery charge koto vai", None, None),
-                              ("what are your opening hours", None, None)])
+    [ask, hours] = _messages(
+        [("delivery charge koto vai", None, None), ("what are your opening hours", None, None)]
+    )
     loaded.process([ask, hours])
     assert ask.get("intent")["name"] == "faq"  # FAQ keys add up to the base intent
     names = [r["name"] for r in ask.get("intent_ranking")]
@@ -83,8 +91,10 @@ def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, t
     # The fast paths agree with scikit-learn's own.
     texts = ["delivery charge koto vai", "what are your opening hours", "zzz", ""]
     X = loaded._model.features(texts)
-    assert np.allclose(loaded._predict_proba(loaded._model.sparse_clf, X),
-                       loaded._model.sparse_clf.predict_proba(X))
+    assert np.allclose(
+        loaded._predict_proba(loaded._model.sparse_clf, X),
+        loaded._model.sparse_clf.predict_proba(X),
+    )
     for i, text in enumerate(texts):
         indices, values = loaded._model.row(text)
         assert np.allclose(X[i].toarray()[0][indices], values)
@@ -98,8 +108,11 @@ def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, t
         for i, text in enumerate(texts):
             indices, values = loaded._model.row(text)
             dense = e5.embed(text) * e5_weight
-            scores = values @ coef[indices] + dense @ coef[-len(dense):] + \
-                loaded._model.full_clf.intercept_
+            scores = (
+                values @ coef[indices]
+                + dense @ coef[-len(dense) :]
+                + loaded._model.full_clf.intercept_
+            )
             assert np.allclose(loaded._normalised(scores), expected[i])
 
 
@@ -107,15 +120,29 @@ def test_words_keep_bangla_vowel_signs_and_split_at_punctuation():
     from seba.nlu.linear_classifier import words
 
     assert words("আমার অর্ডারটা কোথায়? Order#10456, ok!") == [
-        "আমার", "অর্ডারটা", "কোথায়", "order", "10456", "ok"]
+        "আমার",
+        "অর্ডারটা",
+        "কোথায়",
+        "order",
+        "10456",
+        "ok",
+    ]
 
 
 def test_product_extractor_handles_bangla_endings(storage):
     resource = Resource("products")
-    extractor = ProductEntityExtractor(ProductEntityExtractor.get_default_config(), storage, resource)
-    data = TrainingData(lookup_tables=[{"name": "product", "elements": ["বোরকা", "panjabi", "jamdani saree", "jamdani"]}])
+    extractor = ProductEntityExtractor(
+        ProductEntityExtractor.get_default_config(), storage, resource
+    )
+    data = TrainingData(
+        lookup_tables=[
+            {"name": "product", "elements": ["বোরকা", "panjabi", "jamdani saree", "jamdani"]}
+        ]
+    )
     extractor.train(data)
-    loaded = ProductEntityExtractor.load(ProductEntityExtractor.get_default_config(), storage, resource, None)
+    loaded = ProductEntityExtractor.load(
+        ProductEntityExtractor.get_default_config(), storage, resource, None
+    )
     cases = {
         "কালো বোরকা কবে পাবো": ("বোরকা", "বোরকা"),
         "আমার বোরকাটার দাম কত": ("বোরকা", "বোরকাটার"),
@@ -126,7 +153,7 @@ def test_product_extractor_handles_bangla_endings(storage):
         message = Message(data={TEXT: text})
         loaded.process([message])
         [entity] = message.get(ENTITIES)
-        assert (entity["value"], text[entity["start"]:entity["end"]]) == (value, surface)
+        assert (entity["value"], text[entity["start"] : entity["end"]]) == (value, surface)
     message = Message(data={TEXT: "panjabiwala dokan"})
     loaded.process([message])
     assert not message.get(ENTITIES)
@@ -137,8 +164,9 @@ def test_the_faq_answer_is_the_classifiers_best_faq_key():
     from seba.nlu.linear_classifier import KEY_RANKING
 
     faq = Message(data={TEXT: "delivery charge koto", "intent": {"name": "faq", "confidence": 0.9}})
-    faq.set(KEY_RANKING, [("faq/delivery_charge", 0.6), ("order_status", 0.2),
-                          ("faq/warranty", 0.2)])
+    faq.set(
+        KEY_RANKING, [("faq/delivery_charge", 0.6), ("order_status", 0.2), ("faq/warranty", 0.2)]
+    )
     other = Message(data={TEXT: "amar order", "intent": {"name": "order_status"}})
     other.set(KEY_RANKING, [("order_status", 0.9), ("faq/warranty", 0.1)])
     FaqKeySelector().process([faq, other])
@@ -147,7 +175,9 @@ def test_the_faq_answer_is_the_classifiers_best_faq_key():
     assert selected["response"]["utter_action"] == "utter_faq/delivery_charge"
     assert abs(selected["response"]["confidence"] - 0.75) < 1e-9  # among the FAQ keys
     assert [r["intent_response_key"] for r in selected["ranking"]] == [
-        "faq/delivery_charge", "faq/warranty"]
+        "faq/delivery_charge",
+        "faq/warranty",
+    ]
     assert other.get("response_selector") is None  # not an FAQ: nothing to select
 
 
@@ -155,8 +185,11 @@ def test_training_embeddings_are_computed_once_across_trainings(tmp_path, monkey
     from seba.nlu import e5
 
     computed = []
-    monkeypatch.setattr(e5, "_compute", lambda text: computed.append(text) or
-                        np.full(e5.DIM, len(text), dtype=np.float32))
+    monkeypatch.setattr(
+        e5,
+        "_compute",
+        lambda text: computed.append(text) or np.full(e5.DIM, len(text), dtype=np.float32),
+    )
     cache = e5.DiskCache(tmp_path / "cache.sqlite")
     first = e5.embed_many(["ক", "ab", "ক"], cache)
     assert computed == ["ক", "ab"] and first.shape == (3, e5.DIM)
@@ -170,8 +203,9 @@ def test_the_same_data_trains_the_same_model(storage, tmp_path):
     probabilities = []
     for n in range(2):
         (tmp_path / str(n)).mkdir()
-        model = LinearIntentClassifier(config, LocalModelStorage(tmp_path / str(n)),
-                                       Resource("linear"))
+        model = LinearIntentClassifier(
+            config, LocalModelStorage(tmp_path / str(n)), Resource("linear")
+        )
         model.train(TrainingData(training_examples=_messages(EXAMPLES)))
         X = model._model.features([t for t, _, _ in EXAMPLES])
         probabilities.append(model._predict_proba(model._model.sparse_clf, X))

@@ -28,15 +28,26 @@ def _user(text, intent, entities=()):
 
 CONVERSATIONS = [
     [ActionExecuted("action_listen"), _user("হ্যালো", "greet")],
-    [ActionExecuted("action_listen"), _user("order kothay", "order_status"),
-     ActionExecuted("order_status_form"), ActiveLoop("order_status_form"),
-     SlotSet("requested_slot", "order_number"), BotUttered("অর্ডার নম্বর দিন"),
-     ActionExecuted("action_listen"),
-     _user("10456", "inform", [{"entity": "order_number", "value": "10456"}]),
-     SlotSet("order_number", "10456")],
-    [ActionExecuted("action_listen"), _user("hi", "greet"), ActionExecuted("utter_greet"),
-     BotUttered("hello"), ActionExecuted("action_listen"), _user("thanks", "thank"),
-     ActionExecuted("utter_thank")],
+    [
+        ActionExecuted("action_listen"),
+        _user("order kothay", "order_status"),
+        ActionExecuted("order_status_form"),
+        ActiveLoop("order_status_form"),
+        SlotSet("requested_slot", "order_number"),
+        BotUttered("অর্ডার নম্বর দিন"),
+        ActionExecuted("action_listen"),
+        _user("10456", "inform", [{"entity": "order_number", "value": "10456"}]),
+        SlotSet("order_number", "10456"),
+    ],
+    [
+        ActionExecuted("action_listen"),
+        _user("hi", "greet"),
+        ActionExecuted("utter_greet"),
+        BotUttered("hello"),
+        ActionExecuted("action_listen"),
+        _user("thanks", "thank"),
+        ActionExecuted("utter_thank"),
+    ],
 ]
 
 
@@ -51,8 +62,10 @@ def test_states_equal_rasas_in_any_order_of_calls(events):
         assert mine == rasas
         mine[-1].clear()  # what a caller does with the result cannot change the next answer
     tracker.update(ActionExecuted("utter_greet"))  # the tracker grows: states are new
-    assert policy._prediction_states(tracker, DOMAIN, False, rule_only) == \
-        Policy._prediction_states(policy, tracker, DOMAIN, False, rule_only)
+    assert policy._prediction_states(
+        tracker, DOMAIN, False, rule_only
+    ) == Policy._prediction_states(policy, tracker, DOMAIN, False, rule_only)
     other = copy.deepcopy(tracker)  # another tracker object: not the remembered one
-    assert policy._prediction_states(other, DOMAIN, True, rule_only) == \
-        Policy._prediction_states(policy, other, DOMAIN, True, rule_only)
+    assert policy._prediction_states(other, DOMAIN, True, rule_only) == Policy._prediction_states(
+        policy, other, DOMAIN, True, rule_only
+    )

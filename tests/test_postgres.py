@@ -93,12 +93,14 @@ def test_shop_functions(pg_url, settings, demo_today):
 
         check = return_eligibility(session, get(session, "10458"), settings, today=demo_today)
         assert check.reason == "window_passed"
-        request = create_return_request(session, get(session, "10457"), "damaged", "ছেঁড়া",
-                                        settings=settings, today=demo_today)
+        request = create_return_request(
+            session, get(session, "10457"), "damaged", "ছেঁড়া", settings=settings, today=demo_today
+        )
         assert request.reference == "RT-10457-1"
         with pytest.raises(ValueError, match="already_requested"):
-            create_return_request(session, get(session, "10457"), "damaged", "",
-                                  settings=settings, today=demo_today)
+            create_return_request(
+                session, get(session, "10457"), "damaged", "", settings=settings, today=demo_today
+            )
 
         refund = latest_refund(session, get(session, "10460"))
         assert (refund.amount, refund.method, refund.status) == (1250, "bkash", "pending")

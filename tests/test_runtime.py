@@ -27,8 +27,11 @@ forms:
 
 
 def _turn(text, intent):
-    return [ActionExecuted("action_listen"), UserUttered(text, {"name": intent}),
-            BotUttered("..."), ]
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(text, {"name": intent}),
+        BotUttered("..."),
+    ]
 
 
 def _long_conversation(turns=40):
@@ -62,24 +65,37 @@ def test_prefix_cache_grows_with_the_conversation():
     first = recent_history(tracker, DOMAIN, cache)
     # The next message: the same conversation from a new retrieve (new event objects).
     longer = DialogueStateTracker.from_dict(
-        "c1", [e.as_dict() for e in tracker.events] + [e.as_dict() for e in _turn("more", "greet")],
-        DOMAIN.slots)
+        "c1",
+        [e.as_dict() for e in tracker.events] + [e.as_dict() for e in _turn("more", "greet")],
+        DOMAIN.slots,
+    )
     second = recent_history(longer, DOMAIN, cache)
     assert second.current_slot_values() == longer.current_slot_values()
     assert [e.text for e in second.events if e.type_name == "user"][-1] == "more"
     assert first.current_slot_values() == tracker.current_slot_values()
     events = list(longer.events)
-    assert _window_start(events, KEEP_USER_TURNS) > _window_start(list(tracker.events), KEEP_USER_TURNS)
+    assert _window_start(events, KEEP_USER_TURNS) > _window_start(
+        list(tracker.events), KEEP_USER_TURNS
+    )
 
 
-@pytest.mark.parametrize("answer, ok", [
-    ({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": [{"response": "utter_x"}]}, True),
-    ({}, True),
-    ({"events": "nope"}, False),
-    ({"events": [{"name": "a"}]}, False),
-    ({"responses": [1, 2]}, False),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    "answer, ok",
+    [
+        (
+            {
+                "events": [{"event": "slot", "name": "a", "value": 1}],
+                "responses": [{"response": "utter_x"}],
+            },
+            True,
+        ),
+        ({}, True),
+        ({"events": "nope"}, False),
+        ({"events": [{"name": "a"}]}, False),
+        ({"responses": [1, 2]}, False),
+        ([], False),
+    ],
+)
 def test_action_server_answers_are_checked_for_their_shape(answer, ok):
     from seba.runtime import ActionServerAnswerError, SebaRemoteAction
 
@@ -100,13 +116,16 @@ def test_intents_and_entities_the_domain_lacks_are_still_warned_about(caplog):
     with caplog.at_level("WARNING", logger="seba.runtime"):
         for _ in range(2):
             processor._check_for_unseen_features(
-                {"intent": {"name": "greet"}, "entities": [{"entity": "order_number"}]})
+                {"intent": {"name": "greet"}, "entities": [{"entity": "order_number"}]}
+            )
         assert not caplog.records
         processor._check_for_unseen_features(
-            {"intent": {"name": "sing"}, "entities": [{"entity": "colour"}]})
+            {"intent": {"name": "sing"}, "entities": [{"entity": "colour"}]}
+        )
     assert [r.getMessage() for r in caplog.records] == [
         "Parsed an intent 'sing' which is not defined in the domain.",
-        "Parsed an entity 'colour' which is not defined in the domain."]
+        "Parsed an entity 'colour' which is not defined in the domain.",
+    ]
 
 
 def test_the_action_server_gets_earlier_messages_without_their_rankings():
@@ -115,11 +134,18 @@ def test_the_action_server_gets_earlier_messages_without_their_rankings():
     ranking = [{"name": "greet", "confidence": 0.9}, {"name": "inform", "confidence": 0.1}]
     events = [ActionExecuted("action_session_start")]
     for i in range(3):
-        events += [ActionExecuted("action_listen"),
-                   UserUttered(f"hi {i}", {"name": "greet", "confidence": 0.9},
-                               parse_data={"intent_ranking": ranking,
-                                           "response_selector": {"faq": {"ranking": ranking}}}),
-                   BotUttered("...")]
+        events += [
+            ActionExecuted("action_listen"),
+            UserUttered(
+                f"hi {i}",
+                {"name": "greet", "confidence": 0.9},
+                parse_data={
+                    "intent_ranking": ranking,
+                    "response_selector": {"faq": {"ranking": ranking}},
+                },
+            ),
+            BotUttered("..."),
+        ]
     tracker = DialogueStateTracker.from_events("c1", events, slots=DOMAIN.slots)
     call = SebaRemoteAction("action_x", None)._action_call_format(tracker, DOMAIN)
     users = [e for e in call["tracker"]["events"] if e["event"] == "user"]

@@ -12,7 +12,7 @@ def test_run_listens_on_loopback_with_jwt_and_the_shops_origins(monkeypatch):
     assert args[args.index("--interface") + 1] == "127.0.0.1"
     assert args[args.index("--jwt-secret") + 1] == "test-jwt-secret-0123456789abcdef0123456789"
     assert args[args.index("--jwt-method") + 1] == "HS256"
-    origins = args[args.index("--cors") + 1:]
+    origins = args[args.index("--cors") + 1 :]
     assert "http://localhost:8080" in origins and "https://sebafashion.com.bd" in origins
     assert "*" not in origins
 
@@ -23,8 +23,14 @@ def test_given_options_are_kept(monkeypatch):
     assert "--jwt-secret" not in args  # no API, no secret on the line
 
 
-@pytest.mark.parametrize("argv", [["run", "--enable-api", "--auth-token", "t"],
-                                  ["run", "--auth-token=t"], ["shell", "--auth-token", "t"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--enable-api", "--auth-token", "t"],
+        ["run", "--auth-token=t"],
+        ["shell", "--auth-token", "t"],
+    ],
+)
 def test_a_token_on_the_command_line_is_refused(argv):
     with pytest.raises(SystemExit, match="process list"):
         secure_arguments(argv)
@@ -39,4 +45,7 @@ def test_an_api_without_authentication_is_refused(monkeypatch, tmp_path):
 
 def test_other_commands_are_left_alone():
     assert secure_arguments(["train", "--fixed-model-name", "x"]) == [
-        "train", "--fixed-model-name", "x"]
+        "train",
+        "--fixed-model-name",
+        "x",
+    ]

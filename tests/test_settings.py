@@ -4,11 +4,28 @@ from seba import i18n
 from seba.settings import load_settings
 
 REQUIRED_VARS = {
-    "shop_name", "shop_phone", "shop_email", "shop_address", "facebook_page", "website",
-    "business_hours", "agent_hours", "return_window_days", "non_returnable_categories",
-    "delivery_days_inside_dhaka", "delivery_days_outside_dhaka", "delivery_charge_inside_dhaka",
-    "delivery_charge_outside_dhaka", "free_delivery_above", "payment_methods", "bkash_number",
-    "nagad_number", "warranty", "exchange_days", "refund_days", "free_delivery_note",
+    "shop_name",
+    "shop_phone",
+    "shop_email",
+    "shop_address",
+    "facebook_page",
+    "website",
+    "business_hours",
+    "agent_hours",
+    "return_window_days",
+    "non_returnable_categories",
+    "delivery_days_inside_dhaka",
+    "delivery_days_outside_dhaka",
+    "delivery_charge_inside_dhaka",
+    "delivery_charge_outside_dhaka",
+    "free_delivery_above",
+    "payment_methods",
+    "bkash_number",
+    "nagad_number",
+    "warranty",
+    "exchange_days",
+    "refund_days",
+    "free_delivery_note",
 }
 
 
@@ -28,8 +45,11 @@ def test_bangla_values_use_bengali_digits():
 
 
 def test_settings_follow_the_file(tmp_path):
-    text = (load_settings().path.read_text(encoding="utf-8")
-            .replace("window_days: 7", "window_days: 10"))
+    text = (
+        load_settings()
+        .path.read_text(encoding="utf-8")
+        .replace("window_days: 7", "window_days: 10")
+    )
     other = tmp_path / "shop.yml"
     other.write_text(text, encoding="utf-8")
     assert load_settings(other).return_window_days == 10
@@ -55,8 +75,11 @@ def test_i18n_formats():
 
 
 def test_free_delivery_note_disappears_when_delivery_is_never_free(tmp_path):
-    text = load_settings().path.read_text(encoding="utf-8").replace(
-        "free_delivery_above: 3000", "free_delivery_above: 0")
+    text = (
+        load_settings()
+        .path.read_text(encoding="utf-8")
+        .replace("free_delivery_above: 3000", "free_delivery_above: 0")
+    )
     other = tmp_path / "shop.yml"
     other.write_text(text, encoding="utf-8")
     assert load_settings(other).template_vars("bn")["free_delivery_note"] == ""

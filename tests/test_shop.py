@@ -31,24 +31,34 @@ def names(products):
 
 # -- verify_order ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("number, phone", [
-    ("10456", "01711000001"),
-    ("১০৪৫৬", "০১৭১১০০০০০১"),
-    ("#10456", "+880 1711-000001"),
-    ("order 10456", "8801711000001"),
-    (10456, "01711 000 001"),
-])
+
+@pytest.mark.parametrize(
+    "number, phone",
+    [
+        ("10456", "01711000001"),
+        ("১০৪৫৬", "০১৭১১০০০০০১"),
+        ("#10456", "+880 1711-000001"),
+        ("order 10456", "8801711000001"),
+        (10456, "01711 000 001"),
+    ],
+)
 def test_verify_order_normalises_input(db_session, number, phone):
     assert verify_order(db_session, number, phone).number == "10456"
 
 
-@pytest.mark.parametrize("number, phone", [
-    ("10456", "01811000002"),   # another customer's phone
-    ("10457", "01711000001"),   # another order of ... someone else
-    ("99999", "01711000001"),   # no such order
-    ("10456", "01711000009"),   # wrong phone
-    ("10456", ""), ("", "01711000001"), (None, None), ("abc", "xyz"),
-])
+@pytest.mark.parametrize(
+    "number, phone",
+    [
+        ("10456", "01811000002"),  # another customer's phone
+        ("10457", "01711000001"),  # another order of ... someone else
+        ("99999", "01711000001"),  # no such order
+        ("10456", "01711000009"),  # wrong phone
+        ("10456", ""),
+        ("", "01711000001"),
+        (None, None),
+        ("abc", "xyz"),
+    ],
+)
 def test_verify_order_reveals_nothing(db_session, number, phone):
     assert verify_order(db_session, number, phone) is None
 
@@ -62,6 +72,7 @@ def test_verify_order_uses_the_phone_on_the_order(db_session):
 
 
 # -- cancel ----------------------------------------------------------------------------------
+
 
 def test_can_cancel(db_session, settings):
     assert can_cancel(get(db_session, "10459"), settings)
@@ -103,12 +114,16 @@ def test_cancel_refused_after_packing(db_session, settings, number):
 
 # -- returns ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("number, reason", [
-    ("10458", "window_passed"),
-    ("10459", "not_delivered"),
-    ("10456", "not_delivered"),
-    ("10460", "cancelled"),
-])
+
+@pytest.mark.parametrize(
+    "number, reason",
+    [
+        ("10458", "window_passed"),
+        ("10459", "not_delivered"),
+        ("10456", "not_delivered"),
+        ("10460", "cancelled"),
+    ],
+)
 def test_return_not_eligible(db_session, settings, demo_today, number, reason):
     check = return_eligibility(db_session, get(db_session, number), settings, today=demo_today)
     assert (check.eligible, check.reason, check.days_left) == (False, reason, None)
@@ -135,30 +150,55 @@ def test_return_not_returnable_category(db_session, settings, demo_today):
     lipstick = db_session.execute(select(Product).where(Product.sku == "COS-001")).scalar_one()
     customer = db_session.execute(select(Customer)).scalars().first()
     delivered = dt.datetime.combine(demo_today - dt.timedelta(days=1), dt.time(15))
-    o = Order(number="999001", customer=customer, phone=customer.phone,
-              delivery_area="inside_dhaka", address="x", status="delivered",
-              payment_method="cod", payment_status="paid", subtotal=450, delivery_charge=70,
-              total=520, placed_at=delivered - dt.timedelta(days=2), delivered_at=delivered,
-              items=[OrderItem(product=lipstick, quantity=1, unit_price=450)])
+    o = Order(
+        number="999001",
+        customer=customer,
+        phone=customer.phone,
+        delivery_area="inside_dhaka",
+        address="x",
+        status="delivered",
+        payment_method="cod",
+        payment_status="paid",
+        subtotal=450,
+        delivery_charge=70,
+        total=520,
+        placed_at=delivered - dt.timedelta(days=2),
+        delivered_at=delivered,
+        items=[OrderItem(product=lipstick, quantity=1, unit_price=450)],
+    )
     db_session.add(o)
     db_session.flush()
     check = return_eligibility(db_session, o, settings, today=demo_today)
     assert (check.eligible, check.reason, check.items) == (False, "not_returnable", [])
     with pytest.raises(ValueError, match="not_returnable"):
-        create_return_request(db_session, o, "changed_mind", "", settings=settings,
-                              today=demo_today)
+        create_return_request(
+            db_session, o, "changed_mind", "", settings=settings, today=demo_today
+        )
 
 
 def test_create_return_request_once(db_url, settings, demo_today):
     with session_scope(db_url) as session:
         o = get(session, "10457")
         request = create_return_request(
-            session, o, "wrong_size_or_colour", "  সাইজ ছোট হয়েছে  ", sender_id="conv-1",
-            channel="facebook", settings=settings, today=demo_today)
+            session,
+            o,
+            "wrong_size_or_colour",
+            "  সাইজ ছোট হয়েছে  ",
+            sender_id="conv-1",
+            channel="facebook",
+            settings=settings,
+            today=demo_today,
+        )
         assert (request.reference, request.status, request.reason) == (
-            "RT-10457-1", "requested", "wrong_size_or_colour")
+            "RT-10457-1",
+            "requested",
+            "wrong_size_or_colour",
+        )
         assert (request.details, request.sender_id, request.channel) == (
-            "সাইজ ছোট হয়েছে", "conv-1", "facebook")
+            "সাইজ ছোট হয়েছে",
+            "conv-1",
+            "facebook",
+        )
         assert request.id is not None and request.created_at is not None
     with session_scope(db_url) as session:
         o = get(session, "10457")
@@ -171,14 +211,22 @@ def test_create_return_request_once(db_url, settings, demo_today):
 
 def test_create_return_request_validation(db_session, settings, demo_today):
     with pytest.raises(ValueError, match="unknown return reason"):
-        create_return_request(db_session, get(db_session, "10457"), "too_expensive", "",
-                              settings=settings, today=demo_today)
+        create_return_request(
+            db_session,
+            get(db_session, "10457"),
+            "too_expensive",
+            "",
+            settings=settings,
+            today=demo_today,
+        )
     with pytest.raises(ValueError, match="window_passed"):
-        create_return_request(db_session, get(db_session, "10458"), "damaged", "",
-                              settings=settings, today=demo_today)
+        create_return_request(
+            db_session, get(db_session, "10458"), "damaged", "", settings=settings, today=demo_today
+        )
     with pytest.raises(ValueError, match="cancelled"):
-        create_return_request(db_session, get(db_session, "10460"), "damaged", "",
-                              settings=settings, today=demo_today)
+        create_return_request(
+            db_session, get(db_session, "10460"), "damaged", "", settings=settings, today=demo_today
+        )
 
 
 def test_create_return_request_default_settings(shop_db):
@@ -188,6 +236,7 @@ def test_create_return_request_default_settings(shop_db):
 
 
 # -- refunds and helpers ---------------------------------------------------------------------
+
 
 def test_latest_refund(db_session):
     refund = latest_refund(db_session, get(db_session, "10460"))
@@ -214,51 +263,92 @@ def test_order_items_text(db_session):
 
 # -- product search --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "black borka", "কালো বোরকা", "Black Borka", "kalo borka", "amar kalo borkata ferot dite chai",
-    "আমার কালো বোরকাটা ফেরত দিতে চাই", "কালো বোরখা",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "black borka",
+        "কালো বোরকা",
+        "Black Borka",
+        "kalo borka",
+        "amar kalo borkata ferot dite chai",
+        "আমার কালো বোরকাটা ফেরত দিতে চাই",
+        "কালো বোরখা",
+    ],
+)
 def test_find_black_borka(db_session, text):
     found = find_products(db_session, text)
     assert found and found[0].category == "borka" and found[0].colour_en == "Black"
     assert found[0].in_stock
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Black Georgette Borka", ["Black Georgette Borka"]),
-    ("কালো জর্জেট বোরকা", ["Black Georgette Borka"]),
-    ("jamdani shari ache?", ["Jamdani Saree"]),
-    ("জামদানি শাড়ি", ["Jamdani Saree"]),
-    ("জামদানী শাড়ী", ["Jamdani Saree"]),   # ী spelling variant
-    ("লেডিস ব্যাগ", ["Ladies Hand Bag"]),
-    ("kaner dul", ["Gold Plated Earrings"]),
-    ("lipstick er dam koto", ["Matte Lipstick"]),
-    ("smart watch", ["Smart Watch"]),
-    ("leather sandal", ["Leather Sandal"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Black Georgette Borka", ["Black Georgette Borka"]),
+        ("কালো জর্জেট বোরকা", ["Black Georgette Borka"]),
+        ("jamdani shari ache?", ["Jamdani Saree"]),
+        ("জামদানি শাড়ি", ["Jamdani Saree"]),
+        ("জামদানী শাড়ী", ["Jamdani Saree"]),  # ী spelling variant
+        ("লেডিস ব্যাগ", ["Ladies Hand Bag"]),
+        ("kaner dul", ["Gold Plated Earrings"]),
+        ("lipstick er dam koto", ["Matte Lipstick"]),
+        ("smart watch", ["Smart Watch"]),
+        ("leather sandal", ["Leather Sandal"]),
+    ],
+)
 def test_find_specific_product(db_session, text, expected):
     assert names(find_products(db_session, text)) == expected
 
 
-@pytest.mark.parametrize("text, category", [
-    ("borka", "borka"), ("বোরকা", "borka"), ("burka", "borka"),
-    ("panjabi", "panjabi"), ("পাঞ্জাবী", "panjabi"), ("punjabi er dam", "panjabi"),
-    ("panjabee", "panjabi"),
-    ("saree", "saree"), ("শাড়িটা", "saree"), ("sharee", "saree"),
-    ("three piece", "three_piece"), ("থ্রি পিস", "three_piece"),
-    ("টি-শার্ট", "tshirt"), ("t-shirt", "tshirt"), ("tshirt", "tshirt"), ("shirt", "shirt"),
-    ("হাতঘড়ি", "watches"), ("ghori", "watches"), ("jins pant", "jeans"),
-    ("হিজাব", "hijab"), ("কুর্তি", "kurti"), ("ব্যাগের দাম কত", "bags"),
-])
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("borka", "borka"),
+        ("বোরকা", "borka"),
+        ("burka", "borka"),
+        ("panjabi", "panjabi"),
+        ("পাঞ্জাবী", "panjabi"),
+        ("punjabi er dam", "panjabi"),
+        ("panjabee", "panjabi"),
+        ("saree", "saree"),
+        ("শাড়িটা", "saree"),
+        ("sharee", "saree"),
+        ("three piece", "three_piece"),
+        ("থ্রি পিস", "three_piece"),
+        ("টি-শার্ট", "tshirt"),
+        ("t-shirt", "tshirt"),
+        ("tshirt", "tshirt"),
+        ("shirt", "shirt"),
+        ("হাতঘড়ি", "watches"),
+        ("ghori", "watches"),
+        ("jins pant", "jeans"),
+        ("হিজাব", "hijab"),
+        ("কুর্তি", "kurti"),
+        ("ব্যাগের দাম কত", "bags"),
+    ],
+)
 def test_find_by_generic_word(db_session, text, category):
     found = find_products(db_session, text)
     assert found and all(p.category == category for p in found), names(found)
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "my order is late", "অর্ডার কবে পাবো?", "10456", "amar order cancel korte chai",
-    "refund kobe pabo", "match", "black", "ডেলিভারি চার্জ কত", "bkash number din",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "my order is late",
+        "অর্ডার কবে পাবো?",
+        "10456",
+        "amar order cancel korte chai",
+        "refund kobe pabo",
+        "match",
+        "black",
+        "ডেলিভারি চার্জ কত",
+        "bkash number din",
+    ],
+)
 def test_find_nothing(db_session, text):
     assert find_products(db_session, text) == []
 
@@ -281,8 +371,17 @@ def test_find_more_specific_wins(db_session):
 def test_find_rebuilds_when_catalogue_changes(db_url):
     with session_scope(db_url) as session:
         assert find_products(session, "kashmiri shawl") == []
-        session.add(Product(sku="SHW-001", name_bn="কাশ্মীরি শাল", name_en="Kashmiri Shawl",
-                            keywords="shawl,শাল,chador", category="hijab", price=2200, stock=3))
+        session.add(
+            Product(
+                sku="SHW-001",
+                name_bn="কাশ্মীরি শাল",
+                name_en="Kashmiri Shawl",
+                keywords="shawl,শাল,chador",
+                category="hijab",
+                price=2200,
+                stock=3,
+            )
+        )
     with session_scope(db_url) as session:
         assert names(find_products(session, "kashmiri shawl")) == ["Kashmiri Shawl"]
         assert names(find_products(session, "কাশ্মীরি শাল")) == ["Kashmiri Shawl"]
@@ -298,6 +397,7 @@ def test_find_handles_decomposed_bangla(db_session):
 
 
 # -- database down ---------------------------------------------------------------------------
+
 
 def test_shop_unavailable(tmp_path, settings):
     session = SessionLocal(f"sqlite:///{tmp_path / 'gone' / 'shop.db'}")

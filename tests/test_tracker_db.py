@@ -31,7 +31,10 @@ def test_events_of_a_range_and_of_one_conversation(tmp_path):
 
     users = list(tracker_db.events_between(engine, types=("user",)))
     assert [(e.sender_id, e.data["text"]) for e in users] == [
-        ("tg:1", "হ্যালো"), ("tg:1", "অর্ডার কোথায়?"), ("web:abc", "hi")]
+        ("tg:1", "হ্যালো"),
+        ("tg:1", "অর্ডার কোথায়?"),
+        ("web:abc", "hi"),
+    ]
     assert users[0].intent_name == "greet"
     future = dt.datetime.now() + dt.timedelta(hours=1)
     assert list(tracker_db.events_between(engine, since=future)) == []
@@ -51,13 +54,21 @@ def test_the_url_comes_from_the_endpoints_rasa_runs_with(tmp_path, monkeypatch):
     monkeypatch.delenv(tracker_db.TRACKER_URL_ENV, raising=False)
     assert str(tracker_db.tracker_url()).endswith("/var/tracker.db")  # the project's default
     pg = tmp_path / "pg.yml"
-    pg.write_text("tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
-                  "  dialect: postgresql\n  url: ${DB_HOST}\n  port: 5433\n  db: seba\n"
-                  "  username: seba\n  password: s3cret\n", encoding="utf-8")
+    pg.write_text(
+        "tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
+        "  dialect: postgresql\n  url: ${DB_HOST}\n  port: 5433\n  db: seba\n"
+        "  username: seba\n  password: s3cret\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("DB_HOST", "db.internal")
     url = tracker_db.tracker_url(pg)
     assert (url.drivername, url.host, url.port, url.database, url.password) == (
-        "postgresql+psycopg2", "db.internal", 5433, "seba", "s3cret")
+        "postgresql+psycopg2",
+        "db.internal",
+        5433,
+        "seba",
+        "s3cret",
+    )
     memory = tmp_path / "memory.yml"
     memory.write_text("tracker_store:\n  type: InMemoryTrackerStore\n", encoding="utf-8")
     with pytest.raises(tracker_db.TrackerStoreUnsupported):

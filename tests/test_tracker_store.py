@@ -28,6 +28,7 @@ def test_cached_tracker_is_what_the_database_holds(tmp_path):
         assert again is tracker  # served from the cache
         fresh = await _store(tmp_path / "t.db").retrieve("c1")
         assert [e.as_dict() for e in fresh.events] == [e.as_dict() for e in again.events]
+
     asyncio.run(run())
 
 
@@ -41,6 +42,7 @@ def test_another_process_writing_invalidates_the_cache(tmp_path):
         other.update(UserUttered("from b"))
         await b.save(other)
         assert _texts(await a.retrieve("c1")) == ["from a", "from b"]
+
     asyncio.run(run())
 
 
@@ -53,6 +55,7 @@ def test_unsaved_changes_are_not_served(tmp_path):
         cached = await store.retrieve("c1")
         cached.update(UserUttered("lost in a failed request"))
         assert _texts(await store.retrieve("c1")) == ["saved"]
+
     asyncio.run(run())
 
 
@@ -63,8 +66,12 @@ def test_a_new_session_is_stored_once(tmp_path):
         tracker.update(UserUttered("old session"))
         await store.save(tracker)
         tracker = await store.retrieve("c1")
-        for event in (ActionExecuted("action_session_start"), SessionStarted(),
-                      ActionExecuted("action_listen"), UserUttered("new session")):
+        for event in (
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered("new session"),
+        ):
             tracker.update(event)
         await store.save(tracker)
         tracker = await store.retrieve("c1")
@@ -72,6 +79,7 @@ def test_a_new_session_is_stored_once(tmp_path):
         await store.save(tracker)
         full = await _store(tmp_path / "t.db").retrieve_full_tracker("c1")
         assert _texts(full) == ["old session", "new session", "next"]
+
     asyncio.run(run())
 
 
@@ -85,6 +93,7 @@ def _rows(db):
 def test_saves_append_only_the_new_events(tmp_path, monkeypatch):
     """A hundred turns: each save writes its own events once, and never counts or rereads
     the conversation (Rasa's count-based save is not used while the store keeps it)."""
+
     async def run():
         store = _store(tmp_path / "t.db")
         monkeypatch.setattr(type(store).__mro__[1], "save", _fail)  # SQLTrackerStore.save
@@ -112,6 +121,7 @@ def test_the_database_runs_in_wal_mode(tmp_path):
         tracker = await store.get_or_create_tracker("c1")
         tracker.update(UserUttered("hi"))
         await store.save(tracker)
+
     asyncio.run(run())
     with sqlite3.connect(tmp_path / "t.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

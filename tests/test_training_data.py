@@ -12,13 +12,32 @@ from seba.evaluation import load_heldout
 from seba.language import detect_variety
 
 CONTRACT_INTENTS = {
-    "greet", "goodbye", "thank", "affirm", "deny", "order_status", "cancel_order",
-    "return_policy", "return_request", "refund_status", "product_info", "human_handoff",
-    "complaint", "bot_challenge", "out_of_scope", "faq",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "order_status",
+    "cancel_order",
+    "return_policy",
+    "return_request",
+    "refund_status",
+    "product_info",
+    "human_handoff",
+    "complaint",
+    "bot_challenge",
+    "out_of_scope",
+    "faq",
 }
 FAQ_KEYS = {
-    "delivery_time", "delivery_charge", "payment_methods", "business_hours", "how_to_order",
-    "warranty", "contact", "size_guide",
+    "delivery_time",
+    "delivery_charge",
+    "payment_methods",
+    "business_hours",
+    "how_to_order",
+    "warranty",
+    "contact",
+    "size_guide",
 }
 MINIMUM = MIN_EXAMPLES  # the content checks own the thresholds
 
@@ -47,16 +66,16 @@ def test_every_intent_has_examples_in_all_three_varieties(training):
     for message in training.intent_examples:
         counts[_key(message)][detect_variety(message.get("text"))] += 1
     short = {
-        key: {v: counts[key][v] for v in MINIMUM if counts[key][v] < MINIMUM[v]}
-        for key in counts
+        key: {v: counts[key][v] for v in MINIMUM if counts[key][v] < MINIMUM[v]} for key in counts
     }
     assert not {k: v for k, v in short.items() if v}, "too few examples"
 
 
 def test_heldout_split_is_not_in_training(training):
     seen = {_canonical(m.get("text")) for m in training.intent_examples}
-    leaked = [r["text"] for rows in load_heldout().values() for r in rows
-              if _canonical(r["text"]) in seen]
+    leaked = [
+        r["text"] for rows in load_heldout().values() for r in rows if _canonical(r["text"]) in seen
+    ]
     assert not leaked
 
 

@@ -16,9 +16,15 @@ from seba.db import session_scope
 from seba.db.models import VerificationAttempt
 from seba.settings import VerificationPolicy
 
-RULES = VerificationPolicy(window_minutes=60, max_failures_per_order=5, lock_hours=24,
-                           max_failures_per_phone=10, max_failures_per_conversation=3,
-                           slow_down_seconds=5, idle_minutes=30)
+RULES = VerificationPolicy(
+    window_minutes=60,
+    max_failures_per_order=5,
+    lock_hours=24,
+    max_failures_per_phone=10,
+    max_failures_per_conversation=3,
+    slow_down_seconds=5,
+    idle_minutes=30,
+)
 T0 = dt.datetime(2026, 12, 1, 12, 0, 0)
 ORDER, PHONE = "10456", "01711000001"
 
@@ -116,9 +122,14 @@ def test_phones_are_stored_masked_and_keyed(db_url):
         assert "01711000777" not in (row.phone_key + row.phone_masked)
 
 
-@pytest.mark.parametrize("verified_at, now, fresh", [
-    (1000.0, 1000.0 + 29 * 60, True), (1000.0, 1000.0 + 31 * 60, False), (None, 5.0, False),
-    ("junk", 5.0, False),
-])
+@pytest.mark.parametrize(
+    "verified_at, now, fresh",
+    [
+        (1000.0, 1000.0 + 29 * 60, True),
+        (1000.0, 1000.0 + 31 * 60, False),
+        (None, 5.0, False),
+        ("junk", 5.0, False),
+    ],
+)
 def test_a_verification_lasts_its_idle_time(verified_at, now, fresh):
     assert v.still_verified(ORDER, verified_at, now=now, rules=RULES) is fresh

@@ -12,10 +12,16 @@ from tests.servers import ROOT
 
 
 def test_a_redis_lock_store_is_added_on_database_1():
-    out = workers.with_lock_store({"nlg": {"type": "seba.nlg.SebaNLG"}},
-                                  "redis://:pw@127.0.0.1:6380")
-    assert out["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6380, "db": 1,
-                                 "password": "pw"}
+    out = workers.with_lock_store(
+        {"nlg": {"type": "seba.nlg.SebaNLG"}}, "redis://:pw@127.0.0.1:6380"
+    )
+    assert out["lock_store"] == {
+        "type": "redis",
+        "url": "127.0.0.1",
+        "port": 6380,
+        "db": 1,
+        "password": "pw",
+    }
     assert out["nlg"] == {"type": "seba.nlg.SebaNLG"}
 
 
@@ -32,12 +38,25 @@ def test_not_a_redis_url_is_refused(bad):
 
 def test_the_command_writes_a_private_file_and_prints_the_socketio_url(tmp_path):
     target = tmp_path / "endpoints.workers.yml"
-    result = subprocess.run([sys.executable, "-m", "seba.workers", str(ROOT / "endpoints.yml"),
-                             "redis://127.0.0.1:6380/0", str(target)], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seba.workers",
+            str(ROOT / "endpoints.yml"),
+            "redis://127.0.0.1:6380/0",
+            str(target),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.strip() == "redis://127.0.0.1:6380/2"
     written = yaml.safe_load(target.read_text(encoding="utf-8"))
     source = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    assert written == {**source, "lock_store": {"type": "redis", "url": "127.0.0.1",
-                                                "port": 6380, "db": 1}}
+    assert written == {
+        **source,
+        "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6380, "db": 1},
+    }
     assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -61,8 +61,9 @@ REMOTE_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);?")
 # accepted it; polling remains only for browsers without WebSocket. rasa-webchat has no
 # option for it: its one io() call (pinned in web/package-lock.json) is given the option.
 SOCKET_OPTIONS = b"var r=n?{path:n}:{}"
-SOCKET_OPTIONS_WEBSOCKET_FIRST = (b'var r=n?{path:n,transports:["websocket","polling"]}'
-                                  b':{transports:["websocket","polling"]}')
+SOCKET_OPTIONS_WEBSOCKET_FIRST = (
+    b'var r=n?{path:n,transports:["websocket","polling"]}:{transports:["websocket","polling"]}'
+)
 _bundle_cache: Dict[str, Any] = {}
 
 
@@ -74,13 +75,21 @@ def widget_bytes() -> bytes:
         websocket_first = body.count(SOCKET_OPTIONS)
         body = body.replace(SOCKET_OPTIONS, SOCKET_OPTIONS_WEBSOCKET_FIRST)
         if websocket_first != 1:
-            logger.warning("Widget bundle: its socket.io options were not found (another "
-                           "rasa-webchat version?); it will try long-polling first, which "
-                           "fails with several Rasa processes.")
-        _bundle_cache.update(mtime=mtime, body=body, removed=removed,
-                             websocket_first=websocket_first == 1,
-                             etag='"%s"' % hashlib.sha256(body).hexdigest()[:32])
-        logger.info("Widget bundle loaded (%d bytes, %d remote @import removed).", len(body), removed)
+            logger.warning(
+                "Widget bundle: its socket.io options were not found (another "
+                "rasa-webchat version?); it will try long-polling first, which "
+                "fails with several Rasa processes."
+            )
+        _bundle_cache.update(
+            mtime=mtime,
+            body=body,
+            removed=removed,
+            websocket_first=websocket_first == 1,
+            etag='"%s"' % hashlib.sha256(body).hexdigest()[:32],
+        )
+        logger.info(
+            "Widget bundle loaded (%d bytes, %d remote @import removed).", len(body), removed
+        )
     return _bundle_cache["body"]
 
 
@@ -125,8 +134,9 @@ async def widget_bundle(request: web.Request) -> web.StreamResponse:
     headers = dict(PUBLIC_HEADERS, ETag=_bundle_cache["etag"])
     if request.headers.get("If-None-Match") == headers["ETag"]:
         return web.Response(status=304, headers=headers)
-    response = web.Response(body=body, content_type="application/javascript", charset="utf-8",
-                            headers=headers)
+    response = web.Response(
+        body=body, content_type="application/javascript", charset="utf-8", headers=headers
+    )
     response.enable_compression()  # gzip when the browser accepts it: ~700 kB -> ~200 kB
     return response
 
@@ -146,9 +156,17 @@ async def page_file(request: web.Request) -> web.StreamResponse:
     ):
         raise web.HTTPNotFound()
     path = (WEB_DIR / rel).resolve()
-    if WEB_DIR not in path.parents or path.suffix.lower() not in PAGE_SUFFIXES or not path.is_file():
+    if (
+        WEB_DIR not in path.parents
+        or path.suffix.lower() not in PAGE_SUFFIXES
+        or not path.is_file()
+    ):
         raise web.HTTPNotFound()
-    headers = dict(PUBLIC_HEADERS) if path.name.startswith("seba-bubble") else {"Cache-Control": "no-cache"}
+    headers = (
+        dict(PUBLIC_HEADERS)
+        if path.name.startswith("seba-bubble")
+        else {"Cache-Control": "no-cache"}
+    )
     return web.FileResponse(path, headers=headers)
 
 
@@ -168,33 +186,64 @@ def main(argv: Optional[list] = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m web.serve", description="Serve Seba's demo shop page and chat bubble."
     )
-    parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"),
-                        help="interface to listen on [WEB_HOST or 127.0.0.1; 0.0.0.0 for all]")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")),
-                        help="port of the page [WEB_PORT or 8080]")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL") or None,
-                        help="Rasa server as the browser sees it, e.g. https://bot.example.com "
-                             "[RASA_URL; default: the page's host on --rasa-port]")
-    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", "5005")),
-                        help="Rasa's port when --rasa-url is not given [RASA_PORT or 5005]")
-    parser.add_argument("--socket-path", default="/socket.io/",
-                        help="socketio_path of credentials.yml [/socket.io/]")
-    parser.add_argument("--init-payload", default=None,
-                        help="text sent when a customer first opens the bubble, so the bot "
-                             "greets them [a hello in the page's language]")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("WEB_HOST", "127.0.0.1"),
+        help="interface to listen on [WEB_HOST or 127.0.0.1; 0.0.0.0 for all]",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("WEB_PORT", "8080")),
+        help="port of the page [WEB_PORT or 8080]",
+    )
+    parser.add_argument(
+        "--rasa-url",
+        default=os.environ.get("RASA_URL") or None,
+        help="Rasa server as the browser sees it, e.g. https://bot.example.com "
+        "[RASA_URL; default: the page's host on --rasa-port]",
+    )
+    parser.add_argument(
+        "--rasa-port",
+        type=int,
+        default=int(os.environ.get("RASA_PORT", "5005")),
+        help="Rasa's port when --rasa-url is not given [RASA_PORT or 5005]",
+    )
+    parser.add_argument(
+        "--socket-path",
+        default="/socket.io/",
+        help="socketio_path of credentials.yml [/socket.io/]",
+    )
+    parser.add_argument(
+        "--init-payload",
+        default=None,
+        help="text sent when a customer first opens the bubble, so the bot "
+        "greets them [a hello in the page's language]",
+    )
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s"
+    )
     try:
         config = browser_config(args.rasa_url, args.rasa_port, args.socket_path, args.init_payload)
     except ValueError as exc:
         parser.error(str(exc))
     if not WIDGET_BUNDLE.is_file():
         logger.warning("Widget bundle missing (%s): run `npm ci --prefix web`.", WIDGET_BUNDLE)
-    logger.info("Seba web page on http://%s:%d/ (Rasa: %s)", args.host, args.port,
-                config["rasaUrl"] or f"page host, port {config['rasaPort']}")
-    web.run_app(make_app(config), host=args.host, port=args.port, print=None,
-                access_log_format='%a "%r" %s %b')
+    logger.info(
+        "Seba web page on http://%s:%d/ (Rasa: %s)",
+        args.host,
+        args.port,
+        config["rasaUrl"] or f"page host, port {config['rasaPort']}",
+    )
+    web.run_app(
+        make_app(config),
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log_format='%a "%r" %s %b',
+    )
 
 
 if __name__ == "__main__":

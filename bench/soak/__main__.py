@@ -44,10 +44,15 @@ def machine() -> str:
 
 
 def git_rev() -> str:
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                         text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return rev + (" + uncommitted changes" if dirty else "")
 
 
@@ -70,9 +75,12 @@ def warm_up(rasa_url: str, conversations) -> None:
             continue
         seen.add(conv.kind)
         for text in conv.turns:
-            post_json(f"{rasa_url}/webhooks/rest/webhook",
-                      {"sender": f"soak-warm-up-{conv.kind}", "message": text},
-                      timeout=120, headers=REST_HEADERS)
+            post_json(
+                f"{rasa_url}/webhooks/rest/webhook",
+                {"sender": f"soak-warm-up-{conv.kind}", "message": text},
+                timeout=120,
+                headers=REST_HEADERS,
+            )
 
 
 def run_load(args: argparse.Namespace, run_dir) -> Dict[str, Any]:
@@ -80,14 +88,21 @@ def run_load(args: argparse.Namespace, run_dir) -> Dict[str, Any]:
     running = stack.start(run_dir, telegram)
     try:
         conversations = scripts.conversations(running.orders)
-        spec = LoadSpec(rasa_url=running.rasa_url, telegram_secret=stack.TELEGRAM_SECRET,
-                        conversations=conversations, socketio_customers=args.socketio,
-                        telegram_customers=args.telegram, duration=args.minutes * 60,
-                        think=(args.think[0], args.think[1]))
+        spec = LoadSpec(
+            rasa_url=running.rasa_url,
+            telegram_secret=stack.TELEGRAM_SECRET,
+            conversations=conversations,
+            socketio_customers=args.socketio,
+            telegram_customers=args.telegram,
+            duration=args.minutes * 60,
+            think=(args.think[0], args.think[1]),
+        )
         warm_up(running.rasa_url, conversations)
         start_kb = {name: proc.rss_kb() for name, proc in running.procs.items()}
-        log(f"stack up at {running.rasa_url}; {args.socketio + args.telegram} customers for "
-            f"{args.minutes:g} min")
+        log(
+            f"stack up at {running.rasa_url}; {args.socketio + args.telegram} customers for "
+            f"{args.minutes:g} min"
+        )
         with MemorySampler(running.procs, interval=2.0) as sampler:
             results = asyncio.run(Load(spec, telegram).run())
         end_kb = {name: proc.rss_kb() for name, proc in running.procs.items()}
@@ -110,21 +125,35 @@ def run_load(args: argparse.Namespace, run_dir) -> Dict[str, Any]:
         "error_samples": results.error_samples,
         "conversations": {f"{c} {k}": n for (c, k), n in results.conversations.items()},
         "notes": dict(results.notes),
-        "memory": {name: {"start_kb": start_kb[name], "end_kb": end_kb[name],
-                          "peak_kb": sampler.peak[name]} for name in start_kb},
+        "memory": {
+            name: {
+                "start_kb": start_kb[name],
+                "end_kb": end_kb[name],
+                "peak_kb": sampler.peak[name],
+            }
+            for name in start_kb
+        },
         "telegram_messages_at_the_fake": telegram.sent_messages,
         "log_errors": {name: log_errors(proc.log_path) for name, proc in running.procs.items()},
     }
 
 
 def parse(argv) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.soak",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--minutes", type=float, default=10.0, help="length of the load (10)")
     ap.add_argument("--socketio", type=int, default=100, help="web chat customers (100)")
     ap.add_argument("--telegram", type=int, default=100, help="Telegram customers (100)")
-    ap.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0),
-                    help="seconds a customer takes to type the next message (2 6)")
+    ap.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(2.0, 6.0),
+        help="seconds a customer takes to type the next message (2 6)",
+    )
     ap.add_argument("--no-fuzz", action="store_true", help="only the load")
     ap.add_argument("--fuzz-only", action="store_true", help="only the fuzz tests")
     ap.add_argument("--fuzz-hours", type=float, default=3.0, help="bound of the fuzz run (3)")
@@ -145,9 +174,13 @@ def main(argv=None) -> int:
     run_dir.mkdir(parents=True)
     started = time.monotonic()
     model_time = dt.datetime.fromtimestamp(stack.model_copy(run_dir).stat().st_mtime)
-    res: Dict[str, Any] = {"run_id": run_id, "started": f"{dt.datetime.now():%Y-%m-%d %H:%M}",
-                           "git": git_rev(), "machine": machine(),
-                           "model": f"trained {model_time:%Y-%m-%d %H:%M}"}
+    res: Dict[str, Any] = {
+        "run_id": run_id,
+        "started": f"{dt.datetime.now():%Y-%m-%d %H:%M}",
+        "git": git_rev(),
+        "machine": machine(),
+        "model": f"trained {model_time:%Y-%m-%d %H:%M}",
+    }
     try:
         if not args.fuzz_only:
             res["load"] = run_load(args, run_dir)

@@ -47,8 +47,9 @@ class Results:
     conversations: Counter = field(default_factory=Counter)  # (channel, started/completed/cut)
     notes: Counter = field(default_factory=Counter)
 
-    def turn(self, channel: str, sent_at: float, latency: Optional[float], status: str,
-             detail: str = "") -> None:
+    def turn(
+        self, channel: str, sent_at: float, latency: Optional[float], status: str, detail: str = ""
+    ) -> None:
         self.turns.append((channel, sent_at, latency, status))
         if status != "ok":
             self.error(channel, status, detail)
@@ -95,8 +96,15 @@ class Load:
     def time_left(self) -> bool:
         return time.monotonic() < self.deadline
 
-    async def turn(self, channel: str, conversation_id: str, number: int,
-                   inbox: asyncio.Queue, send, rng: random.Random) -> None:
+    async def turn(
+        self,
+        channel: str,
+        conversation_id: str,
+        number: int,
+        inbox: asyncio.Queue,
+        send,
+        rng: random.Random,
+    ) -> None:
         """The conversation's ``number``-th message and everything the bot says to it."""
         if not inbox.empty():  # nothing may be left over from the previous turn
             self.results.error(channel, "message after its turn was over", conversation_id)
@@ -106,8 +114,13 @@ class Load:
         try:
             await send()
         except Exception as exc:  # noqa: BLE001 - every failure is counted, the customer goes on
-            self.results.turn(channel, sent - self.t0, None, "send failed",
-                              f"{conversation_id}: {type(exc).__name__}: {exc}")
+            self.results.turn(
+                channel,
+                sent - self.t0,
+                None,
+                "send failed",
+                f"{conversation_id}: {type(exc).__name__}: {exc}",
+            )
             return
         try:
             first, first_at = await asyncio.wait_for(inbox.get(), self.spec.turn_timeout)
@@ -136,9 +149,14 @@ class Load:
             status = "apology"
         else:
             status = "ok"
-        self.results.turn(channel, sent - self.t0, first_at - sent, status,
-                          f"{conversation_id} message {number}: {len(received)} received, "
-                          f"{bot_events} in the tracker")
+        self.results.turn(
+            channel,
+            sent - self.t0,
+            first_at - sent,
+            status,
+            f"{conversation_id} message {number}: {len(received)} received, "
+            f"{bot_events} in the tracker",
+        )
 
     async def turn_over(self, channel: str, conversation_id: str, number: int) -> Optional[int]:
         """Wait until Rasa listens again after the ``number``-th user message; the bot
@@ -177,23 +195,44 @@ class Load:
         chat = {"id": chat_id, "type": "private", "first_name": "Soak"}
         update_id = chat_id * 100 + serial
         if not text.startswith("/"):
-            return {"update_id": update_id, "message": {
-                "message_id": serial, "date": int(time.time()), "chat": chat, "from": person,
-                "text": text}}
+            return {
+                "update_id": update_id,
+                "message": {
+                    "message_id": serial,
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "from": person,
+                    "text": text,
+                },
+            }
         shown = self.keyboards.get(str(chat_id)) or {}
-        keys = [k for row in (shown.get("reply_markup") or {}).get("inline_keyboard", [])
-                for k in row if "callback_data" in k]
+        keys = [
+            k
+            for row in (shown.get("reply_markup") or {}).get("inline_keyboard", [])
+            for k in row
+            if "callback_data" in k
+        ]
         wanted = self.payloads.to_callback_data(text)
         pressed = next((k for k in keys if k["callback_data"] == wanted), None)
         if pressed is None:
             self.results.notes["telegram: button not offered, the first one pressed"] += 1
             pressed = keys[0] if keys else {"callback_data": wanted, "text": text}
-        return {"update_id": update_id, "callback_query": {
-            "id": f"cb{update_id}", "from": person, "chat_instance": "soak",
-            "data": pressed["callback_data"],
-            "message": {"message_id": shown.get("message_id", 1), "date": int(time.time()),
-                        "chat": chat, "text": shown.get("text", ""),
-                        "reply_markup": shown.get("reply_markup")}}}
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb{update_id}",
+                "from": person,
+                "chat_instance": "soak",
+                "data": pressed["callback_data"],
+                "message": {
+                    "message_id": shown.get("message_id", 1),
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "text": shown.get("text", ""),
+                    "reply_markup": shown.get("reply_markup"),
+                },
+            },
+        }
 
     async def telegram_customer(self, cid: int) -> None:
         rng = random.Random(self.spec.seed * 100_003 + cid)
@@ -208,8 +247,9 @@ class Load:
                     self.results.conversations[("telegram", "cut at the end")] += 1
                     break
 
-                async def send(text: str = text, serial: int = serial,
-                               chat_id: int = chat_id) -> None:
+                async def send(
+                    text: str = text, serial: int = serial, chat_id: int = chat_id
+                ) -> None:
                     update = self._update(chat_id, text, serial)  # the buttons shown now
                     async with self.http.post(url, json=update, headers=headers) as resp:
                         if resp.status != 200:
@@ -230,15 +270,21 @@ class Load:
         inbox: asyncio.Queue = asyncio.Queue()
         confirmed: asyncio.Queue = asyncio.Queue()
         sio = socketio.AsyncClient(reconnection=False)
-        sio.on("bot_uttered", lambda data: inbox.put_nowait(((data or {}).get("text", ""),
-                                                             time.monotonic())))
+        sio.on(
+            "bot_uttered",
+            lambda data: inbox.put_nowait(((data or {}).get("text", ""), time.monotonic())),
+        )
         sio.on("session_confirm", confirmed.put_nowait)
         try:
             for _, conv in self.conversations(cid):
                 if not sio.connected:
                     try:
-                        await sio.connect(self.spec.rasa_url, transports=["websocket"],
-                                          socketio_path="socket.io", wait_timeout=30)
+                        await sio.connect(
+                            self.spec.rasa_url,
+                            transports=["websocket"],
+                            socketio_path="socket.io",
+                            wait_timeout=30,
+                        )
                     except Exception as exc:  # noqa: BLE001
                         self.results.error("socketio", "connect failed", repr(exc))
                         await asyncio.sleep(5)
@@ -257,10 +303,17 @@ class Load:
                         self.results.conversations[("socketio", "cut at the end")] += 1
                         break
 
-                    async def send(text: str = text, token: str = token,
-                                   language: str = language) -> None:
-                        await sio.emit("user_uttered", {"message": text, "session_id": token,
-                                                        "customData": {"language": language}})
+                    async def send(
+                        text: str = text, token: str = token, language: str = language
+                    ) -> None:
+                        await sio.emit(
+                            "user_uttered",
+                            {
+                                "message": text,
+                                "session_id": token,
+                                "customData": {"language": language},
+                            },
+                        )
 
                     await self.turn("socketio", f"web:{token[:32]}", number, inbox, send, rng)
                 else:
@@ -278,8 +331,9 @@ class Load:
         self.telegram.listen(asyncio.get_running_loop(), self.on_telegram_message)
         self.t0 = time.monotonic()
         self.deadline = self.t0 + spec.duration
-        customers = ([self.socketio_customer] * spec.socketio_customers
-                     + [self.telegram_customer] * spec.telegram_customers)
+        customers = [self.socketio_customer] * spec.socketio_customers + [
+            self.telegram_customer
+        ] * spec.telegram_customers
         timeout = aiohttp.ClientTimeout(total=spec.turn_timeout)
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:

@@ -30,7 +30,8 @@ def summarise_load(turns: List[List[Any]]) -> Dict[str, Dict[str, Any]]:
         out[channel] = {
             "sent": len(mine),
             "answered": len(latencies),
-            "p50_s": percentile(latencies, 50), "p95_s": percentile(latencies, 95),
+            "p50_s": percentile(latencies, 50),
+            "p95_s": percentile(latencies, 95),
             "max_s": max(latencies) if latencies else None,
         }
     return out
@@ -52,14 +53,16 @@ def load_section(res: Dict[str, Any]) -> List[str]:
     convs = load["conversations"]
     lines = [
         f"## Load: {spec['socketio_customers'] + spec['telegram_customers']} customers for "
-        f"{spec['duration'] / 60:.0f} minutes", "",
+        f"{spec['duration'] / 60:.0f} minutes",
+        "",
         f"{spec['socketio_customers']} customers on the web chat (socket.io) and "
         f"{spec['telegram_customers']} on Telegram (webhook with the real secret; replies "
         f"observed at the fake Bot API) at the same time, each holding one conversation at a "
         f"time and typing {spec['think'][0]:.0f}–{spec['think'][1]:.0f} s after the bot's first "
         f"reply; started over {spec['ramp']:.0f} s. Scripts: `bench/scripts.py` "
         f"({len(load['scripts'])} scripts, real order/phone pairs from the run's shop database).",
-        "", "| | " + " | ".join(CHANNEL_NAMES[c] for c in CHANNELS + ("all",)) + " |",
+        "",
+        "| | " + " | ".join(CHANNEL_NAMES[c] for c in CHANNELS + ("all",)) + " |",
         "|---|" + "---|" * (len(CHANNELS) + 1),
     ]
 
@@ -78,36 +81,57 @@ def load_section(res: Dict[str, Any]) -> List[str]:
     row("messages sent", [str(summary[c]["sent"]) for c in every])
     row("messages answered", [str(summary[c]["answered"]) for c in every])
     errors = load["errors"]
-    row("errors", [str(sum(v for k, v in errors.items()
-                           if c == "all" or k.startswith(c + " "))) for c in every])
-    row("first reply p50 / p95 / max, s",
-        [f"{_s(summary[c]['p50_s'])} / {_s(summary[c]['p95_s'])} / {_s(summary[c]['max_s'])}"
-         for c in every])
+    row(
+        "errors",
+        [
+            str(sum(v for k, v in errors.items() if c == "all" or k.startswith(c + " ")))
+            for c in every
+        ],
+    )
+    row(
+        "first reply p50 / p95 / max, s",
+        [
+            f"{_s(summary[c]['p50_s'])} / {_s(summary[c]['p95_s'])} / {_s(summary[c]['max_s'])}"
+            for c in every
+        ],
+    )
     lines.append("")
     if errors:
         lines += ["Errors by kind:", "", "| channel and kind | count |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(errors.items())]
         lines += ["", "Samples:", ""] + [f"- `{s}`" for s in load["error_samples"][:10]]
     else:
-        lines.append("**No errors**: every message got a reply, none was the apology for a "
-                     "technical problem, and every conversation's tracker shows each message "
-                     "answered.")
+        lines.append(
+            "**No errors**: every message got a reply, none was the apology for a "
+            "technical problem, and every conversation's tracker shows each message "
+            "answered."
+        )
     for note, count in sorted(load.get("notes", {}).items()):
         lines.append(f"\nNote: {note}: {count}×.")
     logged = load.get("log_errors", {})
     if logged:
-        lines += ["", "ERROR lines in the servers' logs during the load (by message; not counted "
-                  "as errors above unless a customer saw the effect):", ""]
+        lines += [
+            "",
+            "ERROR lines in the servers' logs during the load (by message; not counted "
+            "as errors above unless a customer saw the effect):",
+            "",
+        ]
         for name, found in logged.items():
             if not found:
                 lines.append(f"- {name}: none")
             for message, count in found.items():
                 lines.append(f"- {name}: {count}× `{message}`")
-    lines += ["", "### Memory (RSS of each process and its children)", "",
-              "| process | at the start (after warm-up) | at the end | peak |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "### Memory (RSS of each process and its children)",
+        "",
+        "| process | at the start (after warm-up) | at the end | peak |",
+        "|---|---|---|---|",
+    ]
     for name, mem in load["memory"].items():
-        lines.append(f"| {name} | {_mb(mem['start_kb'])} | {_mb(mem['end_kb'])} | "
-                     f"{_mb(mem['peak_kb'])} |")
+        lines.append(
+            f"| {name} | {_mb(mem['start_kb'])} | {_mb(mem['end_kb'])} | {_mb(mem['peak_kb'])} |"
+        )
     lines.append("")
     return lines
 
@@ -126,7 +150,8 @@ def fuzz_section(res: Dict[str, Any]) -> List[str]:
         return ["## Fuzzing", "", "Not run.", ""]
     tests = fuzz.get("tests", {})
     lines = [
-        "## Fuzzing: the Hypothesis `soak` profile", "",
+        "## Fuzzing: the Hypothesis `soak` profile",
+        "",
         f"`SEBA_FUZZ_PROFILE=soak pytest tests/fuzz`: exit code {fuzz.get('exit_code')}, "
         f"{fuzz.get('seconds', 0) / 60:.0f} minutes (log: `{fuzz.get('log')}`, git-ignored). "
         "Connector level: the connector on a real Sanic server with a stub Rasa (the console: "
@@ -134,24 +159,36 @@ def fuzz_section(res: Dict[str, Any]) -> List[str]:
         "console. In this profile a failed property does not stop a test: every input runs, "
         "and a failed test lists each kind of failure (exception and the line of the test), "
         "how often, and the smallest input that caused it (`SEBA_FUZZ_PROFILE=dig` shrinks "
-        "one further).", "",
-        "| channel | connector-level inputs | stack-level inputs |", "|---|---|---|",
+        "one further).",
+        "",
+        "| channel | connector-level inputs | stack-level inputs |",
+        "|---|---|---|",
     ]
     channels = sorted({_channel(t) for t in tests})
     for channel in channels:
-        counts = {level: sum(v.get("counts", {}).get("inputs", 0) for t, v in tests.items()
-                             if _channel(t) == channel and _level(t) == level)
-                  for level in ("connector", "stack")}
+        counts = {
+            level: sum(
+                v.get("counts", {}).get("inputs", 0)
+                for t, v in tests.items()
+                if _channel(t) == channel and _level(t) == level
+            )
+            for level in ("connector", "stack")
+        }
         lines.append(f"| {channel} | {counts['connector']} | {counts['stack']} |")
-    lines += ["", "| test | level | inputs | result | minutes | outcomes |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| test | level | inputs | result | minutes | outcomes |",
+        "|---|---|---|---|---|---|",
+    ]
     for test_id, entry in sorted(tests.items()):
         counts = dict(entry.get("counts", {}))
         inputs = counts.pop("inputs", 0)
         top = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
         name = test_id.split("::")[-1]
-        lines.append(f"| `{_channel(test_id)}::{name}` | {_level(test_id)} | {inputs} | "
-                     f"{entry.get('outcome', '?')} | {entry.get('seconds', 0) / 60:.1f} | {top} |")
+        lines.append(
+            f"| `{_channel(test_id)}::{name}` | {_level(test_id)} | {inputs} | "
+            f"{entry.get('outcome', '?')} | {entry.get('seconds', 0) / 60:.1f} | {top} |"
+        )
     failed = [(t, e) for t, e in sorted(tests.items()) if e.get("outcome") not in (None, "passed")]
     lines.append("")
     if failed:
@@ -160,12 +197,25 @@ def fuzz_section(res: Dict[str, Any]) -> List[str]:
             lines += [f"**`{test_id}`**", ""]
             kinds = sorted((entry.get("violations") or {}).items(), key=lambda kv: -kv[1]["count"])
             for kind, seen in kinds:
-                lines += [f"- {kind}, {seen['count']}×: `{seen['message'][:300]}`", "",
-                          "  smallest input:", "", "  ```",
-                          "  " + seen["example"][:1500].replace("\n", "\n  "), "  ```", ""]
+                lines += [
+                    f"- {kind}, {seen['count']}×: `{seen['message'][:300]}`",
+                    "",
+                    "  smallest input:",
+                    "",
+                    "  ```",
+                    "  " + seen["example"][:1500].replace("\n", "\n  "),
+                    "  ```",
+                    "",
+                ]
             if not kinds:
-                lines += ["```", (entry.get("falsifying_example") or "")[:2500], "",
-                          (entry.get("error") or "")[:1200], "```", ""]
+                lines += [
+                    "```",
+                    (entry.get("falsifying_example") or "")[:2500],
+                    "",
+                    (entry.get("error") or "")[:1200],
+                    "```",
+                    "",
+                ]
     else:
         lines += ["Every fuzz test passed.", ""]
     return lines
@@ -177,7 +227,8 @@ def write(res: Optional[Dict[str, Any]] = None) -> Path:
     else:
         RESULTS.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     head = [
-        "# Soak report", "",
+        "# Soak report",
+        "",
         f"Generated by `make soak` (`python -m bench.soak`), run `{res['run_id']}` "
         f"({res['started']}, {res['seconds'] / 60:.0f} minutes in all), git `{res['git']}`. "
         f"Machine: {res['machine']}. The stack: `python -m seba.action_server` and "
@@ -185,7 +236,8 @@ def write(res: Optional[Dict[str, Any]] = None) -> Path:
         "`endpoints.yml` (SQLite under the run directory `bench/runs/<run>/`, git-ignored, "
         f"with every server's log), model `models/seba.tar.gz` ({res.get('model', '?')}). "
         "Everything on 127.0.0.1. How to run and read it: [docs/testing.md]"
-        "(../../docs/testing.md).", "",
+        "(../../docs/testing.md).",
+        "",
     ]
     text = "\n".join(head + load_section(res) + fuzz_section(res)) + "\n"
     REPORT.write_text(text, encoding="utf-8")

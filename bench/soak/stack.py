@@ -59,23 +59,39 @@ def start(run_dir: Path, fake_telegram: Any) -> SoakStack:
         raise RuntimeError(f"no shop database for the soak: {how}")
     handoff_url = f"sqlite:///{run_dir / 'handoff.db'}"
     environ = env(
-        DATABASE_URL=shop_url, HANDOFF_DATABASE_URL=handoff_url,
-        TELEGRAM_TOKEN=fake_telegram.token, TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_BOT_NAME=fake_telegram.username, TELEGRAM_API_BASE_URL=fake_telegram.url,
+        DATABASE_URL=shop_url,
+        HANDOFF_DATABASE_URL=handoff_url,
+        TELEGRAM_TOKEN=fake_telegram.token,
+        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
+        TELEGRAM_BOT_NAME=fake_telegram.username,
+        TELEGRAM_API_BASE_URL=fake_telegram.url,
     )
     with open(run_dir / "handoff-db.log", "ab") as log:
-        subprocess.run([python(), "-m", "handoff", "upgrade"], cwd=ROOT, env=environ,
-                       stdout=log, stderr=subprocess.STDOUT, check=True)
+        subprocess.run(
+            [python(), "-m", "handoff", "upgrade"],
+            cwd=ROOT,
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
     action_port = free_port()
-    actions = Proc("action server", [python(), "-m", "seba.action_server", "--port",
-                                     str(action_port), "--actions", "actions"],
-                   run_dir / "actions.log", environ=environ)
+    actions = Proc(
+        "action server",
+        [python(), "-m", "seba.action_server", "--port", str(action_port), "--actions", "actions"],
+        run_dir / "actions.log",
+        environ=environ,
+    )
     if not wait_port(action_port, START_TIMEOUT, actions):
         raise RuntimeError(f"the action server did not start:\n{actions.tail()}")
     endpoints = endpoints_for("ours", run_dir, action_port)
     rasa_port = free_port()
-    rasa = Proc("rasa server", rasa_server_args("ours", model_copy(run_dir), rasa_port, endpoints),
-                run_dir / "rasa.log", environ=environ)
+    rasa = Proc(
+        "rasa server",
+        rasa_server_args("ours", model_copy(run_dir), rasa_port, endpoints),
+        run_dir / "rasa.log",
+        environ=environ,
+    )
     if wait_first_reply(rasa_port, rasa, START_TIMEOUT) is None:
         tail = rasa.tail(40)
         rasa.stop()

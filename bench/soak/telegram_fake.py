@@ -22,8 +22,9 @@ class NotifyingTelegram(FakeTelegram):
         self._listener: Optional[Callable[[str, str, Dict[str, Any]], None]] = None
         self.sent_messages = 0
 
-    def listen(self, loop: asyncio.AbstractEventLoop,
-               listener: Callable[[str, str, Dict[str, Any]], None]) -> None:
+    def listen(
+        self, loop: asyncio.AbstractEventLoop, listener: Callable[[str, str, Dict[str, Any]], None]
+    ) -> None:
         self._customers_loop, self._listener = loop, listener
 
     def _result(self, method: str, params: Dict[str, Any]) -> Any:
@@ -34,5 +35,6 @@ class NotifyingTelegram(FakeTelegram):
             self.sent_messages += 1
             message = {**result, "reply_markup": params.get("reply_markup")}
             self._customers_loop.call_soon_threadsafe(
-                self._listener, str(params.get("chat_id")), params.get("text", ""), message)
+                self._listener, str(params.get("chat_id")), params.get("text", ""), message
+            )
         return result

@@ -19,12 +19,18 @@ async def accounts_page(request: web.Request) -> web.StreamResponse:
     throttle = request.app[THROTTLE]
     moment, failures = now(request), {}
     for account in accounts:
-        failures[account.id] = await db(request, throttle.failures,
-                                        f"account:{account.username}", moment)
-    return render(request, "accounts.html", accounts=accounts, failures=failures,
-                  role_labels=translated(request, roles.ROLE_LABELS),
-                  status_labels=translated(request, STATUS_LABELS), window_hours=int(
-                      throttle.policy.window.total_seconds() // 3600))
+        failures[account.id] = await db(
+            request, throttle.failures, f"account:{account.username}", moment
+        )
+    return render(
+        request,
+        "accounts.html",
+        accounts=accounts,
+        failures=failures,
+        role_labels=translated(request, roles.ROLE_LABELS),
+        status_labels=translated(request, STATUS_LABELS),
+        window_hours=int(throttle.policy.window.total_seconds() // 3600),
+    )
 
 
 ROUTES = [Route("GET", "/accounts", accounts_page, OWNER_ONLY, nav=N_("Accounts"))]

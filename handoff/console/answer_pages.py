@@ -45,26 +45,53 @@ async def answers_page(request: web.Request) -> web.StreamResponse:
     return render(request, "answers.html", answers=found)
 
 
-async def _edit_page(request: web.Request, name: str, status: int = 200,
-                     typed: Optional[Dict[str, str]] = None, error: Optional[str] = None,
-                     notice: Optional[str] = None) -> web.Response:
+async def _edit_page(
+    request: web.Request,
+    name: str,
+    status: int = 200,
+    typed: Optional[Dict[str, str]] = None,
+    error: Optional[str] = None,
+    notice: Optional[str] = None,
+) -> web.Response:
     try:
         answer = await in_thread(answers_mod.get_answer, content_root(), name)
     except ContentError as exc:
-        return render(request, "answer_edit.html", status=404, answer=None,
-                      error=refusal(request, exc),
-                      notice=None, texts={}, previews={}, values={})
-    texts = typed or {"bn": answer.bn.text if answer.bn else "",
-                      "en": answer.en.text if answer.en else ""}
+        return render(
+            request,
+            "answer_edit.html",
+            status=404,
+            answer=None,
+            error=refusal(request, exc),
+            notice=None,
+            texts={},
+            previews={},
+            values={},
+        )
+    texts = typed or {
+        "bn": answer.bn.text if answer.bn else "",
+        "en": answer.en.text if answer.en else "",
+    }
     previews = {lang: _preview(texts[lang], lang) for lang in ("bn", "en")}
     values = {lang: _values(lang) for lang in ("bn", "en")}
-    return render(request, "answer_edit.html", status=status, answer=answer, texts=texts,
-                  previews=previews, values=values, error=error, notice=notice)
+    return render(
+        request,
+        "answer_edit.html",
+        status=status,
+        answer=answer,
+        texts=texts,
+        previews=previews,
+        values=values,
+        error=error,
+        notice=notice,
+    )
 
 
 async def edit_page(request: web.Request) -> web.StreamResponse:
-    notice = translate(request, N_("Saved. Customers see it after the next retrain.")) if (
-        request.query.get("done") == "saved") else None
+    notice = (
+        translate(request, N_("Saved. Customers see it after the next retrain."))
+        if (request.query.get("done") == "saved")
+        else None
+    )
     return await _edit_page(request, request.query.get("name", ""), notice=notice)
 
 
@@ -78,16 +105,20 @@ async def save_answer(request: web.Request) -> web.StreamResponse:
 
     def save():
         with edit_lock(root):
-            return changes.make(root, me, "answer", f"Edited the answer {name}",
-                                [lambda: answers_mod.set_answer(root, name, typed["bn"],
-                                                                typed["en"])],
-                                now=moment, url=url)
+            return changes.make(
+                root,
+                me,
+                "answer",
+                f"Edited the answer {name}",
+                [lambda: answers_mod.set_answer(root, name, typed["bn"], typed["en"])],
+                now=moment,
+                url=url,
+            )
 
     try:
         change = await in_thread(save)
     except ContentError as exc:
-        return await _edit_page(request, name, status=400, typed=typed,
-                                 error=refusal(request, exc))
+        return await _edit_page(request, name, status=400, typed=typed, error=refusal(request, exc))
     logger.info("%s edited %s (change %s)", me.username, name, change.id)
     raise web.HTTPSeeOther(f"/content/answers/edit?name={quote(name, safe='')}&done=saved")
 
@@ -95,14 +126,24 @@ async def save_answer(request: web.Request) -> web.StreamResponse:
 FAQ_FIELDS = ("key", "bn_examples", "en_examples", "banglish_examples", "bn", "en")
 
 
-def _faq_page(request: web.Request, status: int = 200, typed: Optional[Dict[str, str]] = None,
-              error: Optional[str] = None) -> web.Response:
+def _faq_page(
+    request: web.Request,
+    status: int = 200,
+    typed: Optional[Dict[str, str]] = None,
+    error: Optional[str] = None,
+) -> web.Response:
     typed = typed or {name: "" for name in FAQ_FIELDS}
     previews = {lang: _preview(typed[lang], lang) for lang in ("bn", "en") if typed[lang]}
-    return render(request, "faq_new.html", status=status, typed=typed, previews=previews,
-                  minimum=faqs.MINIMUM_EXAMPLES, values={lang: _values(lang)
-                                                         for lang in ("bn", "en")},
-                  error=error)
+    return render(
+        request,
+        "faq_new.html",
+        status=status,
+        typed=typed,
+        previews=previews,
+        minimum=faqs.MINIMUM_EXAMPLES,
+        values={lang: _values(lang) for lang in ("bn", "en")},
+        error=error,
+    )
 
 
 async def new_faq_page(request: web.Request) -> web.StreamResponse:
@@ -119,11 +160,19 @@ async def add_faq(request: web.Request) -> web.StreamResponse:
     def save():
         with edit_lock(root):
             key, steps = faqs.faq_steps(
-                root, typed["key"], {"bn": typed["bn_examples"], "en": typed["en_examples"],
-                                     "banglish": typed["banglish_examples"]},
-                typed["bn"], typed["en"])
-            return key, changes.make(root, me, "faq", f"Added the FAQ {key}", steps,
-                                     now=moment, url=url)
+                root,
+                typed["key"],
+                {
+                    "bn": typed["bn_examples"],
+                    "en": typed["en_examples"],
+                    "banglish": typed["banglish_examples"],
+                },
+                typed["bn"],
+                typed["en"],
+            )
+            return key, changes.make(
+                root, me, "faq", f"Added the FAQ {key}", steps, now=moment, url=url
+            )
 
     try:
         key, change = await in_thread(save)
@@ -142,8 +191,10 @@ def _step_view(request: web.Request, step: paths.Step) -> Dict[str, Any]:
 
 async def paths_page(request: web.Request) -> web.StreamResponse:
     found: Any = await in_thread(paths.conversation_paths, content_root())
-    shown = [{"kind": p.kind, "name": p.name, "steps": [_step_view(request, s) for s in p.steps]}
-             for p in found]
+    shown = [
+        {"kind": p.kind, "name": p.name, "steps": [_step_view(request, s) for s in p.steps]}
+        for p in found
+    ]
     return render(request, "paths.html", paths=shown)
 
 

@@ -49,8 +49,19 @@ from handoff.rasa_client import RasaClient
 from seba import secrets
 
 # The console's pages, in menu order: a new page is a new module with ROUTES, listed here.
-PAGE_MODULES = [queue_pages, ticket_pages, lock_pages, review_pages, answer_pages,
-                retrain_pages, report_pages, account_pages, home_pages, auth, language_pages]
+PAGE_MODULES = [
+    queue_pages,
+    ticket_pages,
+    lock_pages,
+    review_pages,
+    answer_pages,
+    retrain_pages,
+    report_pages,
+    account_pages,
+    home_pages,
+    auth,
+    language_pages,
+]
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:
@@ -116,7 +127,9 @@ def serve(host: str = "127.0.0.1", port: int = 5070, url: Optional[str] = None) 
     app = create_app(url=url)
 
     def announce(message: str) -> None:
-        print(f"Seba agent console on http://{host}:{port}/ (Rasa at {app[RASA].base_url})",
-              flush=True)
+        print(
+            f"Seba agent console on http://{host}:{port}/ (Rasa at {app[RASA].base_url})",
+            flush=True,
+        )
 
     web.run_app(app, host=host, port=port, print=announce, shutdown_timeout=5)

@@ -84,8 +84,11 @@ async def check_csrf(request: web.Request) -> Dict[str, str]:
     fields = await read_form(request)
     sent = request.headers.get("X-CSRF-Token") or fields.get("csrf_token")
     if not same(sent, request.get("csrf")):
-        raise web.HTTPForbidden(text=translate(
-            request, N_("Missing or wrong CSRF token. Reload the page and try again.")))
+        raise web.HTTPForbidden(
+            text=translate(
+                request, N_("Missing or wrong CSRF token. Reload the page and try again.")
+            )
+        )
     return fields
 
 
@@ -125,8 +128,16 @@ def guarded(route: Route) -> Callable:
 def expire_cookie(response: web.StreamResponse, name: str, path: str, secure: bool) -> None:
     """Delete a cookie with the attributes it was set with (aiohttp's del_cookie drops
     Secure)."""
-    response.set_cookie(name, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT",
-                        path=path, secure=secure, httponly=True, samesite="Lax")
+    response.set_cookie(
+        name,
+        "",
+        max_age=0,
+        expires="Thu, 01 Jan 1970 00:00:00 GMT",
+        path=path,
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _wait_text(request: web.Request, seconds: int) -> str:
@@ -136,14 +147,21 @@ def _wait_text(request: web.Request, seconds: int) -> str:
     return translate_n(request, "about %(num)s minute", "about %(num)s minutes", minutes)
 
 
-def _login_form(request: web.Request, status: int = 200, error: Optional[str] = None,
-                username: str = "") -> web.Response:
+def _login_form(
+    request: web.Request, status: int = 200, error: Optional[str] = None, username: str = ""
+) -> web.Response:
     token = new_token()
-    response = render(request, "login.html", status=status, login_csrf=token, error=error,
-                      username=username)
+    response = render(
+        request, "login.html", status=status, login_csrf=token, error=error, username=username
+    )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Lax", secure=cookie_secure(request),
-        path="/login", max_age=3600,
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=cookie_secure(request),
+        path="/login",
+        max_age=3600,
     )
     return response
 
@@ -160,8 +178,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = (fields.get("username") or "").strip().lower()[:64]
     password = fields.get("password") or ""
     if not same(fields.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
-        return _login_form(request, 403, translate(
-            request, N_("The form expired. Please try again.")), username)
+        return _login_form(
+            request, 403, translate(request, N_("The form expired. Please try again.")), username
+        )
 
     moment = now(request)
     devices: DeviceCookies = request.app[DEVICES]
@@ -171,15 +190,22 @@ async def login(request: web.Request) -> web.StreamResponse:
         username, request.cookies.get(cookie_name) if cookie_name else None, to_epoch(moment)
     )
     address = client_address(request)
-    attempt = await db(request, throttle.begin, throttle.keys(username, address, device_id),
-                       moment)
+    attempt = await db(request, throttle.begin, throttle.keys(username, address, device_id), moment)
     if attempt.wait_seconds:
-        logger.info("login for %r from %s refused for %s s (too many failures)",
-                       username, address, attempt.wait_seconds)
+        logger.info(
+            "login for %r from %s refused for %s s (too many failures)",
+            username,
+            address,
+            attempt.wait_seconds,
+        )
         response = _login_form(
-            request, 429, translate(
-                request, N_("Too many failed logins for now. Please wait %(wait)s, then try "
-                            "again."), wait=_wait_text(request, attempt.wait_seconds)),
+            request,
+            429,
+            translate(
+                request,
+                N_("Too many failed logins for now. Please wait %(wait)s, then try again."),
+                wait=_wait_text(request, attempt.wait_seconds),
+            ),
             username,
         )
         response.headers["Retry-After"] = str(attempt.wait_seconds)
@@ -188,8 +214,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     agent = await db(request, agent_store.authenticate, username, password)
     if agent is None:
         logger.info("failed login for %r from %s", username, address)
-        return _login_form(request, 401, translate(request, N_("Wrong username or password.")),
-                           username)
+        return _login_form(
+            request, 401, translate(request, N_("Wrong username or password.")), username
+        )
 
     await db(request, throttle.succeeded, attempt)
     token, _csrf = await db(request, agent_store.create_session, agent.id, now=moment)
@@ -198,14 +225,22 @@ async def login(request: web.Request) -> web.StreamResponse:
     secure = cookie_secure(request)
     response = web.HTTPSeeOther(roles.home_for(request.app[NAV], agent.role))
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=secure, path="/",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+        path="/",
         max_age=agent_store.SESSION_HOURS * 3600,
     )
     # "This browser logged in as <agent> before": its failures get their own throttle key.
     response.set_cookie(
-        devices.cookie_name(agent.username), devices.issue(agent.username, to_epoch(moment),
-                                                           device_id),
-        httponly=True, samesite="Strict", secure=secure, path="/login",
+        devices.cookie_name(agent.username),
+        devices.issue(agent.username, to_epoch(moment), device_id),
+        httponly=True,
+        samesite="Strict",
+        secure=secure,
+        path="/login",
         max_age=DEVICE_DAYS * 86400,
     )
     expire_cookie(response, LOGIN_CSRF_COOKIE, "/login", secure)

@@ -48,7 +48,10 @@ async def sweep_once(app: web.Application) -> None:
         except RasaError as exc:
             logger.warning(
                 "abandoned ticket %s: could not resume conversation %s yet (retried at the "
-                "next sweep): %s", ticket.id, ticket.conversation_id, exc,
+                "next sweep): %s",
+                ticket.id,
+                ticket.conversation_id,
+                exc,
             )
             continue
         await db(app, queue.mark_released, ticket.id)

@@ -70,8 +70,9 @@ def float_env(name: str, default: float) -> float:
 
 def wants_json(request: web.Request) -> bool:
     """JSON callers: the page's scripts (Accept header), the API and the event stream."""
-    return ("application/json" in request.headers.get("Accept", "")
-            or request.path.startswith(("/api/", "/events")))
+    return "application/json" in request.headers.get("Accept", "") or request.path.startswith(
+        ("/api/", "/events")
+    )
 
 
 def dumps(data: Any) -> str:

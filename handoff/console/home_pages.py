@@ -15,7 +15,8 @@ from handoff.console.roles import ANY_ROLE, Route
 async def home_page(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     return render(
-        request, "home.html",
+        request,
+        "home.html",
         pages=roles.nav_for(request.app[NAV], me.role),
         description=translate(request, roles.ROLE_DESCRIPTIONS.get(me.role, "")),
         coming=translate(request, roles.COMING[me.role]) if me.role in roles.COMING else None,

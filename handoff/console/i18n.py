@@ -166,8 +166,12 @@ def untranslated(language: str = "bn") -> list:
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as po:
         catalog = read_po(po, locale=language, domain=DOMAIN)
-    return [m.id for m in catalog if m.id and (m.fuzzy or not all(
-        m.string if isinstance(m.string, (list, tuple)) else [m.string]))]
+    return [
+        m.id
+        for m in catalog
+        if m.id
+        and (m.fuzzy or not all(m.string if isinstance(m.string, (list, tuple)) else [m.string]))
+    ]
 
 
 if __name__ == "__main__":  # python -m handoff.console.i18n untranslated

@@ -26,13 +26,21 @@ def _switch(request: web.Request, fields: dict, fallback: str) -> web.StreamResp
     language = fields.get("lang")
     if language not in i18n.LANGUAGES:
         if wants_json(request):
-            return web.json_response({"ok": False, "message": translate(request, UNKNOWN)},
-                                     status=400)
+            return web.json_response(
+                {"ok": False, "message": translate(request, UNKNOWN)}, status=400
+            )
         raise web.HTTPBadRequest(text=translate(request, UNKNOWN))
     back = i18n.local_path(fields.get("back"), fallback)
     response = web.HTTPSeeOther(back)
-    response.set_cookie(i18n.COOKIE, language, max_age=i18n.COOKIE_DAYS * 86400, path="/",
-                        samesite="Lax", httponly=True, secure=cookie_secure(request))
+    response.set_cookie(
+        i18n.COOKIE,
+        language,
+        max_age=i18n.COOKIE_DAYS * 86400,
+        path="/",
+        samesite="Lax",
+        httponly=True,
+        secure=cookie_secure(request),
+    )
     raise response
 
 
@@ -46,8 +54,9 @@ async def switch_language_at_login(request: web.Request) -> web.StreamResponse:
     """Not logged in: the login page's double-submit token."""
     fields = await read_form(request)
     if not same(fields.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
-        raise web.HTTPForbidden(text=translate(
-            request, N_("The form expired. Please reload the page and try again.")))
+        raise web.HTTPForbidden(
+            text=translate(request, N_("The form expired. Please reload the page and try again."))
+        )
     return _switch(request, fields, "/login")
 
 

@@ -29,19 +29,20 @@ logger = logging.getLogger(__name__)
 
 SHOP_DOWN = N_("The shop database is not available, so order locks cannot be shown.")
 NOTICES = {
-    "lifted": N_("Lock lifted on order %(order)s: the customer can check it with the bot "
-                 "again."),
+    "lifted": N_("Lock lifted on order %(order)s: the customer can check it with the bot again."),
     "not_locked": N_("Order %(order)s was not locked any more (lifted or expired meanwhile)."),
 }
 _BACK = re.compile(r"/tickets/\d+|/locks")
 
 
-async def conversation_locks(request: web.Request,
-                             conversation_id: str) -> Tuple[List[LockView], Optional[str]]:
+async def conversation_locks(
+    request: web.Request, conversation_id: str
+) -> Tuple[List[LockView], Optional[str]]:
     """The active locks of the orders this conversation tried, or an error to show."""
     try:
-        locks = await shop_db(request, verification.locks_for_conversation, conversation_id,
-                              now=now(request))
+        locks = await shop_db(
+            request, verification.locks_for_conversation, conversation_id, now=now(request)
+        )
     except ShopUnavailable:
         return [], translate(request, SHOP_DOWN)
     return locks, None
@@ -51,17 +52,31 @@ async def locks_page(request: web.Request) -> web.StreamResponse:
     try:
         locks = await shop_db(request, verification.active_locks, now=now(request))
     except ShopUnavailable:
-        return render(request, "locks.html", status=503, locks=[], tickets={},
-                      error=translate(request, SHOP_DOWN), notice=None)
+        return render(
+            request,
+            "locks.html",
+            status=503,
+            locks=[],
+            tickets={},
+            error=translate(request, SHOP_DOWN),
+            notice=None,
+        )
     tickets = {}
     for lock in locks:  # a link to the conversation when it is in the queue
         if lock.conversation_id and lock.conversation_id not in tickets:
-            tickets[lock.conversation_id] = await db(request, queue.open_ticket,
-                                                     lock.conversation_id)
+            tickets[lock.conversation_id] = await db(
+                request, queue.open_ticket, lock.conversation_id
+            )
     template = NOTICES.get(request.query.get("done", ""))
     order = re.sub(r"\D", "", request.query.get("order", ""))[:32]
-    return render(request, "locks.html", locks=locks, tickets=tickets, error=None,
-                  notice=translate(request, template, order=order) if template else None)
+    return render(
+        request,
+        "locks.html",
+        locks=locks,
+        tickets=tickets,
+        error=None,
+        notice=translate(request, template, order=order) if template else None,
+    )
 
 
 async def lift(request: web.Request) -> web.StreamResponse:
@@ -73,16 +88,18 @@ async def lift(request: web.Request) -> web.StreamResponse:
         back = "/locks"
     if not order:
         if wants_json(request):
-            return json_answer(False, translate(
-                request, N_("Which order? order_number is missing.")), 400)
+            return json_answer(
+                False, translate(request, N_("Which order? order_number is missing.")), 400
+            )
         raise web.HTTPBadRequest(text=translate(request, N_("order_number is missing")))
     lifted = await shop_db(request, verification.lift, order, me.display_name, now=now(request))
     if lifted:
         logger.info("%s lifted the verification lock on order %s", me.username, order)
     done = "lifted" if lifted else "not_locked"
     if wants_json(request):
-        return json_answer(lifted, translate(request, NOTICES[done], order=order),
-                           200 if lifted else 409)
+        return json_answer(
+            lifted, translate(request, NOTICES[done], order=order), 200 if lifted else 409
+        )
     query = f"done={done}" + (f"&order={re.sub(r'[^0-9]', '', order)}" if back == "/locks" else "")
     raise web.HTTPSeeOther(f"{back}?{query}")
 

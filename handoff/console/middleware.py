@@ -47,8 +47,11 @@ def add_headers(request: web.Request, response: web.StreamResponse) -> None:
 def _unavailable(request: web.Request, what: str, hint: str) -> web.Response:
     message = translate(request, what)
     if wants_json(request):
-        return web.json_response({"ok": False, "message": message}, status=503,
-                                 dumps=lambda data: json.dumps(data, ensure_ascii=False))
+        return web.json_response(
+            {"ok": False, "message": message},
+            status=503,
+            dumps=lambda data: json.dumps(data, ensure_ascii=False),
+        )
     return web.Response(text=f"{message}{hint}", status=503)
 
 
@@ -58,9 +61,11 @@ async def db_errors(request: web.Request, handler: Callable) -> web.StreamRespon
         return await handler(request)
     except HandoffUnavailable as exc:
         logger.error("handoff database unavailable: %s", exc)
-        return _unavailable(request, N_("The queue database is not available."),
-                            " Run `python -m handoff upgrade`?")
+        return _unavailable(
+            request, N_("The queue database is not available."), " Run `python -m handoff upgrade`?"
+        )
     except ShopUnavailable as exc:
         logger.error("shop database unavailable: %s", exc)
-        return _unavailable(request, N_("The shop database is not available."),
-                            " Run `python -m seba.db init`?")
+        return _unavailable(
+            request, N_("The shop database is not available."), " Run `python -m seba.db init`?"
+        )

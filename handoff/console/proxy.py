@@ -28,7 +28,7 @@ Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 def _address(text: str) -> Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]:
     text = (text or "").strip()
     if text.startswith("[") and "]" in text:  # "[::1]:1234"
-        text = text[1:text.index("]")]
+        text = text[1 : text.index("]")]
     elif text.count(":") == 1:  # "203.0.113.7:1234"
         text = text.split(":")[0]
     try:
@@ -70,8 +70,9 @@ class TrustedProxies:
                 break
         return client
 
-    def is_https(self, peer: Optional[str], secure_transport: bool,
-                 forwarded_proto: Iterable[str] = ()) -> bool:
+    def is_https(
+        self, peer: Optional[str], secure_transport: bool, forwarded_proto: Iterable[str] = ()
+    ) -> bool:
         if secure_transport:
             return True
         if not self.trusts(peer):

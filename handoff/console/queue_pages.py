@@ -27,9 +27,7 @@ SESSION_CHECK_SECONDS = 30  # how often an open stream checks that its login is 
 async def _snapshot(request: web.Request) -> queue.QueueSnapshot:
     """The queue, listing only the accounts that take chats (not content staff)."""
     snapshot = await db(request, queue.queue_snapshot)
-    return dataclasses.replace(
-        snapshot, agents=[a for a in snapshot.agents if a.role in SUPPORT]
-    )
+    return dataclasses.replace(snapshot, agents=[a for a in snapshot.agents if a.role in SUPPORT])
 
 
 def _snapshot_json(snapshot: queue.QueueSnapshot, me: AgentView) -> Dict[str, Any]:
@@ -42,8 +40,11 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     snapshot = await _snapshot(request)
     return render(
-        request, "queue.html",
-        snapshot=snapshot, initial=_snapshot_json(snapshot, me), labels=labels(request),
+        request,
+        "queue.html",
+        snapshot=snapshot,
+        initial=_snapshot_json(snapshot, me),
+        labels=labels(request),
         notice=None,
     )
 
@@ -57,11 +58,13 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: the queue snapshot every SSE_INTERVAL_SECONDS."""
     me = request["agent"]
     token = request.get("session_token")
-    response = web.StreamResponse(headers={
-        "Content-Type": "text/event-stream; charset=utf-8",
-        "Cache-Control": "no-store",
-        "X-Accel-Buffering": "no",
-    })
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        }
+    )
     add_headers(request, response)
     await response.prepare(request)
     closing: asyncio.Event = request.app[CLOSING]
@@ -104,8 +107,11 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
     ticket = await db(request, queue.claim_next, request["agent"].id)
     if ticket is None:
         if wants_json(request):
-            return web.json_response({"ok": False, "message": translate(
-                request, N_("Nobody is waiting."))}, status=409, dumps=dumps)
+            return web.json_response(
+                {"ok": False, "message": translate(request, N_("Nobody is waiting."))},
+                status=409,
+                dumps=dumps,
+            )
         raise web.HTTPSeeOther("/")
     await keep_bot_quiet(request, ticket)
     if wants_json(request):

@@ -39,17 +39,32 @@ STATE_LABELS = {
     "resolved": N_("resolved"),
     "abandoned": N_("abandoned"),
 }
-MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
-          N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
+MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
 #: An account's presence (accounts page).
 STATUS_LABELS = {"online": N_("online"), "away": N_("away")}
 
 
 def labels(request: web.Request) -> Dict[str, Dict[str, str]]:
     """The label tables in the request's language (pages and their scripts)."""
-    return {"channels": translated(request, CHANNEL_LABELS), "languages": LANGUAGE_LABELS,
-            "reasons": translated(request, REASON_LABELS),
-            "states": translated(request, STATE_LABELS)}
+    return {
+        "channels": translated(request, CHANNEL_LABELS),
+        "languages": LANGUAGE_LABELS,
+        "reasons": translated(request, REASON_LABELS),
+        "states": translated(request, STATE_LABELS),
+    }
 
 
 _LONG_DIGITS = re.compile(r"\d{7,}")
@@ -92,9 +107,9 @@ def jinja_env() -> jinja2.Environment:
     env.filters.update(hhmm=hhmm, day=day, day_time=day_time, epoch=epoch, masked=masked)
     env.globals["state_labels"] = STATE_LABELS  # msgids: templates show _(state_labels[s])
     # Cache busting: browsers fetch console.css/js again after an update.
-    env.globals["static_version"] = str(int(max(
-        p.stat().st_mtime for p in (HERE / "static").iterdir() if p.is_file()
-    )))
+    env.globals["static_version"] = str(
+        int(max(p.stat().st_mtime for p in (HERE / "static").iterdir() if p.is_file()))
+    )
     return env
 
 
@@ -104,11 +119,22 @@ def frame(request: web.Request) -> Dict[str, Any]:
     me = request.get("agent")
     nav = request.app[NAV]
     language = i18n.language_of(request)
-    common = {"path": request.path, "back": request.path_qs, "ui_lang": language,
-              "languages": i18n.LANGUAGE_NAMES, "js_messages": i18n.js_messages(language)}
+    common = {
+        "path": request.path,
+        "back": request.path_qs,
+        "ui_lang": language,
+        "languages": i18n.LANGUAGE_NAMES,
+        "js_messages": i18n.js_messages(language),
+    }
     if me is None:
-        return {"me": None, "nav": [], "home": "/login", "role_label": None,
-                "takes_chats": False, **common}
+        return {
+            "me": None,
+            "nav": [],
+            "home": "/login",
+            "role_label": None,
+            "takes_chats": False,
+            **common,
+        }
     return {
         "me": me,
         "nav": roles.nav_for(nav, me.role),

@@ -35,16 +35,23 @@ NODE_MODULES_ENV = "SEBA_NODE_MODULES"
 CHART_JS_IN_MODULES = Path("chart.js") / "dist" / "chart.umd.js"
 CHART_JS_PATH = "/static/vendor/chart.umd.js"
 CACHE = SessionCache()
-TRACKER_DOWN = N_("The conversation store (Rasa's tracker store) cannot be read right now, so "
-                  "there is no report. Is the database running? Details are in the console's log.")
-PRESETS = ((N_("Today"), 1), (N_("Last 7 days"), 7), (N_("Last 30 days"), 30),
-           (N_("Last 90 days"), 90))
+TRACKER_DOWN = N_(
+    "The conversation store (Rasa's tracker store) cannot be read right now, so "
+    "there is no report. Is the database running? Details are in the console's log."
+)
+PRESETS = (
+    (N_("Today"), 1),
+    (N_("Last 7 days"), 7),
+    (N_("Last 30 days"), 30),
+    (N_("Last 90 days"), 90),
+)
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 #: Columns whose cells are the report's own labels (marked with N_ in handoff.report), shown
 #: in the console's language; the other text columns hold customers' words, intents and FAQ
 #: keys, shown as they are. The CSV files stay in English (column names for spreadsheets).
-LABEL_COLUMNS = frozenset({"channels", "languages", "outcomes", "reasons", "measure", "ending",
-                           "who", "question", "kind"})
+LABEL_COLUMNS = frozenset(
+    {"channels", "languages", "outcomes", "reasons", "measure", "ending", "who", "question", "kind"}
+)
 FAQ_PREFIX = "FAQ: "  # figures.question_label
 
 
@@ -65,8 +72,10 @@ def format_cell(value, kind: str, language: str = "en") -> str:
         return f"{value:,}"
     if kind == "date":
         day = dt.date.fromisoformat(value)
-        return (f"{gettext_for(language, WEEKDAYS[day.weekday()])} {day.day:02d} "
-                f"{gettext_for(language, MONTHS[day.month - 1])}")
+        return (
+            f"{gettext_for(language, WEEKDAYS[day.weekday()])} {day.day:02d} "
+            f"{gettext_for(language, MONTHS[day.month - 1])}"
+        )
     if kind == "minutes":
         return duration(value, language)
     return str(value)
@@ -80,8 +89,9 @@ def duration(minutes: float, language: str = "en") -> str:
         return gettext_for(language, "%(minutes)s min", minutes=shown)
     hours, rest = divmod(round(minutes), 60)
     if hours < 24:
-        return gettext_for(language, "%(hours)s h %(minutes)s min", hours=hours,
-                           minutes=f"{rest:02d}")
+        return gettext_for(
+            language, "%(hours)s h %(minutes)s min", hours=hours, minutes=f"{rest:02d}"
+        )
     days, hours = divmod(hours, 24)
     return gettext_for(language, N_("%(days)s d %(hours)s h"), days=days, hours=hours)
 
@@ -89,6 +99,7 @@ def duration(minutes: float, language: str = "en") -> str:
 def range_label(date_range: DateRange, language: str = "en") -> str:
     def day(date: dt.date) -> str:
         return f"{date.day:02d} {gettext_for(language, MONTHS[date.month - 1])} {date.year}"
+
     if date_range.first == date_range.last:
         return day(date_range.first)
     return f"{day(date_range.first)} – {day(date_range.last)}"
@@ -104,19 +115,24 @@ def label_in(language: str, label) -> str:
     if not isinstance(label, str) or not label:
         return label
     if label.startswith(FAQ_PREFIX):
-        return gettext_for(language, N_("FAQ: %(key)s"), key=label[len(FAQ_PREFIX):])
+        return gettext_for(language, N_("FAQ: %(key)s"), key=label[len(FAQ_PREFIX) :])
     return gettext_for(language, label)
 
 
 def localized_table(table: Table, language: str) -> Table:
     labels = [i for i, c in enumerate(table.columns) if c.key in LABEL_COLUMNS]
-    rows = [[label_in(language, v) if i in labels else v for i, v in enumerate(row)]
-            for row in table.rows]
-    columns = [dataclasses.replace(c, label=gettext_for(language, c.label))
-               for c in table.columns]
-    return dataclasses.replace(table, title=gettext_for(language, table.title),
-                               columns=columns, rows=rows,
-                               note=gettext_for(language, table.note) if table.note else "")
+    rows = [
+        [label_in(language, v) if i in labels else v for i, v in enumerate(row)]
+        for row in table.rows
+    ]
+    columns = [dataclasses.replace(c, label=gettext_for(language, c.label)) for c in table.columns]
+    return dataclasses.replace(
+        table,
+        title=gettext_for(language, table.title),
+        columns=columns,
+        rows=rows,
+        note=gettext_for(language, table.note) if table.note else "",
+    )
 
 
 def localized(report: Report, language: str) -> Report:
@@ -127,8 +143,9 @@ def localized(report: Report, language: str) -> Report:
     drawn = charts(tables)
     for line in drawn["days"]["series"]:  # figures.OUTCOME_LABELS
         line["label"] = gettext_for(language, line["label"])
-    return dataclasses.replace(report, tables=tables, charts=drawn,
-                               notes=[notice_in(language, n) for n in report.notes])
+    return dataclasses.replace(
+        report, tables=tables, charts=drawn, notes=[notice_in(language, n) for n in report.notes]
+    )
 
 
 def _build(date_range, handoff_url):
@@ -151,16 +168,29 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     report, date_range, notices, error = await _report(request)
     language = language_of(request)
     today = now(request).date()
-    presets = [(translate(request, label),
-                f"from={(today - dt.timedelta(days=days - 1)).isoformat()}&to={today.isoformat()}")
-               for label, days in PRESETS]
-    return render(request, "report.html", status=503 if error else 200,
-                  report=report and localized(report, language), range=date_range,
-                  range_label=range_label(date_range, language),
-                  notices=[notice_in(language, n) for n in notices], error=error,
-                  fmt=lambda value, kind: format_cell(value, kind, language),
-                  presets=presets, today=today.isoformat(), max_days=MAX_DAYS,
-                  csv_rows=CSV_ROWS, chart_js=CHART_JS_PATH if chart_js_file().is_file() else None)
+    presets = [
+        (
+            translate(request, label),
+            f"from={(today - dt.timedelta(days=days - 1)).isoformat()}&to={today.isoformat()}",
+        )
+        for label, days in PRESETS
+    ]
+    return render(
+        request,
+        "report.html",
+        status=503 if error else 200,
+        report=report and localized(report, language),
+        range=date_range,
+        range_label=range_label(date_range, language),
+        notices=[notice_in(language, n) for n in notices],
+        error=error,
+        fmt=lambda value, kind: format_cell(value, kind, language),
+        presets=presets,
+        today=today.isoformat(),
+        max_days=MAX_DAYS,
+        csv_rows=CSV_ROWS,
+        chart_js=CHART_JS_PATH if chart_js_file().is_file() else None,
+    )
 
 
 async def report_csv(request: web.Request) -> web.StreamResponse:
@@ -170,21 +200,32 @@ async def report_csv(request: web.Request) -> web.StreamResponse:
         raise web.HTTPServiceUnavailable(text=error)
     table = report.tables.get(key)
     if table is None:
-        raise web.HTTPNotFound(text=translate(
-            request, N_("There is no such table in the report. Tables: %(tables)s."),
-            tables=", ".join(report.tables)))
+        raise web.HTTPNotFound(
+            text=translate(
+                request,
+                N_("There is no such table in the report. Tables: %(tables)s."),
+                tables=", ".join(report.tables),
+            )
+        )
     name = f"seba-report-{key}-{date_range.first.isoformat()}-{date_range.last.isoformat()}.csv"
-    return web.Response(body=table_csv(table), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return web.Response(
+        body=table_csv(table),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def chart_library(request: web.Request) -> web.StreamResponse:
     """Chart.js from web/node_modules (``npm ci --prefix web``; ``make setup`` runs it)."""
     library = chart_js_file()
     if not library.is_file():
-        raise web.HTTPNotFound(text=translate(
-            request, N_("The chart library is not installed: run `make setup` "
-                        "(npm ci --prefix web).")))
+        raise web.HTTPNotFound(
+            text=translate(
+                request,
+                N_("The chart library is not installed: run `make setup` (npm ci --prefix web)."),
+            )
+        )
     return web.FileResponse(library, headers={"Cache-Control": "public, max-age=86400"})
 
 

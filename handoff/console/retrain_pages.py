@@ -23,8 +23,8 @@ from handoff.console.roles import CONTENT_STAFF, Route
 from seba.content import gate
 from seba.content import jobs as job_states
 from seba.content.jobs import Jobs
-from seba.content.model_store import ModelRefused, ModelStore
 from seba.content.locations import Paths
+from seba.content.model_store import ModelRefused, ModelStore
 from seba.content.retrain import promote
 from seba.content.tryit import TryIt
 
@@ -64,9 +64,23 @@ def tryit_of(request: web.Request) -> TryIt:
 def _job_json(job: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     if not job:
         return None
-    keep = ("id", "state", "step", "step_label", "step_label_bn", "percent", "started_by",
-            "started_at", "finished_at", "message", "message_bn", "problems", "notes", "go_live",
-            "model_id")
+    keep = (
+        "id",
+        "state",
+        "step",
+        "step_label",
+        "step_label_bn",
+        "percent",
+        "started_by",
+        "started_at",
+        "finished_at",
+        "message",
+        "message_bn",
+        "problems",
+        "notes",
+        "go_live",
+        "model_id",
+    )
     return {k: job.get(k) for k in keep}
 
 
@@ -77,10 +91,15 @@ def _overview(paths: Paths) -> Dict[str, Any]:
     history = store.history()
     for row in history:
         row["summary"] = gate.summary(row.get("scores"))
-    return {"live": live, "live_summary": gate.summary((live or {}).get("scores")),
-            "previous": store.previous(), "history": history,
-            "job": recent[0] if recent else None, "jobs": recent,
-            "running": jobs.current() is not None}
+    return {
+        "live": live,
+        "live_summary": gate.summary((live or {}).get("scores")),
+        "previous": store.previous(),
+        "history": history,
+        "job": recent[0] if recent else None,
+        "jobs": recent,
+        "running": jobs.current() is not None,
+    }
 
 
 async def rasa_model(request: web.Request, live_model_id: Optional[str]) -> str:
@@ -102,17 +121,24 @@ async def rasa_model(request: web.Request, live_model_id: Optional[str]) -> str:
 async def retrain_page(request: web.Request) -> web.StreamResponse:
     data = await in_thread(_overview, paths_of(request))
     data["rasa_model"] = await rasa_model(
-        request, await in_thread(ModelStore(paths_of(request)).live_model_id))
+        request, await in_thread(ModelStore(paths_of(request)).live_model_id)
+    )
     tryit = tryit_of(request)
     notice = NOTICES.get(request.query.get("done", ""), "")
     if notice:
         by = (data["job"] or {}).get("started_by") or translate(request, N_("someone"))
         notice = translate(request, notice, by=by, model=(data["live"] or {}).get("id", ""))
-    return render(request, "retrain.html", **data, notice=notice,
-                  error=request.query.get("error", "")[:300] if request.query.get("error")
-                  else "", tryit=await in_thread(tryit.state), steps=job_states.STEPS,
-                  variety_names=variety_names(request),
-                  retrain_messages=i18n.js_messages(language_of(request), SCRIPT))
+    return render(
+        request,
+        "retrain.html",
+        **data,
+        notice=notice,
+        error=request.query.get("error", "")[:300] if request.query.get("error") else "",
+        tryit=await in_thread(tryit.state),
+        steps=job_states.STEPS,
+        variety_names=variety_names(request),
+        retrain_messages=i18n.js_messages(language_of(request), SCRIPT),
+    )
 
 
 def variety_names(request: web.Request) -> Dict[str, str]:
@@ -134,8 +160,11 @@ async def start(request: web.Request) -> web.StreamResponse:
     if new:
         logger.info("%s started retrain job %s", me.username, job["id"])
     if wants_json(request):
-        message = (translate(request, NOTICES["started"]) if new else
-                   translate(request, NOTICES["already"], by=job["started_by"]))
+        message = (
+            translate(request, NOTICES["started"])
+            if new
+            else translate(request, NOTICES["already"], by=job["started_by"])
+        )
         return json_answer(new, message, 202 if new else 409, job=_job_json(job))
     raise web.HTTPSeeOther(f"{PAGE}?done={'started' if new else 'already'}")
 
@@ -143,8 +172,15 @@ async def start(request: web.Request) -> web.StreamResponse:
 def _refused(request: web.Request, message: str, status: int = 409) -> web.Response:
     if wants_json(request):
         return json_answer(False, message, status)
-    return render(request, "retrain_confirm.html", status=status, error=message, model=None,
-                  live=None, kind=None)
+    return render(
+        request,
+        "retrain_confirm.html",
+        status=status,
+        error=message,
+        model=None,
+        live=None,
+        kind=None,
+    )
 
 
 async def put_live(request: web.Request) -> web.StreamResponse:
@@ -168,37 +204,46 @@ async def put_live(request: web.Request) -> web.StreamResponse:
 
 def _done(request: web.Request, entry: Dict[str, Any]) -> web.StreamResponse:
     if wants_json(request):
-        return json_answer(True, translate(request, NOTICES["live"], model=entry["id"]),
-                           model=entry["id"])
+        return json_answer(
+            True, translate(request, NOTICES["live"], model=entry["id"]), model=entry["id"]
+        )
     raise web.HTTPSeeOther(f"{PAGE}?done=live")
 
 
 async def confirm_use(request: web.Request) -> web.StreamResponse:
-    """"Use the previous model" (or an older kept one): a page that asks first."""
+    """ "Use the previous model" (or an older kept one): a page that asks first."""
     store = ModelStore(paths_of(request))
     model_id = request.query.get("model", "")
     entry = await in_thread(store.get, model_id) if _MODEL_ID.fullmatch(model_id) else None
     if entry is None:
-        return _refused(request, translate(
-            request, N_("That model is not one of the kept models.")), 404)
+        return _refused(
+            request, translate(request, N_("That model is not one of the kept models.")), 404
+        )
     live = await in_thread(store.live_entry)
     previous = await in_thread(store.previous)
     kind = "rollback" if previous and previous["id"] == entry["id"] else "use"
-    return render(request, "retrain_confirm.html", model=entry, live=live, kind=kind,
-                  summary=gate.summary(entry.get("scores")), error=None,
-                  variety_names=variety_names(request))
+    return render(
+        request,
+        "retrain_confirm.html",
+        model=entry,
+        live=live,
+        kind=kind,
+        summary=gate.summary(entry.get("scores")),
+        error=None,
+        variety_names=variety_names(request),
+    )
 
 
 async def use_model(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     fields = form(request)
     if fields.get("confirmed") != "yes":
-        return _refused(request, translate(request, N_("Please confirm on the confirmation page.")),
-                        400)
+        return _refused(
+            request, translate(request, N_("Please confirm on the confirmation page.")), 400
+        )
     store = ModelStore(paths_of(request))
     try:
-        entry = await in_thread(store.activate, fields.get("model_id", ""), me.username,
-                                "rollback")
+        entry = await in_thread(store.activate, fields.get("model_id", ""), me.username, "rollback")
     except ModelRefused as refusal:
         return _refused(request, content_refusal(request, refusal))
     logger.info("%s put the kept model %s live again", me.username, entry["id"])
@@ -213,8 +258,11 @@ async def try_it(request: web.Request) -> web.StreamResponse:
     if not text:
         return json_answer(False, translate(request, N_("Write a message first.")), 400)
     if len(text) > 1000:
-        return json_answer(False, translate(
-            request, N_("That message is too long to try (1,000 letters at most).")), 400)
+        return json_answer(
+            False,
+            translate(request, N_("That message is too long to try (1,000 letters at most).")),
+            400,
+        )
     answer = await tryit.say(me.username, text, fresh=form(request).get("fresh") == "1")
     if not answer.get("ok") and isinstance(answer.get("message"), str):  # tryit's N_ messages
         answer = {**answer, "message": translate(request, answer["message"])}

@@ -42,16 +42,21 @@ CONTENT_ROOT_ENV = "SEBA_CONTENT_ROOT"
 RETRAIN_PAGE = "/content/retrain"  # the models engineer's page (retrain, gate, hot-swap)
 SHOWN = 50  # items on the page; the rest wait for the next visit
 NOTICES = {
-    "labelled": N_("Saved: the message is now an example of %(label)s. It counts after the "
-                   "next retrain."),
+    "labelled": N_(
+        "Saved: the message is now an example of %(label)s. It counts after the next retrain."
+    ),
     "ignored": N_("Ignored: the message and the ones written like it are out of the queue."),
     "undone": N_("Undone: the change was taken back, and the message is in the queue again."),
 }
 ALREADY = {  # seba.content.decisions.AlreadyDecided, in the page's language
-    "labelled": N_("%(who)s labelled it %(label)s at %(time)s (%(day)s), just before you: "
-                   "nothing more to do for this message."),
-    "ignored": N_("%(who)s ignored it at %(time)s (%(day)s), just before you: nothing more to "
-                  "do for this message."),
+    "labelled": N_(
+        "%(who)s labelled it %(label)s at %(time)s (%(day)s), just before you: "
+        "nothing more to do for this message."
+    ),
+    "ignored": N_(
+        "%(who)s ignored it at %(time)s (%(day)s), just before you: nothing more to "
+        "do for this message."
+    ),
 }
 WHICH_MESSAGE = N_("Which message? Reload the page and pick it again.")
 
@@ -66,8 +71,10 @@ def refusal(request: web.Request, exc: Exception) -> str:
     msgid = getattr(exc, "msgid", "")
     if not msgid:
         return str(exc)
-    values = {k: refusal(request, v) if isinstance(v, Exception) else v  # a refusal inside
-              for k, v in exc.values.items()}  # type: ignore[attr-defined]
+    values = {
+        k: refusal(request, v) if isinstance(v, Exception) else v  # a refusal inside
+        for k, v in exc.values.items()
+    }  # type: ignore[attr-defined]
     return translate(request, msgid, **values)
 
 
@@ -87,18 +94,27 @@ def _item_view(item: rq.ReviewItem, engine) -> Dict[str, Any]:
         "conversations": item.conversations,
         "reasons": [rq.REASON_LABELS[r] for r in item.reasons],
         "handovers": item.handovers,
-        "guesses": [{"label": g.label, "title": label_title(g.label),
-                     "percent": f"{g.confidence:.0%}"} for g in item.guesses],
+        "guesses": [
+            {"label": g.label, "title": label_title(g.label), "percent": f"{g.confidence:.0%}"}
+            for g in item.guesses
+        ],
         "last_seen": item.last_seen,
         "context": rq.context(engine, item.sample.sender_id, item.sample.event_id),
     }
 
 
 def _change_view(change: changes.ChangeView) -> Dict[str, Any]:
-    return {"id": change.id, "when": change.created_at, "author": change.author,
-            "kind": change.kind, "summary": mask_phones(change.summary),
-            "commit": (change.commit or "")[:10], "commit_note": change.commit_note,
-            "revertable": change.revertable, "undone": change.reverted_by_id is not None}
+    return {
+        "id": change.id,
+        "when": change.created_at,
+        "author": change.author,
+        "kind": change.kind,
+        "summary": mask_phones(change.summary),
+        "commit": (change.commit or "")[:10],
+        "commit_note": change.commit_note,
+        "revertable": change.revertable,
+        "undone": change.reverted_by_id is not None,
+    }
 
 
 def _load(root: Path, moment: dt.datetime, url: str) -> Dict[str, Any]:
@@ -111,7 +127,8 @@ def _load(root: Path, moment: dt.datetime, url: str) -> Dict[str, Any]:
         "items": [_item_view(item, engine) for item in queue.items[:SHOWN]],
         "total": len(queue.items),
         "kept_out": queue.kept_out.most_common(),
-        "days": days, "confidence_line": f"{line:.0%}",
+        "days": days,
+        "confidence_line": f"{line:.0%}",
         "intents": [(o, label_title(o)) for o in options if not o.startswith(tf.FAQ + "/")],
         "faqs": [(o, label_title(o)) for o in options if o.startswith(tf.FAQ + "/")],
         "changes": [_change_view(c) for c in changes.list_changes(limit=20, url=url)],
@@ -119,24 +136,53 @@ def _load(root: Path, moment: dt.datetime, url: str) -> Dict[str, Any]:
     }
 
 
-async def _page(request: web.Request, status: int = 200, error: Optional[str] = None,
-                notice: Optional[str] = None, typed: Optional[Dict[str, Any]] = None
-                ) -> web.Response:
+async def _page(
+    request: web.Request,
+    status: int = 200,
+    error: Optional[str] = None,
+    notice: Optional[str] = None,
+    typed: Optional[Dict[str, Any]] = None,
+) -> web.Response:
     """The page; ``typed``: what was sent for one message ({"event_id", "text", "label"}),
     shown again in its form when it was refused, so nothing typed is lost."""
     try:
         data = await in_thread(_load, content_root(), now(request), request.app[DB_URL])
     except TrackerStoreUnsupported as exc:
         logger.warning("review page: %s", exc)
-        return render(request, "review.html", status=503, items=[], total=0, kept_out=[],
-                      changes=[], intents=[], faqs=[], days=0, confidence_line="",
-                      labels_reasons=REASON_LABELS,
-                      retrain=RETRAIN_PAGE, notice=None, typed={},
-                      error=translate(request, N_(
-                          "The conversations store cannot be read (its type is not SQL), so "
-                          "there is nothing to review. Ask the administrator.")))
-    return render(request, "review.html", status=status, error=error, notice=notice,
-                  retrain=RETRAIN_PAGE, typed=typed or {}, **data)
+        return render(
+            request,
+            "review.html",
+            status=503,
+            items=[],
+            total=0,
+            kept_out=[],
+            changes=[],
+            intents=[],
+            faqs=[],
+            days=0,
+            confidence_line="",
+            labels_reasons=REASON_LABELS,
+            retrain=RETRAIN_PAGE,
+            notice=None,
+            typed={},
+            error=translate(
+                request,
+                N_(
+                    "The conversations store cannot be read (its type is not SQL), so "
+                    "there is nothing to review. Ask the administrator."
+                ),
+            ),
+        )
+    return render(
+        request,
+        "review.html",
+        status=status,
+        error=error,
+        notice=notice,
+        retrain=RETRAIN_PAGE,
+        typed=typed or {},
+        **data,
+    )
 
 
 async def review_page(request: web.Request) -> web.StreamResponse:
@@ -145,8 +191,11 @@ async def review_page(request: web.Request) -> web.StreamResponse:
     template = NOTICES.get(done)
     notice = None
     if template:
-        shown = (label_title(label) if re.fullmatch(r"[a-z0-9_]+(/[a-z0-9_]+)?", label)
-                 else translate(request, N_("it")))
+        shown = (
+            label_title(label)
+            if re.fullmatch(r"[a-z0-9_]+(/[a-z0-9_]+)?", label)
+            else translate(request, N_("it"))
+        )
         notice = translate(request, template, label=shown)
     return await _page(request, notice=notice)
 
@@ -159,12 +208,19 @@ def _event_id(fields: Dict[str, str]) -> Optional[int]:
 def _already(request: web.Request, exc: AlreadyDecided) -> str:
     d = exc.decision
     template = ALREADY["labelled" if d.decision == "labelled" else "ignored"]
-    return translate(request, template, who=d.author, label=d.label, time=f"{d.created_at:%H:%M}",
-                     day=f"{d.created_at:%d %b}")
+    return translate(
+        request,
+        template,
+        who=d.author,
+        label=d.label,
+        time=f"{d.created_at:%H:%M}",
+        day=f"{d.created_at:%d %b}",
+    )
 
 
-async def _act(request: web.Request, action, done: str, label: str = "",
-               typed: Optional[Dict[str, Any]] = None) -> web.StreamResponse:
+async def _act(
+    request: web.Request, action, done: str, label: str = "", typed: Optional[Dict[str, Any]] = None
+) -> web.StreamResponse:
     """Run a change; redirect to the page with a notice, or show the page with why not."""
     try:
         await in_thread(action)
@@ -173,8 +229,9 @@ async def _act(request: web.Request, action, done: str, label: str = "",
     except ContentError as exc:
         return await _page(request, status=400, error=refusal(request, exc), typed=typed)
     query = f"done={done}" + (f"&label={label}" if label else "")
-    raise web.HTTPSeeOther(f"/content/review?{query}#changes" if done == "undone"
-                           else f"/content/review?{query}")
+    raise web.HTTPSeeOther(
+        f"/content/review?{query}#changes" if done == "undone" else f"/content/review?{query}"
+    )
 
 
 async def label_message(request: web.Request) -> web.StreamResponse:
@@ -183,20 +240,38 @@ async def label_message(request: web.Request) -> web.StreamResponse:
     if event_id is None:
         return await _page(request, status=400, error=translate(request, WHICH_MESSAGE))
     if not label:
-        return await _page(request, status=400, error=translate(
-            request, N_("Pick the intent or FAQ the message means (or press Ignore).")))
+        return await _page(
+            request,
+            status=400,
+            error=translate(
+                request, N_("Pick the intent or FAQ the message means (or press Ignore).")
+            ),
+        )
     text = fields.get("text")
     root, engine, url, moment = content_root(), tracker_engine(), request.app[DB_URL], now(request)
 
     def action():
-        change = labelling.label(root, engine, me, event_id, label,
-                                 text=text if text and text.strip() else None,
-                                 now=moment, url=url)
-        logger.info("%s labelled event %s as %s (change %s)", me.username, event_id, label,
-                    change.id)
+        change = labelling.label(
+            root,
+            engine,
+            me,
+            event_id,
+            label,
+            text=text if text and text.strip() else None,
+            now=moment,
+            url=url,
+        )
+        logger.info(
+            "%s labelled event %s as %s (change %s)", me.username, event_id, label, change.id
+        )
 
-    return await _act(request, action, "labelled", label,
-                      typed={"event_id": event_id, "text": text, "label": label})
+    return await _act(
+        request,
+        action,
+        "labelled",
+        label,
+        typed={"event_id": event_id, "text": text, "label": label},
+    )
 
 
 async def ignore_message(request: web.Request) -> web.StreamResponse:
@@ -205,19 +280,24 @@ async def ignore_message(request: web.Request) -> web.StreamResponse:
     if event_id is None:
         return await _page(request, status=400, error=translate(request, WHICH_MESSAGE))
     root, engine, url, moment = content_root(), tracker_engine(), request.app[DB_URL], now(request)
-    return await _act(request, lambda: labelling.ignore(root, engine, me, event_id, now=moment,
-                                                        url=url), "ignored")
+    return await _act(
+        request,
+        lambda: labelling.ignore(root, engine, me, event_id, now=moment, url=url),
+        "ignored",
+    )
 
 
 async def undo_change(request: web.Request) -> web.StreamResponse:
     me, fields = request["agent"], form(request)
     value = (fields.get("change_id") or "").strip()
     if not (value.isdigit() and len(value) < 19):
-        return await _page(request, status=400,
-                           error=translate(request, N_("Which change? Reload the page.")))
+        return await _page(
+            request, status=400, error=translate(request, N_("Which change? Reload the page."))
+        )
     root, url, moment = content_root(), request.app[DB_URL], now(request)
-    return await _act(request, lambda: changes.revert(root, me, int(value), now=moment, url=url),
-                      "undone")
+    return await _act(
+        request, lambda: changes.revert(root, me, int(value), now=moment, url=url), "undone"
+    )
 
 
 ROUTES = [

@@ -72,15 +72,18 @@ def home_for(nav: Iterable[NavItem], role: str) -> str:
     return mine[0].path if mine else "/home"
 
 
-def refusal(roles: FrozenSet[str], role: str,
-            gettext: Callable[[str], str] = lambda message: message) -> str:
+def refusal(
+    roles: FrozenSet[str], role: str, gettext: Callable[[str], str] = lambda message: message
+) -> str:
     """Why ``role`` may not use a page for ``roles``, through ``gettext`` (the language)."""
     people = [gettext(ROLE_PEOPLE[r]) for r in ROLES if r in roles]
     if len(people) > 1:
-        allowed = gettext(N_("%(some)s and %(last)s")) % {"some": ", ".join(people[:-1]),
-                                                          "last": people[-1]}
+        allowed = gettext(N_("%(some)s and %(last)s")) % {
+            "some": ", ".join(people[:-1]),
+            "last": people[-1],
+        }
     else:
         allowed = people[0] if people else ""
-    return gettext(N_("Not allowed: this page is for %(allowed)s, and your account's role is "
-                      "%(role)s.")) % {"allowed": allowed,
-                                       "role": gettext(ROLE_LABELS.get(role, role)).lower()}
+    return gettext(
+        N_("Not allowed: this page is for %(allowed)s, and your account's role is %(role)s.")
+    ) % {"allowed": allowed, "role": gettext(ROLE_LABELS.get(role, role)).lower()}

@@ -56,7 +56,7 @@ class ThrottlePolicy:
         if failures < free:
             return 0
         doublings = min(failures - free, 30)  # 2**30 s is far past the cap anyway
-        return min(self.first_delay_seconds * 2 ** doublings, self.max_delay_seconds)
+        return min(self.first_delay_seconds * 2**doublings, self.max_delay_seconds)
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,26 @@ class LoginThrottle:
             ThrottleKey(f"address:{address}"[:200], self.policy.free_failures_per_address),
         ]
 
-    def begin(self, keys: Sequence[ThrottleKey], now: dt.datetime,
-              url: Optional[str] = None) -> Attempt:
+    def begin(
+        self, keys: Sequence[ThrottleKey], now: dt.datetime, url: Optional[str] = None
+    ) -> Attempt:
         """Refuse the attempt (``wait_seconds`` > 0) or count it as a failure in advance."""
         since = now - self.policy.window
         with session_scope(url) as session:
             if session.get_bind().dialect.name == "postgresql":
                 for key in sorted({k.name for k in keys}):  # sorted: no deadlock between keys
-                    session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _lock_id(key)})
+                    session.execute(
+                        text("SELECT pg_advisory_xact_lock(:id)"), {"id": _lock_id(key)}
+                    )
             # A write first: on SQLite it takes the write lock, so racing attempts (threads
             # or processes) run this transaction one after another.
             session.execute(delete(LoginFailure).where(LoginFailure.created_at <= since))
             wait = 0
             for key in keys:
                 count, latest = session.execute(
-                    select(func.count(LoginFailure.id), func.max(LoginFailure.created_at))
-                    .where(LoginFailure.throttle_key == key.name, LoginFailure.created_at > since)
+                    select(func.count(LoginFailure.id), func.max(LoginFailure.created_at)).where(
+                        LoginFailure.throttle_key == key.name, LoginFailure.created_at > since
+                    )
                 ).one()
                 delay = self.policy.delay_after(int(count), key.free)
                 if delay and latest is not None:
@@ -125,20 +129,26 @@ class LoginThrottle:
         not reset a guesser's count on the shared address."""
         forget = [k.name for k in attempt.keys if not k.name.startswith("address:")]
         with session_scope(url) as session:
-            session.execute(delete(LoginFailure).where(or_(
-                LoginFailure.id.in_(list(attempt.failure_ids)),
-                LoginFailure.throttle_key.in_(forget),
-            )))
+            session.execute(
+                delete(LoginFailure).where(
+                    or_(
+                        LoginFailure.id.in_(list(attempt.failure_ids)),
+                        LoginFailure.throttle_key.in_(forget),
+                    )
+                )
+            )
 
     def failures(self, key: str, now: dt.datetime, url: Optional[str] = None) -> int:
         """How many failures ``key`` had within the window (the accounts page shows them)."""
         with session_scope(url) as session:
-            return int(session.execute(
-                select(func.count(LoginFailure.id)).where(
-                    LoginFailure.throttle_key == key,
-                    LoginFailure.created_at > now - self.policy.window,
-                )
-            ).scalar_one())
+            return int(
+                session.execute(
+                    select(func.count(LoginFailure.id)).where(
+                        LoginFailure.throttle_key == key,
+                        LoginFailure.created_at > now - self.policy.window,
+                    )
+                ).scalar_one()
+            )
 
 
 def _b64(data: bytes) -> str:
@@ -175,8 +185,9 @@ class DeviceCookies:
             issued = int(issued_text)
         except ValueError:
             return None
-        if not hmac.compare_digest(mac.encode("ascii", "replace"),
-                                   self._mac(username, device_id, issued).encode("ascii")):
+        if not hmac.compare_digest(
+            mac.encode("ascii", "replace"), self._mac(username, device_id, issued).encode("ascii")
+        ):
             return None
         if not 0 <= now_epoch - issued <= self.days * 86400:
             return None

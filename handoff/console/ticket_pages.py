@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 
 MAX_REPLY_CHARS = 4000
 DONE_MESSAGES = {
-    "claimed": N_("You have this conversation now. The customer sees your replies in their "
-                  "own app."),
+    "claimed": N_(
+        "You have this conversation now. The customer sees your replies in their own app."
+    ),
     "resolved": N_("Marked resolved. The bot is back and asks the customer for a rating."),
     "handed_back": N_("Handed back to the bot."),
     "released": N_("Put back in the queue."),
@@ -60,15 +61,18 @@ def refusal(request: web.Request, ticket: TicketView, me: AgentView) -> str:
     """Why ``me`` cannot act on the ticket (in the request's language)."""
     if ticket.state == "assigned" and ticket.agent_id != me.id:
         if ticket.agent_name:
-            return translate(request, N_("Already taken: %(agent)s is handling this "
-                                         "conversation."), agent=ticket.agent_name)
-        return translate(request, N_("Already taken: another agent is handling this "
-                                     "conversation."))
+            return translate(
+                request,
+                N_("Already taken: %(agent)s is handling this conversation."),
+                agent=ticket.agent_name,
+            )
+        return translate(request, N_("Already taken: another agent is handling this conversation."))
     if ticket.state == "waiting":
         return translate(request, N_("Claim the conversation first."))
     if ticket.state == "abandoned":
-        return translate(request, N_("This conversation was abandoned: the customer left "
-                                     "before an agent came."))
+        return translate(
+            request, N_("This conversation was abandoned: the customer left before an agent came.")
+        )
     return translate(request, N_("This conversation is closed."))
 
 
@@ -87,15 +91,23 @@ async def _conversation(request: web.Request, ticket: TicketView) -> Dict[str, A
     try:
         tracker = await rasa.get_tracker(ticket.conversation_id)
     except RasaError as exc:
-        result["rasa_error"] = translate(request, N_(
-            "Rasa is not reachable, so the transcript cannot be shown; replies cannot be "
-            "sent either.")) if exc.status is None else translate(
-            request, N_("Rasa answered %(status)s."), status=exc.status)
+        result["rasa_error"] = (
+            translate(
+                request,
+                N_(
+                    "Rasa is not reachable, so the transcript cannot be shown; replies cannot be "
+                    "sent either."
+                ),
+            )
+            if exc.status is None
+            else translate(request, N_("Rasa answered %(status)s."), status=exc.status)
+        )
         return result
     events = (tracker or {}).get("events") or []
-    result["transcript"] = translate_notes(request, build_transcript(
-        events, ticket.created_at, ticket.assigned_at or ticket.resolved_at
-    ))
+    result["transcript"] = translate_notes(
+        request,
+        build_transcript(events, ticket.created_at, ticket.assigned_at or ticket.resolved_at),
+    )
     result["paused"] = bool((tracker or {}).get("paused"))
     result["latest_input_channel"] = (tracker or {}).get("latest_input_channel")
     return result
@@ -105,32 +117,54 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     ticket = await _ticket_or_404(request)
     done = request.query.get("done")
     notice = DONE_MESSAGES.get(done or "")
-    return await _ticket_response(request, ticket, error=None, status=200,
-                                  notice=translate(request, notice) if notice else None)
+    return await _ticket_response(
+        request,
+        ticket,
+        error=None,
+        status=200,
+        notice=translate(request, notice) if notice else None,
+    )
 
 
-async def _ticket_response(request: web.Request, ticket: TicketView, notice: Optional[str],
-                           error: Optional[str], status: int) -> web.StreamResponse:
+async def _ticket_response(
+    request: web.Request,
+    ticket: TicketView,
+    notice: Optional[str],
+    error: Optional[str],
+    status: int,
+) -> web.StreamResponse:
     me = request["agent"]
     canned = []
     for reply in config.canned_replies():
-        canned.append({
-            "id": reply.id,
-            "primary": config.render_canned(reply, ticket.language, me.display_name),
-            "other": config.render_canned(
-                reply, "en" if ticket.language == "bn" else "bn", me.display_name
-            ),
-        })
+        canned.append(
+            {
+                "id": reply.id,
+                "primary": config.render_canned(reply, ticket.language, me.display_name),
+                "other": config.render_canned(
+                    reply, "en" if ticket.language == "bn" else "bn", me.display_name
+                ),
+            }
+        )
     conversation = await _conversation(request, ticket)
     locks, locks_error = await conversation_locks(request, ticket.conversation_id)
     can = permissions(ticket, me)
     return render(
-        request, "ticket.html", status=status,
-        ticket=ticket, can=can, canned=canned, labels=labels(request),
-        notice=notice, error=error, now=now(request),
+        request,
+        "ticket.html",
+        status=status,
+        ticket=ticket,
+        can=can,
+        canned=canned,
+        labels=labels(request),
+        notice=notice,
+        error=error,
+        now=now(request),
         refusal=None if can["reply"] else refusal(request, ticket, me),
-        transcript=conversation["transcript"], rasa_error=conversation["rasa_error"],
-        paused=conversation["paused"], locks=locks, locks_error=locks_error,
+        transcript=conversation["transcript"],
+        rasa_error=conversation["rasa_error"],
+        paused=conversation["paused"],
+        locks=locks,
+        locks_error=locks_error,
     )
 
 
@@ -149,7 +183,12 @@ async def ticket_api(request: web.Request) -> web.StreamResponse:
 
 
 async def _answer(
-    request: web.Request, ticket_id: int, ok: bool, done: str, message: str, status: int,
+    request: web.Request,
+    ticket_id: int,
+    ok: bool,
+    done: str,
+    message: str,
+    status: int,
     extra: Optional[Dict[str, Any]] = None,
 ) -> web.StreamResponse:
     if wants_json(request):
@@ -185,8 +224,9 @@ async def claim(request: web.Request) -> web.StreamResponse:
     ticket = await _ticket_or_404(request)
     if await db(request, queue.claim, ticket.id, me.id):
         await keep_bot_quiet(request, ticket)
-        return await _answer(request, ticket.id, True, "claimed",
-                             translate(request, DONE_MESSAGES["claimed"]), 200)
+        return await _answer(
+            request, ticket.id, True, "claimed", translate(request, DONE_MESSAGES["claimed"]), 200
+        )
     ticket = await db(request, queue.get_ticket, ticket.id)
     return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
 
@@ -198,13 +238,19 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if not permissions(ticket, me)["reply"]:
         return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
     if not text:
-        return await _answer(request, ticket.id, False, "",
-                             translate(request, N_("Write a reply first.")), 400)
+        return await _answer(
+            request, ticket.id, False, "", translate(request, N_("Write a reply first.")), 400
+        )
     if len(text) > MAX_REPLY_CHARS:
         return await _answer(
-            request, ticket.id, False, "", translate(
-                request, N_("A reply can have at most %(max)s characters."),
-                max=MAX_REPLY_CHARS), 400,
+            request,
+            ticket.id,
+            False,
+            "",
+            translate(
+                request, N_("A reply can have at most %(max)s characters."), max=MAX_REPLY_CHARS
+            ),
+            400,
         )
     rasa: RasaClient = request.app[RASA]
     try:
@@ -212,12 +258,21 @@ async def reply(request: web.Request) -> web.StreamResponse:
     except RasaError as exc:
         logger.warning("reply to %s failed: %s", ticket.conversation_id, exc)
         return await _answer(
-            request, ticket.id, False, "", translate(
-                request, N_("Not sent: Rasa is not reachable or refused the message. Try "
-                            "again in a moment.")), 502,
+            request,
+            ticket.id,
+            False,
+            "",
+            translate(
+                request,
+                N_(
+                    "Not sent: Rasa is not reachable or refused the message. Try again in a moment."
+                ),
+            ),
+            502,
         )
-    return await _answer(request, ticket.id, True, "sent",
-                         translate(request, DONE_MESSAGES["sent"]), 200)
+    return await _answer(
+        request, ticket.id, True, "sent", translate(request, DONE_MESSAGES["sent"]), 200
+    )
 
 
 async def _close(request: web.Request, resolution: str) -> web.StreamResponse:
@@ -232,9 +287,18 @@ async def _close(request: web.Request, resolution: str) -> web.StreamResponse:
     except RasaError as exc:
         logger.warning("hand back of %s failed: %s", ticket.conversation_id, exc)
         return await _answer(
-            request, ticket.id, False, "", translate(
-                request, N_("Rasa is not reachable: the bot could not take the conversation "
-                            "back. The conversation is still yours; try again.")), 502,
+            request,
+            ticket.id,
+            False,
+            "",
+            translate(
+                request,
+                N_(
+                    "Rasa is not reachable: the bot could not take the conversation "
+                    "back. The conversation is still yours; try again."
+                ),
+            ),
+            502,
         )
     close = queue.hand_back if resolution == "handed_back" else queue.resolve
     if not await db(request, close, ticket.id, me.id):
@@ -243,8 +307,15 @@ async def _close(request: web.Request, resolution: str) -> web.StreamResponse:
     message = translate(request, DONE_MESSAGES[resolution])
     if not result.triggered:  # the detail comes from Rasa, in English
         message += " " + translate(request, N_("(Note: %(detail)s.)"), detail=result.detail)
-    return await _answer(request, ticket.id, True, resolution, message, 200,
-                         extra={"welcomed_back": result.triggered})
+    return await _answer(
+        request,
+        ticket.id,
+        True,
+        resolution,
+        message,
+        200,
+        extra={"welcomed_back": result.triggered},
+    )
 
 
 async def hand_back(request: web.Request) -> web.StreamResponse:
@@ -259,8 +330,9 @@ async def release(request: web.Request) -> web.StreamResponse:
     me = request["agent"]
     ticket = await _ticket_or_404(request)
     if await db(request, queue.release, ticket.id, me.id):
-        return await _answer(request, ticket.id, True, "released",
-                             translate(request, DONE_MESSAGES["released"]), 200)
+        return await _answer(
+            request, ticket.id, True, "released", translate(request, DONE_MESSAGES["released"]), 200
+        )
     ticket = await db(request, queue.get_ticket, ticket.id)
     return await _answer(request, ticket.id, False, "", refusal(request, ticket, me), 409)
 

@@ -71,26 +71,41 @@ class SessionCache:
             self._items.clear()
 
 
-def _sessions(engine: Engine, start: dt.datetime, end: dt.datetime, since: dt.datetime,
-              cache: Optional[SessionCache]) -> Tuple[Sessions, Set[str]]:
-    key = (str(engine.url), start.isoformat(), end.isoformat(),
-           reading.event_fingerprint(engine)) if cache is not None else None
+def _sessions(
+    engine: Engine,
+    start: dt.datetime,
+    end: dt.datetime,
+    since: dt.datetime,
+    cache: Optional[SessionCache],
+) -> Tuple[Sessions, Set[str]]:
+    key = (
+        (str(engine.url), start.isoformat(), end.isoformat(), reading.event_fingerprint(engine))
+        if cache is not None
+        else None
+    )
     found = cache.get(key) if cache is not None else None
     if found is not None:
         return found
     sessions = reading.read_sessions(engine, start, end)
     # Senders whose first events read continue a session older than the window: only
     # those whose conversation would otherwise count in the range need asking.
-    leading = [sender for sender, mine in sessions.items() if mine[0].leading
-               and mine[0].messages and mine[0].messages[0].at >= since.timestamp()]
+    leading = [
+        sender
+        for sender, mine in sessions.items()
+        if mine[0].leading and mine[0].messages and mine[0].messages[0].at >= since.timestamp()
+    ]
     earlier = reading.senders_before(engine, leading, start) if leading else set()
     if cache is not None:
         cache.put(key, (sessions, earlier))
     return sessions, earlier
 
 
-def build_report(date_range: DateRange, tracker: Engine, handoff_url: Optional[str] = None,
-                 cache: Optional[SessionCache] = None) -> Report:
+def build_report(
+    date_range: DateRange,
+    tracker: Engine,
+    handoff_url: Optional[str] = None,
+    cache: Optional[SessionCache] = None,
+) -> Report:
     started = time.perf_counter()
     since, until = date_range.since(), date_range.until()
     start, end = since - LOOKBACK, until + LOOKAHEAD
@@ -99,8 +114,13 @@ def build_report(date_range: DateRange, tracker: Engine, handoff_url: Optional[s
     tickets = reading.read_tickets(naive["start"], naive["end"], url=handoff_url)
     ratings = reading.read_bot_ratings(naive["start"], naive["end"], url=handoff_url)
     conversations, unmatched = assemble(
-        sessions, tickets, ratings, to_epoch(since.replace(tzinfo=None)),
-        to_epoch(until.replace(tzinfo=None)), earlier)
+        sessions,
+        tickets,
+        ratings,
+        to_epoch(since.replace(tzinfo=None)),
+        to_epoch(until.replace(tzinfo=None)),
+        earlier,
+    )
     report = compute(conversations, date_range, unmatched)
     report.seconds = time.perf_counter() - started
     return report

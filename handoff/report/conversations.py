@@ -84,8 +84,9 @@ def _continues(session: Session, tickets: List[TicketRow], earlier: Set[str]) ->
     return session.opened_by_console or any(t.open_at(session.started) for t in tickets)
 
 
-def _sender_conversations(sessions: List[Session], tickets: List[TicketRow],
-                          earlier: Set[str]) -> List[Conversation]:
+def _sender_conversations(
+    sessions: List[Session], tickets: List[TicketRow], earlier: Set[str]
+) -> List[Conversation]:
     """All of one sender's conversations that start in the events read (in order), plus a
     placeholder (``in_range=False``) for the part of an older one that reaches into them."""
     found: List[Conversation] = []
@@ -99,16 +100,22 @@ def _sender_conversations(sessions: List[Session], tickets: List[TicketRow],
     return found
 
 
-def _attach(conversations: List[Conversation], starts: List[float], moment: float
-            ) -> Optional[Conversation]:
+def _attach(
+    conversations: List[Conversation], starts: List[float], moment: float
+) -> Optional[Conversation]:
     """The conversation whose span (its start until the next one's) holds ``moment``."""
     index = bisect.bisect_right(starts, moment) - 1
     return conversations[index] if index >= 0 else None
 
 
-def assemble(sessions: Dict[str, List[Session]], tickets: Iterable[TicketRow],
-             bot_ratings: Iterable[BotRatingRow], since: float, until: float,
-             earlier: Set[str]) -> Tuple[List[Conversation], List[TicketRow]]:
+def assemble(
+    sessions: Dict[str, List[Session]],
+    tickets: Iterable[TicketRow],
+    bot_ratings: Iterable[BotRatingRow],
+    since: float,
+    until: float,
+    earlier: Set[str],
+) -> Tuple[List[Conversation], List[TicketRow]]:
     """The conversations whose first customer message lies in ``[since, until)`` (Unix
     times) with their tickets and bot ratings, and the tickets opened in the range that
     belong to no conversation read from the tracker store."""
@@ -122,8 +129,7 @@ def assemble(sessions: Dict[str, List[Session]], tickets: Iterable[TicketRow],
     result: List[Conversation] = []
     unmatched: List[TicketRow] = []
     for sender in set(sessions) | set(tickets_of):
-        mine = _sender_conversations(sessions.get(sender, []), tickets_of.get(sender, []),
-                                     earlier)
+        mine = _sender_conversations(sessions.get(sender, []), tickets_of.get(sender, []), earlier)
         for conversation in mine:
             if conversation.in_range and not since <= conversation.first_message < until:
                 conversation.in_range = False

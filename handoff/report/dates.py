@@ -47,8 +47,9 @@ class DateRange:
 
     def until(self, tz: Optional[ZoneInfo] = None) -> dt.datetime:
         """Midnight after the last day (excluded), shop-local (timezone-aware)."""
-        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(),
-                                   tzinfo=tz or shop_timezone())
+        return dt.datetime.combine(
+            self.last + dt.timedelta(days=1), dt.time(), tzinfo=tz or shop_timezone()
+        )
 
     def query(self) -> str:
         return f"from={self.first.isoformat()}&to={self.last.isoformat()}"
@@ -73,8 +74,9 @@ def _parse(raw: Optional[str]) -> Tuple[Optional[dt.date], Optional[str]]:
     try:
         return dt.date.fromisoformat(text), None
     except ValueError:
-        return None, Notice(N_("“%(text)s” is not a date (write it as YYYY-MM-DD, e.g. "
-                               "2025-01-31)."), text=text)
+        return None, Notice(
+            N_("“%(text)s” is not a date (write it as YYYY-MM-DD, e.g. 2025-01-31)."), text=text
+        )
 
 
 def parse_range(query: Mapping[str, str], today: dt.date) -> Tuple[DateRange, List[str]]:
@@ -104,12 +106,23 @@ def parse_range(query: Mapping[str, str], today: dt.date) -> Tuple[DateRange, Li
         first = min(first, last)
     if first < EARLIEST:
         first = EARLIEST
-        notices.append(Notice(N_("The report starts no earlier than %(earliest)s."),
-                              earliest=EARLIEST.isoformat()))
+        notices.append(
+            Notice(
+                N_("The report starts no earlier than %(earliest)s."), earliest=EARLIEST.isoformat()
+            )
+        )
         last = max(last, first)
     if (last - first).days + 1 > MAX_DAYS:
         first = last - dt.timedelta(days=MAX_DAYS - 1)
-        notices.append(Notice(N_("A report covers at most %(days)s days: showing the last "
-                                 "%(days)s days of the range asked for, %(first)s to %(last)s."),
-                              days=MAX_DAYS, first=first.isoformat(), last=last.isoformat()))
+        notices.append(
+            Notice(
+                N_(
+                    "A report covers at most %(days)s days: showing the last "
+                    "%(days)s days of the range asked for, %(first)s to %(last)s."
+                ),
+                days=MAX_DAYS,
+                first=first.isoformat(),
+                last=last.isoformat(),
+            )
+        )
     return DateRange(first, last), notices

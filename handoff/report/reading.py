@@ -46,8 +46,11 @@ class CustomerMessage:
 
     def as_event(self) -> Dict[str, object]:
         """The shape ``seba.language.language_for_events`` reads."""
-        return {"event": "user", "text": self.text,
-                "metadata": {"language": self.page_language} if self.page_language else {}}
+        return {
+            "event": "user",
+            "text": self.text,
+            "metadata": {"language": self.page_language} if self.page_language else {},
+        }
 
 
 @dataclass
@@ -82,7 +85,8 @@ class TicketRow:
     def open_at(self, moment: float) -> bool:
         """Waiting or with an agent at ``moment`` (Unix time)."""
         return self.created < moment and (
-            self.resolved_at is None or to_epoch(self.resolved_at) > moment)
+            self.resolved_at is None or to_epoch(self.resolved_at) > moment
+        )
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def _is_external(data: Dict) -> bool:
     """An intent the console triggered through Rasa's API (the hand back), not the customer."""
     metadata = data.get("metadata")
     return bool(isinstance(metadata, dict) and metadata.get("is_external")) or str(
-        data.get("text") or "").startswith(EXTERNAL_PREFIX)
+        data.get("text") or ""
+    ).startswith(EXTERNAL_PREFIX)
 
 
 def _message(data: Dict, at: float) -> CustomerMessage:
@@ -120,8 +125,15 @@ def _message(data: Dict, at: float) -> CustomerMessage:
         faq_key = selector.get("intent_response_key")
     metadata = data.get("metadata") or {}
     page_language = metadata.get("language") if isinstance(metadata, dict) else None
-    return CustomerMessage(at, str(data.get("text") or ""), name, confidence, guess, faq_key,
-                           page_language if page_language in ("bn", "en") else None)
+    return CustomerMessage(
+        at,
+        str(data.get("text") or ""),
+        name,
+        confidence,
+        guess,
+        faq_key,
+        page_language if page_language in ("bn", "en") else None,
+    )
 
 
 def read_sessions(engine: Engine, start: dt.datetime, end: dt.datetime) -> Dict[str, List[Session]]:
@@ -154,9 +166,12 @@ def senders_before(engine: Engine, senders: Iterable[str], moment: dt.datetime) 
     """Which of ``senders`` have any event stored before ``moment``."""
     wanted, found = sorted(set(senders)), set()
     for index in range(0, len(wanted), _SENDER_CHUNK):
-        chunk = wanted[index:index + _SENDER_CHUNK]
-        query = (sa.select(_EVENTS.c.sender_id).distinct()
-                 .where(_EVENTS.c.sender_id.in_(chunk), _EVENTS.c.timestamp < moment.timestamp()))
+        chunk = wanted[index : index + _SENDER_CHUNK]
+        query = (
+            sa.select(_EVENTS.c.sender_id)
+            .distinct()
+            .where(_EVENTS.c.sender_id.in_(chunk), _EVENTS.c.timestamp < moment.timestamp())
+        )
         with engine.connect() as connection:
             found.update(r[0] for r in connection.execute(query))
     return found
@@ -175,24 +190,36 @@ def event_fingerprint(engine: Engine) -> tuple:
 # --- the handoff tables ----------------------------------------------------------------------
 
 
-def read_tickets(start: dt.datetime, end: dt.datetime, *, url: Optional[str] = None
-                 ) -> List[TicketRow]:
+def read_tickets(
+    start: dt.datetime, end: dt.datetime, *, url: Optional[str] = None
+) -> List[TicketRow]:
     """Tickets that were open at some point between ``start`` and ``end`` (naive
     shop-local): created before ``end`` and not closed before ``start``."""
     with session_scope(url) as session:
         rows = session.execute(
-            select(Ticket.id, Ticket.conversation_id, Ticket.reason, Ticket.state,
-                   Ticket.resolution, Ticket.created_at, Ticket.assigned_at,
-                   Ticket.resolved_at, Ticket.rating)
-            .where(Ticket.created_at < end,
-                   or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= start))
+            select(
+                Ticket.id,
+                Ticket.conversation_id,
+                Ticket.reason,
+                Ticket.state,
+                Ticket.resolution,
+                Ticket.created_at,
+                Ticket.assigned_at,
+                Ticket.resolved_at,
+                Ticket.rating,
+            )
+            .where(
+                Ticket.created_at < end,
+                or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= start),
+            )
             .order_by(Ticket.created_at, Ticket.id)
         ).all()
     return [TicketRow(*row) for row in rows]
 
 
-def read_bot_ratings(start: dt.datetime, end: dt.datetime, *, url: Optional[str] = None
-                     ) -> List[BotRatingRow]:
+def read_bot_ratings(
+    start: dt.datetime, end: dt.datetime, *, url: Optional[str] = None
+) -> List[BotRatingRow]:
     with session_scope(url) as session:
         rows = session.execute(
             select(BotRating.conversation_id, BotRating.rating, BotRating.created_at)

@@ -59,9 +59,11 @@ def _language_of(variation: Dict[str, Any]) -> Optional[str]:
 
 
 def _buttons(variation: Dict[str, Any]) -> Tuple[str, ...]:
-    return tuple(str(b.get("title")) for b in (variation.get("buttons")
-                                               or variation.get("quick_replies") or [])
-                 if isinstance(b, dict) and b.get("title"))
+    return tuple(
+        str(b.get("title"))
+        for b in (variation.get("buttons") or variation.get("quick_replies") or [])
+        if isinstance(b, dict) and b.get("title")
+    )
 
 
 def answers(root: Path) -> List[Answer]:
@@ -88,8 +90,11 @@ def get_answer(root: Path, name: str) -> Answer:
 
 def placeholders(text: str) -> List[str]:
     try:
-        return [field for _lit, field, _spec, _conv in string.Formatter().parse(text)
-                if field is not None]
+        return [
+            field
+            for _lit, field, _spec, _conv in string.Formatter().parse(text)
+            if field is not None
+        ]
     except ValueError:
         return ["{"]  # an unmatched brace
 
@@ -99,22 +104,35 @@ def preview(text: str, language: str) -> str:
     from seba.settings import load_settings
 
     values = load_settings().template_vars(language)
-    return re.sub(r"\{([A-Za-z0-9_]*)\}",
-                  lambda m: values.get(m.group(1), f"‹{m.group(1)}›"), text)
+    return re.sub(r"\{([A-Za-z0-9_]*)\}", lambda m: values.get(m.group(1), f"‹{m.group(1)}›"), text)
 
 
 # One message per language, so the console can show it whole in Bangla (seba.content.N_).
 _EMPTY = {"bn": N_("The Bangla answer is empty."), "en": N_("The English answer is empty.")}
-_LONG = {"bn": N_("The Bangla answer is longer than %(limit)s characters."),
-         "en": N_("The English answer is longer than %(limit)s characters.")}
-_BRACE = {"bn": N_("The Bangla answer has a { or } that is not a value like {shop_name}. "
-                   "Remove it, or write the value's name between them."),
-          "en": N_("The English answer has a { or } that is not a value like {shop_name}. "
-                   "Remove it, or write the value's name between them.")}
-_UNKNOWN = {"bn": N_("The Bangla answer uses {%(value)s}, which the bot does not know here. "
-                     "Use one of the values shown under the answer."),
-            "en": N_("The English answer uses {%(value)s}, which the bot does not know here. "
-                     "Use one of the values shown under the answer.")}
+_LONG = {
+    "bn": N_("The Bangla answer is longer than %(limit)s characters."),
+    "en": N_("The English answer is longer than %(limit)s characters."),
+}
+_BRACE = {
+    "bn": N_(
+        "The Bangla answer has a { or } that is not a value like {shop_name}. "
+        "Remove it, or write the value's name between them."
+    ),
+    "en": N_(
+        "The English answer has a { or } that is not a value like {shop_name}. "
+        "Remove it, or write the value's name between them."
+    ),
+}
+_UNKNOWN = {
+    "bn": N_(
+        "The Bangla answer uses {%(value)s}, which the bot does not know here. "
+        "Use one of the values shown under the answer."
+    ),
+    "en": N_(
+        "The English answer uses {%(value)s}, which the bot does not know here. "
+        "Use one of the values shown under the answer."
+    ),
+}
 
 
 def clean_answer(text: Any, language: str, old: str) -> str:
@@ -155,14 +173,18 @@ def _plan(root: Path, name: str, before: Dict[str, str], after: Dict[str, str]) 
     for language in LANGUAGES:
         variation = _variation(response, language)
         if str(variation["text"]) != before[language]:
-            raise ContentError(N_("Someone changed this answer meanwhile; nothing was "
-                                  "written. Reload the page."))
+            raise ContentError(
+                N_("Someone changed this answer meanwhile; nothing was written. Reload the page.")
+            )
         variation["text"] = DoubleQuotedScalarString(after[language])
     new_file = dump(data)
     _check(old_file, new_file, name, after)
-    return Edit(DOMAIN, old_file, new_file,
-                {"op": "set_answer", "file": DOMAIN, "name": name, "before": before,
-                 "after": after})
+    return Edit(
+        DOMAIN,
+        old_file,
+        new_file,
+        {"op": "set_answer", "file": DOMAIN, "name": name, "before": before, "after": after},
+    )
 
 
 def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> None:
@@ -170,15 +192,23 @@ def _check(old_file: str, new_file: str, name: str, after: Dict[str, str]) -> No
 
     old, new = old_file.splitlines(), new_file.splitlines()
     changed = [i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
-    if len(old) != len(new) or len(changed) > 2 or any(
-            not new[i].lstrip().startswith(("- text:", "text:")) for i in changed):
-        raise ContentError(N_("Could not change domain.yml safely (more than the answer's "
-                              "text would change); nothing was written."))
+    if (
+        len(old) != len(new)
+        or len(changed) > 2
+        or any(not new[i].lstrip().startswith(("- text:", "text:")) for i in changed)
+    ):
+        raise ContentError(
+            N_(
+                "Could not change domain.yml safely (more than the answer's "
+                "text would change); nothing was written."
+            )
+        )
     try:
         domain = Domain.from_yaml(new_file)
     except Exception as exc:  # noqa: BLE001 - any failure: do not write it
-        raise ContentError(f"domain.yml would not load any more ({exc}); nothing was "
-                           "written.") from exc
+        raise ContentError(
+            f"domain.yml would not load any more ({exc}); nothing was written."
+        ) from exc
     texts = {v.get("text") for v in domain.responses.get(name, [])}
     if not set(after.values()) <= texts:
         raise ContentError(N_("Rasa would not read the answer as written; nothing was written."))
@@ -189,8 +219,10 @@ def set_answer(root: Path, name: str, bn: Any, en: Any) -> Edit:
     if answer.bn is None or answer.en is None:
         raise ContentError(N_("This answer has no Bangla and English text to edit here."))
     before = {"bn": answer.bn.text, "en": answer.en.text}
-    after = {"bn": clean_answer(bn, "bn", answer.bn.text),
-             "en": clean_answer(en, "en", answer.en.text)}
+    after = {
+        "bn": clean_answer(bn, "bn", answer.bn.text),
+        "en": clean_answer(en, "en", answer.en.text),
+    }
     if after == before:
         raise ContentError(N_("Nothing changed."))
     return _plan(root, name, before, after)
@@ -199,9 +231,11 @@ def set_answer(root: Path, name: str, bn: Any, en: Any) -> Edit:
 def _register() -> None:
     from seba.content import changes
 
-    changes.register("set_answer",
-                     lambda root, op: _plan(root, op["name"], op["before"], op["after"]),
-                     lambda op: {**op, "before": op["after"], "after": op["before"]})
+    changes.register(
+        "set_answer",
+        lambda root, op: _plan(root, op["name"], op["before"], op["after"]),
+        lambda op: {**op, "before": op["after"], "after": op["before"]},
+    )
 
 
 _register()

@@ -42,22 +42,32 @@ COMMITTER = ("Seba console", "console@seba.invalid")
 
 # name -> (plan(root, op) -> Edit, inverse(op) -> op); registered by the modules that own
 # the files (seba.content.training_files here, answers and FAQs in their modules).
-FILE_OPS: Dict[str, Tuple[Callable[[Path, Dict[str, Any]], Edit],
-                          Callable[[Dict[str, Any]], Dict[str, Any]]]] = {}
+FILE_OPS: Dict[
+    str, Tuple[Callable[[Path, Dict[str, Any]], Edit], Callable[[Dict[str, Any]], Dict[str, Any]]]
+] = {}
 
 
-def register(name: str, plan: Callable[[Path, Dict[str, Any]], Edit],
-             inverse: Callable[[Dict[str, Any]], Dict[str, Any]]) -> None:
+def register(
+    name: str,
+    plan: Callable[[Path, Dict[str, Any]], Edit],
+    inverse: Callable[[Dict[str, Any]], Dict[str, Any]],
+) -> None:
     FILE_OPS[name] = (plan, inverse)
 
 
 def _register_examples() -> None:
     from seba.content import training_files as tf
 
-    register("add_example", lambda root, op: tf.add_example(root, op["label"], op["text"]),
-             lambda op: {**op, "op": "remove_example"})
-    register("remove_example", lambda root, op: tf.remove_example(root, op["label"], op["text"]),
-             lambda op: {**op, "op": "add_example"})
+    register(
+        "add_example",
+        lambda root, op: tf.add_example(root, op["label"], op["text"]),
+        lambda op: {**op, "op": "remove_example"},
+    )
+    register(
+        "remove_example",
+        lambda root, op: tf.remove_example(root, op["label"], op["text"]),
+        lambda op: {**op, "op": "add_example"},
+    )
 
 
 _register_examples()
@@ -84,9 +94,20 @@ class ChangeView:
 
 
 def _view(row: ContentChange) -> ChangeView:
-    return ChangeView(row.id, row.created_at, row.username, row.author, row.kind, row.summary,
-                      json.loads(row.operations), json.loads(row.files), row.commit,
-                      row.commit_note, row.reverts_id, row.reverted_by_id)
+    return ChangeView(
+        row.id,
+        row.created_at,
+        row.username,
+        row.author,
+        row.kind,
+        row.summary,
+        json.loads(row.operations),
+        json.loads(row.files),
+        row.commit,
+        row.commit_note,
+        row.reverts_id,
+        row.reverted_by_id,
+    )
 
 
 def _dumps(value: Any) -> str:
@@ -96,31 +117,50 @@ def _dumps(value: Any) -> str:
 # --- the change log -----------------------------------------------------------------------------
 
 
-def record(staff, kind: str, summary: str, operations: Sequence[Dict[str, Any]],
-           files: Sequence[str], now: Optional[dt.datetime] = None,
-           reverts_id: Optional[int] = None, url: Optional[str] = None) -> ChangeView:
+def record(
+    staff,
+    kind: str,
+    summary: str,
+    operations: Sequence[Dict[str, Any]],
+    files: Sequence[str],
+    now: Optional[dt.datetime] = None,
+    reverts_id: Optional[int] = None,
+    url: Optional[str] = None,
+) -> ChangeView:
     with session_scope(url) as session:
-        row = ContentChange(created_at=as_local(now), agent_id=staff.id,
-                            username=staff.username, author=staff.display_name, kind=kind,
-                            summary=summary, operations=_dumps(list(operations)),
-                            files=_dumps(sorted(set(files))), reverts_id=reverts_id)
+        row = ContentChange(
+            created_at=as_local(now),
+            agent_id=staff.id,
+            username=staff.username,
+            author=staff.display_name,
+            kind=kind,
+            summary=summary,
+            operations=_dumps(list(operations)),
+            files=_dumps(sorted(set(files))),
+            reverts_id=reverts_id,
+        )
         session.add(row)
         session.flush()
         if reverts_id is not None:
             marked = session.execute(
                 update(ContentChange)
                 .where(ContentChange.id == reverts_id, ContentChange.reverted_by_id.is_(None))
-                .values(reverted_by_id=row.id)).rowcount
+                .values(reverted_by_id=row.id)
+            ).rowcount
             if not marked:
                 raise ContentError(N_("That change was undone meanwhile."))
         return _view(row)
 
 
-def set_commit(change_id: int, commit: Optional[str], note: Optional[str],
-               url: Optional[str] = None) -> None:
+def set_commit(
+    change_id: int, commit: Optional[str], note: Optional[str], url: Optional[str] = None
+) -> None:
     with session_scope(url) as session:
-        session.execute(update(ContentChange).where(ContentChange.id == change_id)
-                        .values(commit=commit, commit_note=note))
+        session.execute(
+            update(ContentChange)
+            .where(ContentChange.id == change_id)
+            .values(commit=commit, commit_note=note)
+        )
 
 
 def get_change(change_id: int, url: Optional[str] = None) -> Optional[ChangeView]:
@@ -131,8 +171,9 @@ def get_change(change_id: int, url: Optional[str] = None) -> Optional[ChangeView
 
 def list_changes(limit: int = 100, url: Optional[str] = None) -> List[ChangeView]:
     with session_scope(url) as session:
-        rows = session.execute(select(ContentChange).order_by(ContentChange.id.desc())
-                               .limit(limit)).scalars()
+        rows = session.execute(
+            select(ContentChange).order_by(ContentChange.id.desc()).limit(limit)
+        ).scalars()
         return [_view(row) for row in rows]
 
 
@@ -140,24 +181,36 @@ def list_changes(limit: int = 100, url: Optional[str] = None) -> List[ChangeView
 
 
 def _git_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GIT_")}  # a GIT_DIR of the console's own must not leak in
-    env.update(GIT_COMMITTER_NAME=COMMITTER[0], GIT_COMMITTER_EMAIL=COMMITTER[1],
-               GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("GIT_")
+    }  # a GIT_DIR of the console's own must not leak in
+    env.update(
+        GIT_COMMITTER_NAME=COMMITTER[0],
+        GIT_COMMITTER_EMAIL=COMMITTER[1],
+        GIT_TERMINAL_PROMPT="0",
+        LC_ALL="C",
+    )
     return env
 
 
 def _git(git: str, root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([git, "-C", str(root), *args], capture_output=True, text=True,
-                          env=_git_env(), timeout=GIT_TIMEOUT_SECONDS, check=False)
+    return subprocess.run(
+        [git, "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=_git_env(),
+        timeout=GIT_TIMEOUT_SECONDS,
+        check=False,
+    )
 
 
 def _person(name: str) -> str:
     return re.sub(r"[<>\n\r\x00]", "", name).strip() or "Content staff"
 
 
-def git_commit(root: Path, files: Sequence[str], staff, message: str
-               ) -> Tuple[Optional[str], Optional[str]]:
+def git_commit(
+    root: Path, files: Sequence[str], staff, message: str
+) -> Tuple[Optional[str], Optional[str]]:
     """(commit id, None), or (None, why there is no commit)."""
     git = shutil.which("git")
     if git is None:
@@ -171,8 +224,7 @@ def git_commit(root: Path, files: Sequence[str], staff, message: str
         if added.returncode != 0:
             return None, f"git add failed: {one_line(added.stderr)[:300]}"
         author = f"{_person(staff.display_name)} <{staff.username}@console.seba.invalid>"
-        done = _git(git, root, "commit", "--quiet", "-m", message, "--author", author,
-                    "--", *files)
+        done = _git(git, root, "commit", "--quiet", "-m", message, "--author", author, "--", *files)
         if done.returncode != 0:
             why = one_line(done.stderr or done.stdout)[:300] or f"exit code {done.returncode}"
             return None, f"git commit failed: {why}"
@@ -185,8 +237,10 @@ def git_commit(root: Path, files: Sequence[str], staff, message: str
 def _commit(root: Path, change: ChangeView, staff, url: Optional[str]) -> ChangeView:
     if not change.files:
         return change
-    message = (f"{change.summary}\n\nFrom the Seba console by {_person(staff.display_name)} "
-               f"({staff.username}), change {change.id}.\n")
+    message = (
+        f"{change.summary}\n\nFrom the Seba console by {_person(staff.display_name)} "
+        f"({staff.username}), change {change.id}.\n"
+    )
     commit, note = git_commit(root, change.files, staff, message)
     if note:
         logger.info("content change %s not committed: %s", change.id, note)
@@ -197,14 +251,28 @@ def _commit(root: Path, change: ChangeView, staff, url: Optional[str]) -> Change
 # --- making and undoing changes -----------------------------------------------------------------
 
 
-def make(root: Path, staff, kind: str, summary: str, steps: Sequence[Callable[[], Edit]],
-         extra_ops: Sequence[Dict[str, Any]] = (), now: Optional[dt.datetime] = None,
-         url: Optional[str] = None) -> ChangeView:
+def make(
+    root: Path,
+    staff,
+    kind: str,
+    summary: str,
+    steps: Sequence[Callable[[], Edit]],
+    extra_ops: Sequence[Dict[str, Any]] = (),
+    now: Optional[dt.datetime] = None,
+    url: Optional[str] = None,
+) -> ChangeView:
     """Write the steps' edits, record the change, commit it. Call under ``edit_lock``."""
     edits = perform(root, steps)
     try:
-        change = record(staff, kind, summary, [e.op for e in edits] + list(extra_ops),
-                        [e.file for e in edits], now=now, url=url)
+        change = record(
+            staff,
+            kind,
+            summary,
+            [e.op for e in edits] + list(extra_ops),
+            [e.file for e in edits],
+            now=now,
+            url=url,
+        )
     except BaseException:
         for edit in reversed(edits):  # not recorded: not done
             perform(root, [lambda e=edit: Edit(e.file, e.after, e.before, {})])
@@ -212,8 +280,9 @@ def make(root: Path, staff, kind: str, summary: str, steps: Sequence[Callable[[]
     return _commit(root, change, staff, url)
 
 
-def revert(root: Path, staff, change_id: int, now: Optional[dt.datetime] = None,
-           url: Optional[str] = None) -> ChangeView:
+def revert(
+    root: Path, staff, change_id: int, now: Optional[dt.datetime] = None, url: Optional[str] = None
+) -> ChangeView:
     """Undo a change: its inverse operations, recorded as a change of its own."""
     from seba.content import answers, faqs  # noqa: F401 - register their operations
 
@@ -227,8 +296,11 @@ def revert(root: Path, staff, change_id: int, now: Optional[dt.datetime] = None,
             by = get_change(change.reverted_by_id, url=url)
             if by is None:
                 raise ContentError(N_("That change was already undone."))
-            raise ContentError(N_("That change was already undone by %(who)s at %(time)s."),
-                               who=by.author, time=f"{by.created_at:%H:%M}")
+            raise ContentError(
+                N_("That change was already undone by %(who)s at %(time)s."),
+                who=by.author,
+                time=f"{by.created_at:%H:%M}",
+            )
         steps, extra = [], []
         for op in reversed(change.operations):
             if op.get("op") in FILE_OPS:
@@ -239,8 +311,16 @@ def revert(root: Path, staff, change_id: int, now: Optional[dt.datetime] = None,
         summary = f"Undo: {change.summary}"
         edits = perform(root, steps)
         try:
-            undo = record(staff, "revert", summary, [e.op for e in edits] + extra,
-                          [e.file for e in edits], now=now, reverts_id=change.id, url=url)
+            undo = record(
+                staff,
+                "revert",
+                summary,
+                [e.op for e in edits] + extra,
+                [e.file for e in edits],
+                now=now,
+                reverts_id=change.id,
+                url=url,
+            )
         except BaseException:
             for edit in reversed(edits):
                 perform(root, [lambda e=edit: Edit(e.file, e.after, e.before, {})])

@@ -35,8 +35,13 @@ def _lookup(index: Index, project: Project) -> Callable[[str], Optional[Loc]]:
     def find(name: str) -> Optional[Loc]:
         if name.startswith("story:"):
             return stories.get(name)
-        for table in (index.intents, index.actions, index.entities, index.slot_locs,
-                      index.form_locs):
+        for table in (
+            index.intents,
+            index.actions,
+            index.entities,
+            index.slot_locs,
+            index.form_locs,
+        ):
             if name in table:
                 return table[name]
         if name in index.responses:
@@ -44,13 +49,16 @@ def _lookup(index: Index, project: Project) -> Callable[[str], Optional[Loc]]:
         if name in index.blocks:
             return index.blocks[name][0]
         return None
+
     return find
 
 
 def _crashed(name: str, exc: Exception) -> Problem:
     what = visible(f"{type(exc).__name__}: {exc}")[:200]
     return error(
-        "check_failed", ".", None,
+        "check_failed",
+        ".",
+        None,
         f"The {name} check could not finish ({what}).",
         f"«{name}» যাচাইটি শেষ করা যায়নি ({what})।",
         "Fix the other problems first; if this stays, tell a developer (it is a bug in the "
@@ -106,11 +114,12 @@ def run_checks(root: Path = PROJECT_ROOT, rasa_validate: bool = True) -> List[Pr
 
 def format_problem(problem: Problem, lang: str = "en") -> str:
     where = visible(problem.file) + (f":{problem.line}" if problem.line else "")
-    labels = {"bn": {ERROR: "ত্রুটি", WARNING: "সতর্কতা"}, "en": {ERROR: "error",
-                                                                WARNING: "warning"}}
+    labels = {"bn": {ERROR: "ত্রুটি", WARNING: "সতর্কতা"}, "en": {ERROR: "error", WARNING: "warning"}}
     fix = problem.fix(lang).replace("\n", "\n      ")
-    return (f"{where}: {labels[lang][problem.severity]} [{problem.check}]: "
-            f"{problem.message(lang)} — {fix}")
+    return (
+        f"{where}: {labels[lang][problem.severity]} [{problem.check}]: "
+        f"{problem.message(lang)} — {fix}"
+    )
 
 
 def summary(problems: List[Problem], lang: str = "en") -> str:
@@ -122,26 +131,37 @@ def summary(problems: List[Problem], lang: str = "en") -> str:
         return f"{bn(errors)}টি ত্রুটি, {bn(warnings)}টি সতর্কতা।"
     if not problems:
         return "No problems found."
-    return (f"{errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)}.")
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}."
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m seba.content.check",
-        description="Check the bot's content (domain.yml, data/, shop.yml) before training.")
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT,
-                        help="the project folder to check (default: this project)")
+        description="Check the bot's content (domain.yml, data/, shop.yml) before training.",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the project folder to check (default: this project)",
+    )
     parser.add_argument("--json", action="store_true", help="print the problems as JSON")
-    parser.add_argument("--no-rasa", action="store_true",
-                        help="skip Rasa's own `rasa data validate` (about 15 s)")
-    parser.add_argument("--lang", choices=("bn", "en"), default="en",
-                        help="the language of the messages (default: en)")
+    parser.add_argument(
+        "--no-rasa", action="store_true", help="skip Rasa's own `rasa data validate` (about 15 s)"
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("bn", "en"),
+        default="en",
+        help="the language of the messages (default: en)",
+    )
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         parser.print_usage(sys.stderr)
-        print(f"{parser.prog}: error: --root {visible(str(args.root))} is not a folder",
-              file=sys.stderr)
+        print(
+            f"{parser.prog}: error: --root {visible(str(args.root))} is not a folder",
+            file=sys.stderr,
+        )
         return 2
     timings: Dict[str, float] = {}
     problems = _checks(args.root, not args.no_rasa, timings)

@@ -21,8 +21,11 @@ from seba.content.problems import Problem, bn, error, excerpt, warning
 from seba.inbound import clean
 from seba.text import to_ascii_digits
 
-VARIETY_EN = {"bn": "Bangla (Bengali script)", "en": "English",
-              "banglish": "Banglish (Bangla in Latin letters)"}
+VARIETY_EN = {
+    "bn": "Bangla (Bengali script)",
+    "en": "English",
+    "banglish": "Banglish (Bangla in Latin letters)",
+}
 VARIETY_BN = {"bn": "বাংলা (বাংলা হরফে)", "en": "ইংরেজি", "banglish": "বাংলিশ (ইংরেজি হরফে বাংলা)"}
 
 
@@ -43,7 +46,9 @@ def _where(example: Example) -> str:
 def _too_few(key, variety, have, need, loc) -> Problem:
     missing = need - have
     return error(
-        "few_examples", loc[0], loc[1],
+        "few_examples",
+        loc[0],
+        loc[1],
         f"«{key}» has {have} {VARIETY_EN[variety]} examples; it needs at least {need}.",
         f"«{key}»-এ {VARIETY_BN[variety]} উদাহরণ আছে {bn(have)}টি; কমপক্ষে {bn(need)}টি লাগবে।",
         f"Add {missing} more {VARIETY_EN[variety]} example(s) under «{key}», written the way "
@@ -66,22 +71,31 @@ def check_few_examples(index: Index) -> List[Problem]:
             if variety in varieties and have < need:
                 problems.append(_too_few(key, variety, have, need, index.blocks[key][0]))
     for name, loc in index.intents.items():
-        if (name in index.blocks or name in bases_with_keys or name in limits.NO_EXAMPLES
-                or name in DEFAULT_INTENTS):
+        if (
+            name in index.blocks
+            or name in bases_with_keys
+            or name in limits.NO_EXAMPLES
+            or name in DEFAULT_INTENTS
+        ):
             continue
-        problems.append(error(
-            "few_examples", loc[0], loc[1],
-            f"The intent «{name}» is in domain.yml but has no examples, so the bot can never "
-            "recognise it.",
-            f"«{name}» ইনটেন্টটি domain.yml-এ আছে, কিন্তু এর কোনো উদাহরণ নেই — বট এটি কখনো "
-            "চিনতে পারবে না।",
-            f"Add examples for «{name}» in data/nlu/ (Bangla, English and Banglish), or remove it "
-            "from domain.yml if it is not used. If a program sets it, a developer adds it to "
-            "NO_EXAMPLES in seba/content/limits.py.",
-            f"data/nlu/-এ «{name}»-এর উদাহরণ দিন (বাংলা, ইংরেজি ও বাংলিশে), অথবা ব্যবহার না হলে "
-            "domain.yml থেকে বাদ দিন। কোনো প্রোগ্রাম এটি সেট করলে ডেভেলপার এটিকে "
-            "seba/content/limits.py-এর NO_EXAMPLES-এ যোগ করবেন।",
-        ))
+        problems.append(
+            error(
+                "few_examples",
+                loc[0],
+                loc[1],
+                f"The intent «{name}» is in domain.yml but has no examples, so the bot can never "
+                "recognise it.",
+                f"«{name}» ইনটেন্টটি domain.yml-এ আছে, কিন্তু এর কোনো উদাহরণ নেই — বট এটি কখনো "
+                "চিনতে পারবে না।",
+                f"Add examples for «{name}» in data/nlu/ (Bangla, English and "
+                f"Banglish), or remove it "
+                "from domain.yml if it is not used. If a program sets it, a developer adds it to "
+                "NO_EXAMPLES in seba/content/limits.py.",
+                f"data/nlu/-এ «{name}»-এর উদাহরণ দিন (বাংলা, ইংরেজি ও বাংলিশে), অথবা ব্যবহার না হলে "
+                "domain.yml থেকে বাদ দিন। কোনো প্রোগ্রাম এটি সেট করলে ডেভেলপার এটিকে "
+                "seba/content/limits.py-এর NO_EXAMPLES-এ যোগ করবেন।",
+            )
+        )
     return problems
 
 
@@ -89,36 +103,49 @@ def check_example_text(index: Index, max_chars: int) -> List[Problem]:
     problems = []
     for ex in index.examples:
         if len(ex.text) > max_chars:
-            problems.append(error(
-                "example_too_long", ex.file, ex.line,
-                f"This example of «{ex.key}» is {len(ex.text):,} characters long; the bot does "
-                f"not read messages over {max_chars:,} (shop.yml messages.max_chars): "
-                f"{excerpt(ex.text)}",
-                f"«{ex.key}»-এর এই উদাহরণটি {bn(len(ex.text))} অক্ষরের; {bn(max_chars)} অক্ষরের "
-                f"বেশি লম্বা মেসেজ বট পড়েই না (shop.yml messages.max_chars): {excerpt(ex.text)}",
-                "Shorten it to what a customer would really write, or delete it.",
-                "কাস্টমার আসলে যতটুকু লেখেন ততটুকু রেখে ছোট করুন, অথবা মুছে দিন।",
-            ))
+            problems.append(
+                error(
+                    "example_too_long",
+                    ex.file,
+                    ex.line,
+                    f"This example of «{ex.key}» is {len(ex.text):,} characters long; the bot does "
+                    f"not read messages over {max_chars:,} (shop.yml messages.max_chars): "
+                    f"{excerpt(ex.text)}",
+                    f"«{ex.key}»-এর এই উদাহরণটি {bn(len(ex.text))} অক্ষরের; {bn(max_chars)} অক্ষরের "
+                    f"বেশি লম্বা মেসেজ বট পড়েই না (shop.yml messages.max_chars): {excerpt(ex.text)}",
+                    "Shorten it to what a customer would really write, or delete it.",
+                    "কাস্টমার আসলে যতটুকু লেখেন ততটুকু রেখে ছোট করুন, অথবা মুছে দিন।",
+                )
+            )
         if clean(ex.text) != ex.text:
-            problems.append(error(
-                "invisible_characters", ex.file, ex.line,
-                f"This example of «{ex.key}» contains invisible control characters (shown as "
-                f"\\u…): {excerpt(ex.text)}. The bot removes them from messages, so it never sees "
-                "the example as written.",
-                f"«{ex.key}»-এর এই উদাহরণে অদৃশ্য কন্ট্রোল ক্যারেক্টার আছে (\\u… হিসেবে দেখানো): "
-                f"{excerpt(ex.text)}। বট মেসেজ থেকে এগুলো বাদ দেয়, তাই উদাহরণটি যেভাবে লেখা সেভাবে "
-                "কখনো দেখে না।",
-                "Delete the example and type it again by hand (do not paste it).",
-                "উদাহরণটি মুছে নিজে আবার টাইপ করুন (কপি-পেস্ট করবেন না)।",
-            ))
+            problems.append(
+                error(
+                    "invisible_characters",
+                    ex.file,
+                    ex.line,
+                    f"This example of «{ex.key}» contains invisible control characters (shown as "
+                    f"\\u…): {excerpt(ex.text)}. The bot removes them from messages, so "
+                    f"it never sees "
+                    "the example as written.",
+                    f"«{ex.key}»-এর এই উদাহরণে অদৃশ্য কন্ট্রোল ক্যারেক্টার আছে (\\u… হিসেবে দেখানো): "
+                    f"{excerpt(ex.text)}। বট মেসেজ থেকে এগুলো বাদ দেয়, তাই উদাহরণটি যেভাবে লেখা সেভাবে "
+                    "কখনো দেখে না।",
+                    "Delete the example and type it again by hand (do not paste it).",
+                    "উদাহরণটি মুছে নিজে আবার টাইপ করুন (কপি-পেস্ট করবেন না)।",
+                )
+            )
         if not normalise(ex.text):
-            problems.append(error(
-                "empty_example", ex.file, ex.line,
-                f"An example of «{ex.key}» has no words: {excerpt(ex.raw)}.",
-                f"«{ex.key}»-এর একটি উদাহরণে কোনো শব্দ নেই: {excerpt(ex.raw)}।",
-                "Write the customer's words after '- ', or delete the line.",
-                "'- '-এর পরে কাস্টমারের কথাটি লিখুন, অথবা লাইনটি মুছে দিন।",
-            ))
+            problems.append(
+                error(
+                    "empty_example",
+                    ex.file,
+                    ex.line,
+                    f"An example of «{ex.key}» has no words: {excerpt(ex.raw)}.",
+                    f"«{ex.key}»-এর একটি উদাহরণে কোনো শব্দ নেই: {excerpt(ex.raw)}।",
+                    "Write the customer's words after '- ', or delete the line.",
+                    "'- '-এর পরে কাস্টমারের কথাটি লিখুন, অথবা লাইনটি মুছে দিন।",
+                )
+            )
     return problems
 
 
@@ -131,17 +158,22 @@ def check_duplicates(index: Index) -> List[Problem]:
             continue
         seen = first.setdefault(norm, ex)
         if seen is not ex and seen.key != ex.key:
-            problems.append(error(
-                "duplicate_example", ex.file, ex.line,
-                f"{excerpt(ex.text)} is an example of «{ex.key}» and also of «{seen.key}» "
-                f"({_where(seen)}); the bot cannot learn two answers to the same words.",
-                f"{excerpt(ex.text)} উদাহরণটি «{ex.key}»-এও আছে, «{seen.key}»-এও আছে "
-                f"({_where(seen)}); একই কথার দুটো মানে বট শিখতে পারে না।",
-                f"Decide what a customer means by it and keep it under that intent only: delete "
-                f"it here or at {_where(seen)}.",
-                f"কাস্টমার এ কথায় আসলে কী বোঝান ঠিক করুন, আর শুধু সেই ইনটেন্টে রাখুন: এখান থেকে "
-                f"অথবা {_where(seen)} থেকে মুছে দিন।",
-            ))
+            problems.append(
+                error(
+                    "duplicate_example",
+                    ex.file,
+                    ex.line,
+                    f"{excerpt(ex.text)} is an example of «{ex.key}» and also of «{seen.key}» "
+                    f"({_where(seen)}); the bot cannot learn two answers to the same words.",
+                    f"{excerpt(ex.text)} উদাহরণটি «{ex.key}»-এও আছে, «{seen.key}»-এও আছে "
+                    f"({_where(seen)}); একই কথার দুটো মানে বট শিখতে পারে না।",
+                    f"Decide what a customer means by it and keep it under that intent "
+                    f"only: delete "
+                    f"it here or at {_where(seen)}.",
+                    f"কাস্টমার এ কথায় আসলে কী বোঝান ঠিক করুন, আর শুধু সেই ইনটেন্টে রাখুন: এখান থেকে "
+                    f"অথবা {_where(seen)} থেকে মুছে দিন।",
+                )
+            )
     return problems
 
 
@@ -149,7 +181,7 @@ def _trigrams(norm: str) -> Set[str]:
     grams = set()
     for word in norm.split():
         padded = f" {word} "
-        grams.update(padded[i:i + 3] for i in range(max(len(padded) - 2, 1)))
+        grams.update(padded[i : i + 3] for i in range(max(len(padded) - 2, 1)))
     return grams
 
 
@@ -163,15 +195,18 @@ def _similar_pairs(examples: List[Example], norms: List[str]):
             cols.append(vocab.setdefault(gram, len(vocab)))
     if not vocab:
         return []
-    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                               shape=(len(norms), len(vocab)))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(norms), len(vocab))
+    )
     sizes = np.asarray(matrix.sum(axis=1)).ravel()
     shared = sparse.triu(matrix @ matrix.T, k=1).tocoo()
     similarity = shared.data / (sizes[shared.row] + sizes[shared.col] - shared.data)
     keep = similarity >= limits.NEAR_DUPLICATE_WARNING
-    return [(int(i), int(j), float(s)) for i, j, s in
-            zip(shared.row[keep], shared.col[keep], similarity[keep], strict=True)
-            if examples[i].key != examples[j].key]
+    return [
+        (int(i), int(j), float(s))
+        for i, j, s in zip(shared.row[keep], shared.col[keep], similarity[keep], strict=True)
+        if examples[i].key != examples[j].key
+    ]
 
 
 def check_near_duplicates(index: Index, max_chars: int) -> List[Problem]:
@@ -190,29 +225,45 @@ def check_near_duplicates(index: Index, max_chars: int) -> List[Problem]:
         a, b = examples[i], examples[j]
         percent = round(similarity * 100)
         if similarity >= limits.NEAR_DUPLICATE_ERROR:
-            make, fix_en, fix_bn = error, (
-                f"They differ only by spelling or word order. Keep the one whose intent is right "
-                f"and delete the other (here, or at {_where(a)})."
-            ), (
-                f"দুটোর পার্থক্য শুধু বানান বা শব্দের ক্রমে। যেটির ইনটেন্ট ঠিক সেটি রেখে অন্যটি মুছে দিন "
-                f"(এখান থেকে, অথবা {_where(a)} থেকে)।"
+            make, fix_en, fix_bn = (
+                error,
+                (
+                    f"They differ only by spelling or word order. Keep the one whose "
+                    f"intent is right "
+                    f"and delete the other (here, or at {_where(a)})."
+                ),
+                (
+                    f"দুটোর পার্থক্য শুধু বানান বা শব্দের ক্রমে। যেটির ইনটেন্ট ঠিক সেটি রেখে অন্যটি মুছে দিন "
+                    f"(এখান থেকে, অথবা {_where(a)} থেকে)।"
+                ),
             )
         else:
-            make, fix_en, fix_bn = warning, (
-                "If they mean the same thing, keep one. If they differ by the word that decides "
-                "the intent, they are fine: add a few more examples of both that show that word."
-            ), (
-                "দুটোর মানে একই হলে একটি রাখুন। যে শব্দটি ইনটেন্ট ঠিক করে সেটিতেই যদি পার্থক্য থাকে, "
-                "তাহলে ঠিক আছে: সেই শব্দসহ দুই ইনটেন্টেই আরও কয়েকটি উদাহরণ দিন।"
+            make, fix_en, fix_bn = (
+                warning,
+                (
+                    "If they mean the same thing, keep one. If they differ by the word "
+                    "that decides "
+                    "the intent, they are fine: add a few more examples of both that "
+                    "show that word."
+                ),
+                (
+                    "দুটোর মানে একই হলে একটি রাখুন। যে শব্দটি ইনটেন্ট ঠিক করে সেটিতেই যদি পার্থক্য থাকে, "
+                    "তাহলে ঠিক আছে: সেই শব্দসহ দুই ইনটেন্টেই আরও কয়েকটি উদাহরণ দিন।"
+                ),
             )
-        problems.append(make(
-            "near_duplicate", b.file, b.line,
-            f"{excerpt(b.text)} («{b.key}») is {percent}% the same as {excerpt(a.text)} "
-            f"(«{a.key}», {_where(a)}).",
-            f"{excerpt(b.text)} («{b.key}») আর {excerpt(a.text)} («{a.key}», {_where(a)}) "
-            f"প্রায় একই ({bn(percent)}% মিল)।",
-            fix_en, fix_bn,
-        ))
+        problems.append(
+            make(
+                "near_duplicate",
+                b.file,
+                b.line,
+                f"{excerpt(b.text)} («{b.key}») is {percent}% the same as {excerpt(a.text)} "
+                f"(«{a.key}», {_where(a)}).",
+                f"{excerpt(b.text)} («{b.key}») আর {excerpt(a.text)} («{a.key}», {_where(a)}) "
+                f"প্রায় একই ({bn(percent)}% মিল)।",
+                fix_en,
+                fix_bn,
+            )
+        )
     return problems
 
 
@@ -225,16 +276,20 @@ def check_declared(index: Index) -> List[Problem]:
         base = key.split("/", 1)[0]
         if base and base in index.intents:
             continue
-        problems.append(error(
-            "unknown_intent", locs[0][0], locs[0][1],
-            f"The intent «{base}» has examples here but is not listed under 'intents:' in "
-            "domain.yml.",
-            f"«{base}» ইনটেন্টের উদাহরণ এখানে আছে, কিন্তু domain.yml-এর 'intents:' তালিকায় নেই।",
-            f"Check the spelling of «{base}» against domain.yml, or add '- {base}' under "
-            "'intents:' in domain.yml.",
-            f"domain.yml-এর সাথে «{base}» নামের বানান মিলিয়ে দেখুন, অথবা domain.yml-এর 'intents:'-এর "
-            f"নিচে '- {base}' যোগ করুন।",
-        ))
+        problems.append(
+            error(
+                "unknown_intent",
+                locs[0][0],
+                locs[0][1],
+                f"The intent «{base}» has examples here but is not listed under 'intents:' in "
+                "domain.yml.",
+                f"«{base}» ইনটেন্টের উদাহরণ এখানে আছে, কিন্তু domain.yml-এর 'intents:' তালিকায় নেই।",
+                f"Check the spelling of «{base}» against domain.yml, or add '- {base}' under "
+                "'intents:' in domain.yml.",
+                f"domain.yml-এর সাথে «{base}» নামের বানান মিলিয়ে দেখুন, অথবা domain.yml-এর 'intents:'-এর "
+                f"নিচে '- {base}' যোগ করুন।",
+            )
+        )
     for ex in index.examples:
         for entity in ex.entities:
             if entity not in index.entities:
@@ -244,7 +299,9 @@ def check_declared(index: Index) -> List[Problem]:
 
 def unknown_entity(entity: str, file: str, line: Optional[int]) -> Problem:
     return error(
-        "unknown_entity", file, line,
+        "unknown_entity",
+        file,
+        line,
         f"The entity «{entity}» is not listed under 'entities:' in domain.yml.",
         f"«{entity}» এনটিটিটি domain.yml-এর 'entities:' তালিকায় নেই।",
         f"Check the spelling of «{entity}» against domain.yml's 'entities:' list, or ask a "
@@ -255,6 +312,10 @@ def unknown_entity(entity: str, file: str, line: Optional[int]) -> Problem:
 
 
 def run(index: Index, max_chars: int) -> List[Problem]:
-    return (check_few_examples(index) + check_example_text(index, max_chars)
-            + check_duplicates(index) + check_near_duplicates(index, max_chars)
-            + check_declared(index))
+    return (
+        check_few_examples(index)
+        + check_example_text(index, max_chars)
+        + check_duplicates(index)
+        + check_near_duplicates(index, max_chars)
+        + check_declared(index)
+    )

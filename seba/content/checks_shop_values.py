@@ -31,23 +31,59 @@ from seba.text import to_ascii_digits
 DAY = r"(?:দিন|কার্যদিবস|working\s+days?|business\s+days?|days?)"
 HOUR = r"(?:ঘণ্টা|ঘন্টা|hours?|hrs?)"
 MONTH = r"(?:মাস|months?)"
-NUMBER_WORDS = {unicodedata.normalize("NFC", word): number for word, number in {
-    "এক": 1, "দুই": 2, "দু": 2, "তিন": 3, "চার": 4, "পাঁচ": 5, "ছয়": 6, "সাত": 7,
-    "আট": 8, "নয়": 9, "দশ": 10, "চৌদ্দ": 14, "পনেরো": 15, "ত্রিশ": 30, "তিরিশ": 30,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "fourteen": 14, "fifteen": 15, "thirty": 30,
-}.items()}
+NUMBER_WORDS = {
+    unicodedata.normalize("NFC", word): number
+    for word, number in {
+        "এক": 1,
+        "দুই": 2,
+        "দু": 2,
+        "তিন": 3,
+        "চার": 4,
+        "পাঁচ": 5,
+        "ছয়": 6,
+        "সাত": 7,
+        "আট": 8,
+        "নয়": 9,
+        "দশ": 10,
+        "চৌদ্দ": 14,
+        "পনেরো": 15,
+        "ত্রিশ": 30,
+        "তিরিশ": 30,
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "fourteen": 14,
+        "fifteen": 15,
+        "thirty": 30,
+    }.items()
+}
 _NUM = r"(\d+(?:,\d+)*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_RANGE = re.compile(r"(?<![\w,])" + _NUM + r"\s*(?:-|–|—|থেকে|to)\s*" + _NUM + r"\s*(?:"
-                    + DAY + "|" + HOUR + ")", re.I)
-_DURATION = re.compile(r"(?<![\w,])" + _NUM + r"\s*-?\s*(" + DAY + "|" + HOUR + "|" + MONTH
-                       + ")", re.I)
-_MONEY = re.compile(r"(?:(?:৳|tk\.?|bdt|taka)\s*(\d+(?:,\d+)*)(?![\d,])"
-                    r"|(?<![\d,])(\d+(?:,\d+)*)\s*(?:টাকা|৳|tk\b|taka|bdt|/-))", re.I)
+_RANGE = re.compile(
+    r"(?<![\w,])" + _NUM + r"\s*(?:-|–|—|থেকে|to)\s*" + _NUM + r"\s*(?:" + DAY + "|" + HOUR + ")",
+    re.I,
+)
+_DURATION = re.compile(
+    r"(?<![\w,])" + _NUM + r"\s*-?\s*(" + DAY + "|" + HOUR + "|" + MONTH + ")", re.I
+)
+_MONEY = re.compile(
+    r"(?:(?:৳|tk\.?|bdt|taka)\s*(\d+(?:,\d+)*)(?![\d,])"
+    r"|(?<![\d,])(\d+(?:,\d+)*)\s*(?:টাকা|৳|tk\b|taka|bdt|/-))",
+    re.I,
+)
 # "টা" alone also counts things (২টা অর্ডার): a Bangla time needs its part of the day.
-_TIME = re.compile(r"(?<![\d,])(\d{1,2})(?::(\d{2}))?\s*(?:am|pm|a\.m\.|p\.m\.)"
-                   r"|(?<![\d,])(\d{1,2}):(\d{2})(?!\d)"
-                   r"|(?:সকাল|দুপুর|বিকাল|বিকেল|সন্ধ্যা|রাত)\s*(\d{1,2})(?::(\d{2}))?\s*টা", re.I)
+_TIME = re.compile(
+    r"(?<![\d,])(\d{1,2})(?::(\d{2}))?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"|(?<![\d,])(\d{1,2}):(\d{2})(?!\d)"
+    r"|(?:সকাল|দুপুর|বিকাল|বিকেল|সন্ধ্যা|রাত)\s*(\d{1,2})(?::(\d{2}))?\s*টা",
+    re.I,
+)
 _PHONE = re.compile(r"(?<![\d+])(?:\+?88[\s\-]?)?0\d(?:[\s\-]?\d){8,10}(?!\d)")
 _BARE = re.compile(r"(?<![\d,.])\d+(?:,\d+)*(?![\d,])")
 
@@ -75,44 +111,62 @@ def settings_table(s: Settings) -> Dict[str, List[Setting]]:
     d = s.delivery
     free = int(d.get("free_delivery_above") or 0)
     table: Dict[str, List[Setting]] = {
-        "money": [Setting(f"delivery_charge_{a}", f"delivery.{a}.charge", s.delivery_charge(a),
-                          True) for a in ("inside_dhaka", "outside_dhaka")],
-        "range": [Setting(f"delivery_days_{a}", f"delivery.{a}.days_min/days_max",
-                          (int(d[a]["days_min"]), int(d[a]["days_max"])), True)
-                  for a in ("inside_dhaka", "outside_dhaka")],
-        "days": [Setting("return_window_days", "returns.window_days", s.return_window_days,
-                         False),
-                 Setting("exchange_days", "returns.exchange_days", s.exchange_days, False),
-                 Setting("refund_days", "returns.refund_days", s.refund_days, False)],
-        "count": [Setting("max_message_chars", "messages.max_chars", s.max_message_chars,
-                          False)],
+        "money": [
+            Setting(f"delivery_charge_{a}", f"delivery.{a}.charge", s.delivery_charge(a), True)
+            for a in ("inside_dhaka", "outside_dhaka")
+        ],
+        "range": [
+            Setting(
+                f"delivery_days_{a}",
+                f"delivery.{a}.days_min/days_max",
+                (int(d[a]["days_min"]), int(d[a]["days_max"])),
+                True,
+            )
+            for a in ("inside_dhaka", "outside_dhaka")
+        ],
+        "days": [
+            Setting("return_window_days", "returns.window_days", s.return_window_days, False),
+            Setting("exchange_days", "returns.exchange_days", s.exchange_days, False),
+            Setting("refund_days", "returns.refund_days", s.refund_days, False),
+        ],
+        "count": [Setting("max_message_chars", "messages.max_chars", s.max_message_chars, False)],
         "phone": [Setting("shop_phone", "shop.phone", _digits(s.phone), True)],
         "time": [],
     }
     if free:
-        table["money"].append(Setting("free_delivery_above", "delivery.free_delivery_above",
-                                      free, True))
+        table["money"].append(
+            Setting("free_delivery_above", "delivery.free_delivery_above", free, True)
+        )
     for a in ("inside_dhaka", "outside_dhaka"):
         for end in ("days_min", "days_max"):
-            table["days"].append(Setting(f"delivery_days_{a}", f"delivery.{a}.{end}",
-                                         int(d[a][end]), True))
+            table["days"].append(
+                Setting(f"delivery_days_{a}", f"delivery.{a}.{end}", int(d[a][end]), True)
+            )
     for name in ("bkash_number", "nagad_number"):
         number = s.raw.get("payment", {}).get(name)
         if number:
             table["phone"].append(Setting(name, f"payment.{name}", _digits(number), True))
-    for var, where, hours in (("business_hours", "hours", s.business_hours),
-                              ("agent_hours", "hours.agents", s.agent_hours)):
+    for var, where, hours in (
+        ("business_hours", "hours", s.business_hours),
+        ("agent_hours", "hours.agents", s.agent_hours),
+    ):
         for moment in (hours.open, hours.close):
-            table["time"].append(Setting(var, f"{where}.open/close",
-                                         (moment.hour, moment.minute), True))
+            table["time"].append(
+                Setting(var, f"{where}.open/close", (moment.hour, moment.minute), True)
+            )
     return table
 
 
 # Where in shop.yml each template variable's text comes from.
 TEXT_SETTINGS = {
-    "shop_name": "shop.name", "shop_email": "shop.email", "shop_address": "shop.address",
-    "facebook_page": "shop.facebook_page", "website": "shop.website", "warranty": "warranty",
-    "business_hours": "hours", "agent_hours": "hours.agents",
+    "shop_name": "shop.name",
+    "shop_email": "shop.email",
+    "shop_address": "shop.address",
+    "facebook_page": "shop.facebook_page",
+    "website": "shop.website",
+    "warranty": "warranty",
+    "business_hours": "hours",
+    "agent_hours": "hours.agents",
     "non_returnable_categories": "returns.non_returnable_categories",
     "payment_methods": "payment.methods",
     "delivery_days_inside_dhaka": "delivery.inside_dhaka.days_min/days_max",
@@ -144,8 +198,11 @@ class Hit:
 
 
 def _hit(typed: str, settings: List[Setting], kind: str) -> Hit:
-    others = tuple(dict.fromkeys(s.var for s in settings[1:] if s.var != settings[0].var)) \
-        if settings else ()
+    others = (
+        tuple(dict.fromkeys(s.var for s in settings[1:] if s.var != settings[0].var))
+        if settings
+        else ()
+    )
     return Hit(typed, settings[0] if settings else None, kind, others)
 
 
@@ -173,38 +230,48 @@ def find_hits(text: str, table, texts) -> List[Hit]:
         if at >= 0:
             taken.append((at, at + len(value)))
             where = TEXT_SETTINGS.get(var, var)
-            hits.append(Hit(text[at:at + len(value)], Setting(var, where, value, True), "text"))
+            hits.append(Hit(text[at : at + len(value)], Setting(var, where, value, True), "text"))
     for m in _PHONE.finditer(ascii_text):
         if free(m):
-            hits.append(_hit(text[m.start():m.end()], _match(table, "phone", _digits(m.group())),
-                             "phone"))
+            hits.append(
+                _hit(text[m.start() : m.end()], _match(table, "phone", _digits(m.group())), "phone")
+            )
     for m in _MONEY.finditer(ascii_text):
         if free(m):
-            hits.append(_hit(text[m.start():m.end()], _match(
-                table, "money", _value(m.group(1) or m.group(2))), "money"))
+            hits.append(
+                _hit(
+                    text[m.start() : m.end()],
+                    _match(table, "money", _value(m.group(1) or m.group(2))),
+                    "money",
+                )
+            )
     for m in _TIME.finditer(ascii_text):
         if free(m):
             hour = int(m.group(1) or m.group(3) or m.group(5))
             minute = int(m.group(2) or m.group(4) or m.group(6) or 0)
-            settings = [s for s in table["time"] if s.value[1] == minute and (
-                s.value[0] == hour or (s.value[0] % 12 or 12) == hour)]
-            hits.append(_hit(text[m.start():m.end()], settings, "time"))
+            settings = [
+                s
+                for s in table["time"]
+                if s.value[1] == minute and (s.value[0] == hour or (s.value[0] % 12 or 12) == hour)
+            ]
+            hits.append(_hit(text[m.start() : m.end()], settings, "time"))
     for m in _RANGE.finditer(ascii_text):
         if free(m):
             value = (_value(m.group(1)), _value(m.group(2)))
-            hits.append(_hit(text[m.start():m.end()], _match(table, "range", value), "range"))
+            hits.append(_hit(text[m.start() : m.end()], _match(table, "range", value), "range"))
     for m in _DURATION.finditer(ascii_text):
         if free(m, 1):
             number, unit = _value(m.group(1)), m.group(2).lower()
             settings = _match(table, "days", number) if re.fullmatch(DAY, unit, re.I) else []
             whole = bool(settings and settings[0].whole)
-            hits.append(_hit(text[m.start(): m.end() if whole else m.end(1)], settings, "days"))
+            hits.append(_hit(text[m.start() : m.end() if whole else m.end(1)], settings, "days"))
     for m in _BARE.finditer(ascii_text):
         number = _value(m.group())
-        settings = (_match(table, "money", number) + _match(table, "count", number)
-                    if number >= 10 else [])
+        settings = (
+            _match(table, "money", number) + _match(table, "count", number) if number >= 10 else []
+        )
         if settings and free(m):
-            hits.append(_hit(text[m.start():m.end()], settings, "bare"))
+            hits.append(_hit(text[m.start() : m.end()], settings, "bare"))
     return hits
 
 
@@ -220,21 +287,27 @@ def _problem(name: str, file: str, line, hit: Hit, settings_vars: str) -> Proble
             var_en = var_bn = var
         make = warning if hit.kind == "bare" else error
         return make(
-            "shop_value", file, line,
+            "shop_value",
+            file,
+            line,
             f"«{name}» has «{typed}» typed in: that is shop.yml's {hit.setting.where}. When the "
             "shop changes the setting, this answer would still say the old value.",
             f"«{name}»-এ «{typed}» সরাসরি লেখা আছে: এটি shop.yml-এর {hit.setting.where}। শপ এই "
             "সেটিং বদলালেও এই উত্তরে পুরোনো মানই থেকে যাবে।",
-            f"Write {var_en} instead of «{typed}»." + (
+            f"Write {var_en} instead of «{typed}»."
+            + (
                 " (If the number means something else here, ignore this warning.)"
-                if hit.kind == "bare" else ""),
-            f"«{typed}»-এর জায়গায় লিখুন {var_bn}।" + (
-                " (এখানে সংখ্যাটির মানে অন্য কিছু হলে এই সতর্কতা বাদ দিন।)"
-                if hit.kind == "bare" else ""),
+                if hit.kind == "bare"
+                else ""
+            ),
+            f"«{typed}»-এর জায়গায় লিখুন {var_bn}।"
+            + (" (এখানে সংখ্যাটির মানে অন্য কিছু হলে এই সতর্কতা বাদ দিন।)" if hit.kind == "bare" else ""),
         )
     make = error if hit.kind == "money" else warning
     return make(
-        "typed_number", file, line,
+        "typed_number",
+        file,
+        line,
         f"«{name}» has «{typed}» typed in, which matches no setting in shop.yml.",
         f"«{name}»-এ «{typed}» সরাসরি লেখা আছে, যা shop.yml-এর কোনো সেটিংয়ের সাথে মেলে না।",
         f"If it is one of the shop's rules, write its variable ({settings_vars}); a product's "
@@ -248,12 +321,11 @@ def _problem(name: str, file: str, line, hit: Hit, settings_vars: str) -> Proble
 
 _SUGGEST = {
     "money": "{delivery_charge_inside_dhaka}, {delivery_charge_outside_dhaka}, "
-             "{free_delivery_above}",
+    "{free_delivery_above}",
     "phone": "{shop_phone}, {bkash_number}, {nagad_number}",
     "time": "{business_hours}, {agent_hours}",
     "range": "{delivery_days_inside_dhaka}, {delivery_days_outside_dhaka}",
-    "days": "{return_window_days}, {exchange_days}, {refund_days}, "
-            "{delivery_days_inside_dhaka}",
+    "days": "{return_window_days}, {exchange_days}, {refund_days}, {delivery_days_inside_dhaka}",
 }
 
 
@@ -276,15 +348,21 @@ def check_responses(index: Index, settings: Settings) -> List[Problem]:
                     key = (r.file, line, hit.typed)
                     if key not in seen:
                         seen.add(key)
-                        problems.append(_problem(r.name, r.file, line, hit,
-                                                 _SUGGEST.get(hit.kind, "")))
+                        problems.append(
+                            _problem(r.name, r.file, line, hit, _SUGGEST.get(hit.kind, ""))
+                        )
     return problems
 
 
 def _line_of(node, text: str) -> Optional[int]:
     """The line of the first value in shop.yml written as ``text`` (the one Settings refused)."""
-    items = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if (
-        isinstance(node, list)) else []
+    items = (
+        list(node.items())
+        if isinstance(node, dict)
+        else list(enumerate(node))
+        if (isinstance(node, list))
+        else []
+    )
     for key, value in items:
         if not isinstance(value, (dict, list)) and str(value) == text:
             return line_of(node, key) if isinstance(node, dict) else line_of(node, index=key)
@@ -307,19 +385,23 @@ def load_shop_settings(project: Project) -> Tuple[Optional[Settings], List[Probl
     except Exception as exc:  # noqa: BLE001 - any wrong value is the same problem to staff
         what = visible(f"{type(exc).__name__}: {exc}")[:200]
         quoted = re.findall(r"'([^']*)'", str(exc))
-        line = next((found for found in (_line_of(project.shop.data, q) for q in quoted)
-                     if found), None)
-        return None, [error(
-            "shop_settings", project.shop.rel, line,
-            f"shop.yml cannot be used ({what}): a setting is missing or not a valid value.",
-            f"shop.yml ব্যবহার করা যাচ্ছে না ({what}): কোনো সেটিং নেই অথবা তার মান ঠিক নয়।",
-            "Compare shop.yml with the project's original (git diff shop.yml): numbers are "
-            "plain numbers (70, not '70 tk'), times are like \"10:00\".",
-            "প্রজেক্টের আসল shop.yml-এর সাথে মিলিয়ে দেখুন (git diff shop.yml): সংখ্যা শুধু "
-            "সংখ্যা (70, '70 tk' নয়), সময় লিখুন \"10:00\" এভাবে।",
-        )]
+        line = next(
+            (found for found in (_line_of(project.shop.data, q) for q in quoted) if found), None
+        )
+        return None, [
+            error(
+                "shop_settings",
+                project.shop.rel,
+                line,
+                f"shop.yml cannot be used ({what}): a setting is missing or not a valid value.",
+                f"shop.yml ব্যবহার করা যাচ্ছে না ({what}): কোনো সেটিং নেই অথবা তার মান ঠিক নয়।",
+                "Compare shop.yml with the project's original (git diff shop.yml): numbers are "
+                "plain numbers (70, not '70 tk'), times are like \"10:00\".",
+                "প্রজেক্টের আসল shop.yml-এর সাথে মিলিয়ে দেখুন (git diff shop.yml): সংখ্যা শুধু "
+                "সংখ্যা (70, '70 tk' নয়), সময় লিখুন \"10:00\" এভাবে।",
+            )
+        ]
 
 
 def run(index: Index, settings: Optional[Settings]) -> List[Problem]:
     return check_responses(index, settings) if settings is not None else []
-

@@ -38,8 +38,10 @@ class AlreadyDecided(Exception):
     def message(self) -> str:
         d = self.decision
         what = f"labelled it {d.label}" if d.decision == "labelled" else "ignored it"
-        return (f"{d.author} {what} at {d.created_at:%H:%M} ({d.created_at:%d %b}), just "
-                "before you: nothing more to do for this message.")
+        return (
+            f"{d.author} {what} at {d.created_at:%H:%M} ({d.created_at:%d %b}), just "
+            "before you: nothing more to do for this message."
+        )
 
 
 def key_of(normalised_text: str) -> str:
@@ -47,8 +49,9 @@ def key_of(normalised_text: str) -> str:
 
 
 def _view(row: ReviewDecision) -> Decision:
-    return Decision(row.key, row.text, row.decision, row.label, row.author, row.created_at,
-                    row.change_id)
+    return Decision(
+        row.key, row.text, row.decision, row.label, row.author, row.created_at, row.change_id
+    )
 
 
 def get(key: str, url: Optional[str] = None) -> Optional[Decision]:
@@ -62,14 +65,29 @@ def decided_keys(url: Optional[str] = None) -> Set[str]:
         return set(session.execute(select(ReviewDecision.key)).scalars())
 
 
-def claim(key: str, text: str, decision: str, label: Optional[str], staff,
-          now: Optional[dt.datetime] = None, url: Optional[str] = None) -> None:
+def claim(
+    key: str,
+    text: str,
+    decision: str,
+    label: Optional[str],
+    staff,
+    now: Optional[dt.datetime] = None,
+    url: Optional[str] = None,
+) -> None:
     """Record the decision, or AlreadyDecided (someone was first)."""
     try:
         with session_scope(url) as session:
-            session.add(ReviewDecision(key=key, text=text, decision=decision, label=label,
-                                       agent_id=staff.id, author=staff.display_name,
-                                       created_at=as_local(now)))
+            session.add(
+                ReviewDecision(
+                    key=key,
+                    text=text,
+                    decision=decision,
+                    label=label,
+                    agent_id=staff.id,
+                    author=staff.display_name,
+                    created_at=as_local(now),
+                )
+            )
     except IntegrityError:
         first = get(key, url=url)
         if first is None:  # deleted again in between: an undo; let them try again
@@ -79,12 +97,12 @@ def claim(key: str, text: str, decision: str, label: Optional[str], staff,
 
 def attach(key: str, change_id: int, url: Optional[str] = None) -> None:
     with session_scope(url) as session:
-        session.execute(update(ReviewDecision).where(ReviewDecision.key == key)
-                        .values(change_id=change_id))
+        session.execute(
+            update(ReviewDecision).where(ReviewDecision.key == key).values(change_id=change_id)
+        )
 
 
 def forget(key: str, url: Optional[str] = None) -> bool:
     """Delete the decision (the change that made it was undone)."""
     with session_scope(url) as session:
-        return session.execute(delete(ReviewDecision).where(ReviewDecision.key == key)
-                               ).rowcount > 0
+        return session.execute(delete(ReviewDecision).where(ReviewDecision.key == key)).rowcount > 0

@@ -67,8 +67,9 @@ class _Representer(RoundTripRepresenter):
     pass
 
 
-_Representer.add_representer(type(None), lambda self, _data: self.represent_scalar(
-    "tag:yaml.org,2002:null", "null"))
+_Representer.add_representer(
+    type(None), lambda self, _data: self.represent_scalar("tag:yaml.org,2002:null", "null")
+)
 
 
 def round_trip() -> YAML:
@@ -94,8 +95,9 @@ def dump(data: Any) -> str:
 # --- typed texts --------------------------------------------------------------------------------
 
 # Characters YAML may not hold (YAML 1.2 "printable"), and lone surrogates.
-_NOT_PRINTABLE = re.compile("[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd"
-                            "\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile(
+    "[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 # Everything str.splitlines() breaks a line at (Rasa reads examples with it), and tabs.
 _BREAKS = re.compile("[\t\n\r\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]")
 _SPACES = re.compile(" {2,}")
@@ -188,8 +190,9 @@ def perform(root: Path, steps: Sequence[Callable[[], Edit]]) -> List[Edit]:
             edit = step()
             path = inside(root, edit.file)
             if read_text(path) != edit.before:
-                raise ContentError(N_("%(file)s changed meanwhile; nothing was written."),
-                                   file=edit.file)
+                raise ContentError(
+                    N_("%(file)s changed meanwhile; nothing was written."), file=edit.file
+                )
             write_atomic(path, edit.after)
             done.append(edit)
     except BaseException:

@@ -32,11 +32,14 @@ def slack(n: int) -> int:
     """Messages a measure over ``n`` messages may lose: noise, not a pattern."""
     return max(1, round(SLACK_SHARE * n))
 
+
 VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish"}
 VARIETIES_BN = {"bn": "বাংলা", "en": "ইংরেজি", "banglish": "বাংলিশ"}
-MEASURES_BN = {"intent_accuracy": "সঠিকভাবে বোঝা বার্তা",
-               "oos_detected": "দোকানের বাইরের প্রশ্ন ধরতে পারা",
-               "in_scope_rejected": "ভুল করে ফিরিয়ে দেওয়া আসল প্রশ্ন"}
+MEASURES_BN = {
+    "intent_accuracy": "সঠিকভাবে বোঝা বার্তা",
+    "oos_detected": "দোকানের বাইরের প্রশ্ন ধরতে পারা",
+    "in_scope_rejected": "ভুল করে ফিরিয়ে দেওয়া আসল প্রশ্ন",
+}
 
 # (score key, count key, wording, higher is better)
 MEASURES = [
@@ -56,8 +59,12 @@ def _pct(rate: Optional[float]) -> str:
     return "–" if rate is None else f"{100 * rate:.1f}%"
 
 
-def compare(candidate: Dict[str, Any], live: Dict[str, Any],
-            tolerance: Optional[int] = None, lang: str = "en") -> List[str]:
+def compare(
+    candidate: Dict[str, Any],
+    live: Dict[str, Any],
+    tolerance: Optional[int] = None,
+    lang: str = "en",
+) -> List[str]:
     """Plain-word reasons why ``candidate`` is worse than ``live`` (empty: it passes), in
     English or (``lang="bn"``) in Bangla.
 
@@ -70,9 +77,11 @@ def compare(candidate: Dict[str, Any], live: Dict[str, Any],
         if not old:
             continue  # the live model was never scored on this variety: nothing to keep
         if not new:
-            reasons.append(f"{VARIETIES_BN[variety]}: নতুন মডেলটি {VARIETIES_BN[variety]} "
-                           "বার্তাগুলোতে যাচাই হয়নি।" if lang == "bn" else
-                           f"{label}: the new model was not scored on the {label} messages.")
+            reasons.append(
+                f"{VARIETIES_BN[variety]}: নতুন মডেলটি {VARIETIES_BN[variety]} বার্তাগুলোতে যাচাই হয়নি।"
+                if lang == "bn"
+                else f"{label}: the new model was not scored on the {label} messages."
+            )
             continue
         for key, count_key, words, higher_better in MEASURES:
             n_new, n_old = new.get(count_key), old.get(count_key)
@@ -84,10 +93,13 @@ def compare(candidate: Dict[str, Any], live: Dict[str, Any],
             worse = (c_old - c_new) if higher_better else (c_new - c_old)
             allowed = slack(n_new) if tolerance is None else tolerance
             if worse > allowed and lang == "bn":
-                reasons.append(to_bengali_digits(
-                    f"{VARIETIES_BN[variety]}: {MEASURES_BN[key]} {_pct(old[key])} থেকে "
-                    f"{_pct(new[key])} হয়েছে ({n_new}টি বার্তার মধ্যে আগের চেয়ে {worse}টি বেশি ভুল; "
-                    f"সর্বোচ্চ {allowed}টি বদলাতে পারে)।"))
+                reasons.append(
+                    to_bengali_digits(
+                        f"{VARIETIES_BN[variety]}: {MEASURES_BN[key]} {_pct(old[key])} থেকে "
+                        f"{_pct(new[key])} হয়েছে ({n_new}টি বার্তার মধ্যে আগের চেয়ে {worse}টি বেশি ভুল; "
+                        f"সর্বোচ্চ {allowed}টি বদলাতে পারে)।"
+                    )
+                )
             elif worse > allowed:
                 reasons.append(
                     f"{label}: {words} went from {_pct(old[key])} to {_pct(new[key])} "

@@ -54,13 +54,17 @@ def _index_domain(index: Index, project: Project) -> None:
     for doc in project.docs_with("responses"):
         for name, variations in mapping_items(doc.data.get("responses")):
             index.responses.setdefault(
-                str(name), Response(str(name), doc.rel, line_of(doc.data["responses"], name),
-                                    variations))
+                str(name),
+                Response(str(name), doc.rel, line_of(doc.data["responses"], name), variations),
+            )
     for doc in project.domain:
         index.has_domain = True
         data = doc.data
-        for key, target in (("intents", index.intents), ("entities", index.entities),
-                            ("actions", index.actions)):
+        for key, target in (
+            ("intents", index.intents),
+            ("entities", index.entities),
+            ("actions", index.actions),
+        ):
             for name, line in names_in(data.get(key)):
                 target.setdefault(name, (doc.rel, line))
         for name, spec in mapping_items(data.get("slots")):
@@ -73,7 +77,9 @@ def _index_domain(index: Index, project: Project) -> None:
 
 def _bad_annotation(rel: str, line: Optional[int], raw: str, why: str) -> Problem:
     return error(
-        "bad_annotation", rel, line,
+        "bad_annotation",
+        rel,
+        line,
         f"The entity marking in {excerpt(raw)} cannot be read: {why}.",
         f"{excerpt(raw)} উদাহরণে এনটিটি চিহ্নিত করার লেখাটি পড়া যাচ্ছে না: {why}।",
         'Write an entity as [the words](entity_name) or [the words]{"entity": "entity_name", '
@@ -86,16 +92,20 @@ def _bad_annotation(rel: str, line: Optional[int], raw: str, why: str) -> Proble
 def _examples_of(index: Index, rel: str, item: Any, key: str) -> None:
     block = item.get("examples")
     if not isinstance(block, str):
-        index.problems.append(error(
-            "bad_structure", rel, line_of(item, "examples") or line_of(item),
-            f"The examples of «{key}» must be a block of lines starting with '- ' under "
-            "'examples: |'.",
-            f"«{key}»-এর উদাহরণগুলো 'examples: |'-এর নিচে '- ' দিয়ে শুরু হওয়া লাইনে লিখতে হবে।",
-            "Write 'examples: |' and then one example per line, each starting with '- ', "
-            "indented by four spaces.",
-            "'examples: |' লিখে তার নিচে প্রতি লাইনে একটি করে উদাহরণ দিন, প্রতিটি '- ' দিয়ে শুরু, "
-            "চার স্পেস ভেতরে।",
-        ))
+        index.problems.append(
+            error(
+                "bad_structure",
+                rel,
+                line_of(item, "examples") or line_of(item),
+                f"The examples of «{key}» must be a block of lines starting with '- ' under "
+                "'examples: |'.",
+                f"«{key}»-এর উদাহরণগুলো 'examples: |'-এর নিচে '- ' দিয়ে শুরু হওয়া লাইনে লিখতে হবে।",
+                "Write 'examples: |' and then one example per line, each starting with '- ', "
+                "indented by four spaces.",
+                "'examples: |' লিখে তার নিচে প্রতি লাইনে একটি করে উদাহরণ দিন, প্রতিটি '- ' দিয়ে শুরু, "
+                "চার স্পেস ভেতরে।",
+            )
+        )
         return
     # A literal block starts on the line after "examples: |": its n-th line is at start + n.
     start = line_of(item, "examples")
@@ -108,8 +118,9 @@ def _examples_of(index: Index, rel: str, item: Any, key: str) -> None:
         entities: List[str] = []
         try:
             text = entities_parser.replace_entities(raw)
-            entities = [str(e.get("entity")) for e in
-                        entities_parser.find_entities_in_training_example(raw)]
+            entities = [
+                str(e.get("entity")) for e in entities_parser.find_entities_in_training_example(raw)
+            ]
         except Exception as exc:  # noqa: BLE001 - Rasa's parser raises several kinds
             index.problems.append(_bad_annotation(rel, line, raw, str(exc)[:120]))
             text = raw
@@ -120,13 +131,17 @@ def _index_nlu(index: Index, project: Project) -> None:
     for doc in project.docs_with("nlu"):
         nlu = doc.data.get("nlu")
         if not isinstance(nlu, list):
-            index.problems.append(error(
-                "bad_structure", doc.rel, line_of(doc.data, "nlu"),
-                "'nlu:' must be followed by a list of blocks ('- intent: ...').",
-                "'nlu:'-এর নিচে '- intent: ...' ধরনের ব্লকের তালিকা থাকতে হবে।",
-                "Start each block with '- intent: <name>' and its 'examples: |' below it.",
-                "প্রতিটি ব্লক '- intent: <নাম>' দিয়ে শুরু করুন, তার নিচে 'examples: |'।",
-            ))
+            index.problems.append(
+                error(
+                    "bad_structure",
+                    doc.rel,
+                    line_of(doc.data, "nlu"),
+                    "'nlu:' must be followed by a list of blocks ('- intent: ...').",
+                    "'nlu:'-এর নিচে '- intent: ...' ধরনের ব্লকের তালিকা থাকতে হবে।",
+                    "Start each block with '- intent: <name>' and its 'examples: |' below it.",
+                    "প্রতিটি ব্লক '- intent: <নাম>' দিয়ে শুরু করুন, তার নিচে 'examples: |'।",
+                )
+            )
             continue
         for position, item in seq_items(nlu):
             if not isinstance(item, dict) or "intent" not in item:

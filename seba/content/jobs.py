@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from seba.content.model_store import now_text, write_json
 from seba.content.locations import Paths
+from seba.content.model_store import now_text, write_json
 
 #: (key, what the page says, percent at its start, percent at its end)
 STEPS = [
@@ -34,12 +34,22 @@ STEPS = [
     ("promote", "Putting it live", 96, 100),
 ]
 STEP_LABELS = {key: label for key, label, _, _ in STEPS}
-STEP_LABELS_BN = {"copy": "ট্রেনিং ডেটা কপি করা হচ্ছে", "checks": "কনটেন্ট যাচাই করা হচ্ছে",
-                  "train": "নতুন মডেল ট্রেইন করা হচ্ছে",
-                  "conversations": "কথোপকথনের পরীক্ষা চলছে",
-                  "heldout": "যাচাইয়ের বার্তাগুলোতে মাপা হচ্ছে", "promote": "চালু করা হচ্ছে"}
+STEP_LABELS_BN = {
+    "copy": "ট্রেনিং ডেটা কপি করা হচ্ছে",
+    "checks": "কনটেন্ট যাচাই করা হচ্ছে",
+    "train": "নতুন মডেল ট্রেইন করা হচ্ছে",
+    "conversations": "কথোপকথনের পরীক্ষা চলছে",
+    "heldout": "যাচাইয়ের বার্তাগুলোতে মাপা হচ্ছে",
+    "promote": "চালু করা হচ্ছে",
+}
 RUNNING, PASSED, PROMOTED, REFUSED, FAILED, INTERRUPTED = (
-    "running", "passed", "promoted", "refused", "failed", "interrupted")
+    "running",
+    "passed",
+    "promoted",
+    "refused",
+    "failed",
+    "interrupted",
+)
 FINISHED = (PASSED, PROMOTED, REFUSED, FAILED, INTERRUPTED)
 #: A running job writes its status at least this often; older than this, it is gone.
 STALE_SECONDS = 120
@@ -62,11 +72,18 @@ class Jobs:
         except (ValueError, OSError):
             return None
         if status.get("state") == RUNNING and not self._alive(status):
-            status = {**status, "state": INTERRUPTED, "message": (
-                "The retrain stopped before it finished (the server was restarted, or the "
-                "job was stopped). Nothing went live. Start it again."), "message_bn": (
-                "ট্রেইন শেষ হওয়ার আগেই থেমে গেছে (সার্ভার রিস্টার্ট হয়েছে, বা কাজটি বন্ধ করা "
-                "হয়েছে)। কিছুই চালু হয়নি। আবার শুরু করুন।")}
+            status = {
+                **status,
+                "state": INTERRUPTED,
+                "message": (
+                    "The retrain stopped before it finished (the server was restarted, or the "
+                    "job was stopped). Nothing went live. Start it again."
+                ),
+                "message_bn": (
+                    "ট্রেইন শেষ হওয়ার আগেই থেমে গেছে (সার্ভার রিস্টার্ট হয়েছে, বা কাজটি বন্ধ করা "
+                    "হয়েছে)। কিছুই চালু হয়নি। আবার শুরু করুন।"
+                ),
+            }
         return status
 
     def write(self, status: Dict[str, Any]) -> None:
@@ -76,8 +93,9 @@ class Jobs:
     def recent(self, limit: int = 10) -> List[Dict[str, Any]]:
         if not self.dir.exists():
             return []
-        ids = sorted((p.name for p in self.dir.iterdir() if _ID.fullmatch(p.name)),
-                     reverse=True)[:limit]
+        ids = sorted((p.name for p in self.dir.iterdir() if _ID.fullmatch(p.name)), reverse=True)[
+            :limit
+        ]
         return [s for s in (self.read(i) for i in ids) if s]
 
     def current(self) -> Optional[Dict[str, Any]]:
@@ -112,21 +130,36 @@ class Jobs:
                 return running, False
             job_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
             self.job_dir(job_id).mkdir(parents=True)
-            status = {"id": job_id, "state": RUNNING, "step": "copy",
-                      "step_label": STEP_LABELS["copy"],
-                      "step_label_bn": STEP_LABELS_BN["copy"], "percent": 0,
-                      "started_by": started_by, "started_at": now_text(), "finished_at": None,
-                      "go_live": bool(go_live), "message": "Starting…",
-                      "message_bn": "শুরু হচ্ছে…", "problems": [], "notes": [],
-                      "scores": None, "pid": None}
+            status = {
+                "id": job_id,
+                "state": RUNNING,
+                "step": "copy",
+                "step_label": STEP_LABELS["copy"],
+                "step_label_bn": STEP_LABELS_BN["copy"],
+                "percent": 0,
+                "started_by": started_by,
+                "started_at": now_text(),
+                "finished_at": None,
+                "go_live": bool(go_live),
+                "message": "Starting…",
+                "message_bn": "শুরু হচ্ছে…",
+                "problems": [],
+                "notes": [],
+                "scores": None,
+                "pid": None,
+            }
             self.write(status)
             write_json(self.paths.retrain_dir / "current.json", {"id": job_id})
             log = open(self.job_dir(job_id) / "job.log", "ab")
             process = subprocess.Popen(
                 [sys.executable, "-m", "seba.content.retrain", "run", job_id],
-                cwd=self.paths.root, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, **self.paths.env(), "PYTHONUNBUFFERED": "1"})
+                cwd=self.paths.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env={**os.environ, **self.paths.env(), "PYTHONUNBUFFERED": "1"},
+            )
             log.close()
             # The job writes its own pid; this thread only reaps it (no zombie left behind).
             threading.Thread(target=process.wait, daemon=True).start()

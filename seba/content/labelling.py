@@ -34,9 +34,16 @@ def _quote(text: str) -> str:
     return f"“{text[:80]}…”" if len(text) > 80 else f"“{text}”"
 
 
-def label(root: Path, engine, staff, event_id: int, label_name: str,
-          text: Optional[str] = None, now: Optional[dt.datetime] = None,
-          url: Optional[str] = None) -> ChangeView:
+def label(
+    root: Path,
+    engine,
+    staff,
+    event_id: int,
+    label_name: str,
+    text: Optional[str] = None,
+    now: Optional[dt.datetime] = None,
+    url: Optional[str] = None,
+) -> ChangeView:
     """Write the message (or ``text``, the staff member's cleaner version of it) as an
     example of ``label_name``. ContentError / decisions.AlreadyDecided say why not."""
     occurrence = _message(engine, event_id)
@@ -48,11 +55,23 @@ def label(root: Path, engine, staff, event_id: int, label_name: str,
         decisions.claim(key, shown, "labelled", label_name, staff, now=now, url=url)
         try:
             change = changes.make(
-                root, staff, "label", f"Labelled {_quote(example)} as {label_name}",
+                root,
+                staff,
+                "label",
+                f"Labelled {_quote(example)} as {label_name}",
                 [lambda: tf.add_example(root, label_name, example)],
-                extra_ops=[{"op": "review", "key": key, "decision": "labelled",
-                            "label": label_name, "text": shown}],
-                now=now, url=url)
+                extra_ops=[
+                    {
+                        "op": "review",
+                        "key": key,
+                        "decision": "labelled",
+                        "label": label_name,
+                        "text": shown,
+                    }
+                ],
+                now=now,
+                url=url,
+            )
         except BaseException:
             decisions.forget(key, url=url)
             raise
@@ -60,8 +79,14 @@ def label(root: Path, engine, staff, event_id: int, label_name: str,
     return change
 
 
-def ignore(root: Path, engine, staff, event_id: int,
-           now: Optional[dt.datetime] = None, url: Optional[str] = None) -> ChangeView:
+def ignore(
+    root: Path,
+    engine,
+    staff,
+    event_id: int,
+    now: Optional[dt.datetime] = None,
+    url: Optional[str] = None,
+) -> ChangeView:
     """Take the message (and every message written the same way) out of the queue."""
     occurrence = _message(engine, event_id)
     key = decisions.key_of(tf.normalised(occurrence.text))
@@ -70,9 +95,14 @@ def ignore(root: Path, engine, staff, event_id: int,
         decisions.claim(key, shown, "ignored", None, staff, now=now, url=url)
         try:
             change = changes.record(
-                staff, "ignore", f"Ignored {_quote(shown)}",
-                [{"op": "review", "key": key, "decision": "ignored", "text": shown}], [],
-                now=now, url=url)
+                staff,
+                "ignore",
+                f"Ignored {_quote(shown)}",
+                [{"op": "review", "key": key, "decision": "ignored", "text": shown}],
+                [],
+                now=now,
+                url=url,
+            )
         except BaseException:
             decisions.forget(key, url=url)
             raise

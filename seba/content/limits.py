@@ -38,12 +38,33 @@ NEGATIONS: FrozenSet[str] = frozenset(
 
 # Values custom actions pass to responses (dispatcher.utter_message(response=..., **values)),
 # besides slots and shop.yml's template variables (seba.settings.Settings.template_vars).
-ACTION_VALUES: FrozenSet[str] = frozenset({
-    "order_number", "status", "courier", "tracking_code", "expected_date", "delivered_date",
-    "amount", "refund_method", "refund_status", "completed_date", "reference",
-    "return_status", "days_left", "items", "pickup_days", "product_name", "price", "sizes",
-    "queue_position", "wait_minutes", "agents_back", "agent_name", "seconds",
-})
+ACTION_VALUES: FrozenSet[str] = frozenset(
+    {
+        "order_number",
+        "status",
+        "courier",
+        "tracking_code",
+        "expected_date",
+        "delivered_date",
+        "amount",
+        "refund_method",
+        "refund_status",
+        "completed_date",
+        "reference",
+        "return_status",
+        "days_left",
+        "items",
+        "pickup_days",
+        "product_name",
+        "price",
+        "sizes",
+        "queue_position",
+        "wait_minutes",
+        "agents_back",
+        "agent_name",
+        "seconds",
+    }
+)
 
 # An example longer than this is never read (shop.yml messages.max_chars decides at run
 # time; this is the fallback when shop.yml cannot be read).

@@ -43,7 +43,10 @@ class Paths:
         """The same paths for a child process, which imports Seba's code from this checkout
         (not whichever one the virtualenv's editable install names) whatever its cwd."""
         path = os.environ.get("PYTHONPATH", "")
-        return {"SEBA_CONTENT_ROOT": str(self.root), "SEBA_LIVE_MODEL": str(self.live_model),
-                "SEBA_MODELS_DIR": str(self.models_dir),
-                "SEBA_RETRAIN_DIR": str(self.retrain_dir),
-                "PYTHONPATH": str(PROJECT_ROOT) + (os.pathsep + path if path else "")}
+        return {
+            "SEBA_CONTENT_ROOT": str(self.root),
+            "SEBA_LIVE_MODEL": str(self.live_model),
+            "SEBA_MODELS_DIR": str(self.models_dir),
+            "SEBA_RETRAIN_DIR": str(self.retrain_dir),
+            "PYTHONPATH": str(PROJECT_ROOT) + (os.pathsep + path if path else ""),
+        }

@@ -147,8 +147,11 @@ class ModelStore:
         models = {m["id"]: m for m in data["models"]}
         for activation in reversed(data["activations"]):
             entry = models.get(activation["model_id"])
-            if entry and (live is None or entry["id"] != live["id"]) and \
-                    os.path.exists(self.file_of(entry)):
+            if (
+                entry
+                and (live is None or entry["id"] != live["id"])
+                and os.path.exists(self.file_of(entry))
+            ):
                 return entry
         return None
 
@@ -159,9 +162,14 @@ class ModelStore:
         rows = []
         for entry in reversed(data["models"]):
             went_live = [a for a in data["activations"] if a["model_id"] == entry["id"]]
-            rows.append({**entry, "live": entry["sha256"] == live_sha,
-                         "kept": os.path.exists(self.file_of(entry)),
-                         "last_live": went_live[-1] if went_live else None})
+            rows.append(
+                {
+                    **entry,
+                    "live": entry["sha256"] == live_sha,
+                    "kept": os.path.exists(self.file_of(entry)),
+                    "last_live": went_live[-1] if went_live else None,
+                }
+            )
         return rows
 
     def activations(self) -> List[Dict[str, Any]]:
@@ -169,9 +177,16 @@ class ModelStore:
 
     # --- changing --------------------------------------------------------------------------------
 
-    def keep(self, path: "os.PathLike[str]", *, source: str, started_by: str = "",
-             job_id: str = "", scores: Optional[Dict[str, Any]] = None,
-             trained_at: Optional[str] = None) -> Dict[str, Any]:
+    def keep(
+        self,
+        path: "os.PathLike[str]",
+        *,
+        source: str,
+        started_by: str = "",
+        job_id: str = "",
+        scores: Optional[Dict[str, Any]] = None,
+        trained_at: Optional[str] = None,
+    ) -> Dict[str, Any]:
         """Keep a copy of the model file at ``path``; the same file twice is one entry."""
         sha = file_fingerprint(path)
         with self._changing() as data:
@@ -183,9 +198,15 @@ class ModelStore:
                         replace_file(path, self.file_of(entry))
                     return entry
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            entry = {"id": f"{stamp}-{sha[:8]}", "sha256": sha, "source": source,
-                     "started_by": started_by, "job_id": job_id,
-                     "trained_at": trained_at or now_text(), "scores": scores}
+            entry = {
+                "id": f"{stamp}-{sha[:8]}",
+                "sha256": sha,
+                "source": source,
+                "started_by": started_by,
+                "job_id": job_id,
+                "trained_at": trained_at or now_text(),
+                "scores": scores,
+            }
             replace_file(path, self.file_of(entry))
             data["models"].append(entry)
             return entry
@@ -198,12 +219,16 @@ class ModelStore:
         entry = self.by_sha(sha)
         if entry is None:
             when = dt.datetime.fromtimestamp(os.stat(self.paths.live_model).st_mtime)
-            entry = self.keep(self.paths.live_model, source="make train",
-                              trained_at=when.isoformat(timespec="seconds"))
+            entry = self.keep(
+                self.paths.live_model,
+                source="make train",
+                trained_at=when.isoformat(timespec="seconds"),
+            )
         if not any(a["model_id"] == entry["id"] for a in self.activations()):
             with self._changing() as data:
-                data["activations"].append({"model_id": entry["id"], "by": "", "at": now_text(),
-                                            "kind": "found"})
+                data["activations"].append(
+                    {"model_id": entry["id"], "by": "", "at": now_text(), "kind": "found"}
+                )
         return entry
 
     def set_scores(self, sha: str, scores: Dict[str, Any]) -> None:
@@ -224,13 +249,18 @@ class ModelStore:
         except FileNotFoundError:
             raise ModelRefused(N_("That model's file is no longer kept on the server.")) from None
         if sha != entry["sha256"]:
-            raise ModelRefused(N_("That model's file was changed on the server after it was "
-                                  "checked, so it will not be used. Retrain instead."))
+            raise ModelRefused(
+                N_(
+                    "That model's file was changed on the server after it was "
+                    "checked, so it will not be used. Retrain instead."
+                )
+            )
         self.keep_live()  # the model going out stays one click away
         with self._changing() as data:
             replace_file(path, self.paths.live_model)
-            data["activations"].append({"model_id": entry["id"], "by": by, "at": now_text(),
-                                        "kind": kind})
+            data["activations"].append(
+                {"model_id": entry["id"], "by": by, "at": now_text(), "kind": kind}
+            )
             self._prune(data)
         return entry
 

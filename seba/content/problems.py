@@ -36,8 +36,10 @@ def warning(check, file, line, message_en, message_bn, fix_en, fix_bn) -> Proble
     return Problem(check, WARNING, file, line, message_en, message_bn, fix_en, fix_bn)
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                          r"\u2066-\u2069\ufeff\ufff9-\ufffb]")
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+    r"\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
 
 
 def visible(text: str) -> str:

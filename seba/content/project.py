@@ -75,21 +75,29 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
         raw = path.read_bytes()
         text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except UnicodeDecodeError as exc:
-        return None, [error(
-            "not_utf8", rel, raw.count(b"\n", 0, exc.start) + 1,
-            f"{name} is not saved as UTF-8 text (byte {exc.start} cannot be read).",
-            f"{name} ফাইলটি UTF-8 টেক্সট হিসেবে সেভ করা নেই ({bn(exc.start)} নম্বর বাইট পড়া যাচ্ছে না)।",
-            "Save the file as UTF-8 in your editor (File → Save with encoding → UTF-8).",
-            "এডিটরে ফাইলটি UTF-8 এনকোডিংয়ে সেভ করুন (File → Save with encoding → UTF-8)।",
-        )]
+        return None, [
+            error(
+                "not_utf8",
+                rel,
+                raw.count(b"\n", 0, exc.start) + 1,
+                f"{name} is not saved as UTF-8 text (byte {exc.start} cannot be read).",
+                f"{name} ফাইলটি UTF-8 টেক্সট হিসেবে সেভ করা নেই ({bn(exc.start)} নম্বর বাইট পড়া যাচ্ছে না)।",
+                "Save the file as UTF-8 in your editor (File → Save with encoding → UTF-8).",
+                "এডিটরে ফাইলটি UTF-8 এনকোডিংয়ে সেভ করুন (File → Save with encoding → UTF-8)।",
+            )
+        ]
     except OSError as exc:
-        return None, [error(
-            "unreadable_file", rel, None,
-            f"{name} cannot be read: {exc.strerror or exc}.",
-            f"{name} ফাইলটি পড়া যাচ্ছে না: {exc.strerror or exc}।",
-            "Check that the file exists and that you may read it.",
-            "ফাইলটি আছে কি না এবং পড়ার অনুমতি আছে কি না দেখুন।",
-        )]
+        return None, [
+            error(
+                "unreadable_file",
+                rel,
+                None,
+                f"{name} cannot be read: {exc.strerror or exc}.",
+                f"{name} ফাইলটি পড়া যাচ্ছে না: {exc.strerror or exc}।",
+                "Check that the file exists and that you may read it.",
+                "ফাইলটি আছে কি না এবং পড়ার অনুমতি আছে কি না দেখুন।",
+            )
+        ]
     try:
         data = _yaml().load(text)
         tagged = _first_tag(data)
@@ -99,14 +107,18 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
     except ReaderError as exc:  # a control character YAML does not allow anywhere
         line = text.count("\n", 0, max(exc.position, 0)) + 1
         code = f"\\u{exc.character:04x}" if isinstance(exc.character, int) else "?"
-        return None, [error(
-            "yaml_syntax", rel, line,
-            f"This line contains an invisible control character ({code}) that YAML files may "
-            "not hold.",
-            f"এই লাইনে একটি অদৃশ্য কন্ট্রোল ক্যারেক্টার ({code}) আছে, যা YAML ফাইলে রাখা যায় না।",
-            "Delete the line and type it again by hand (do not paste it).",
-            "লাইনটি মুছে নিজে আবার টাইপ করুন (কপি-পেস্ট করবেন না)।",
-        )]
+        return None, [
+            error(
+                "yaml_syntax",
+                rel,
+                line,
+                f"This line contains an invisible control character ({code}) that YAML files may "
+                "not hold.",
+                f"এই লাইনে একটি অদৃশ্য কন্ট্রোল ক্যারেক্টার ({code}) আছে, যা YAML ফাইলে রাখা যায় না।",
+                "Delete the line and type it again by hand (do not paste it).",
+                "লাইনটি মুছে নিজে আবার টাইপ করুন (কপি-পেস্ট করবেন না)।",
+            )
+        ]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -116,33 +128,45 @@ def read_yaml(root: Path, path: Path) -> Tuple[Optional[Any], List[Problem]]:
             found = re.search(r'duplicate key "([^"]*)"', what)
             key = f"«{found.group(1)[:EXCERPT_CHARS]}»" if found else "a name"
             key_bn = key if found else "একটি নাম"
-            return None, [error(
-                "yaml_syntax", rel, line,
-                f"The same name {key} is written twice in this block.",
-                f"একই ব্লকে {key_bn} নামটি দুবার লেখা হয়েছে।",
-                "Keep one of the two (merge their content), or rename one of them.",
-                "দুটোর একটি রাখুন (লেখা দুটো মিলিয়ে নিন), অথবা একটির নাম বদলে দিন।",
-            )]
-        return None, [error(
-            "yaml_syntax", rel, line,
-            f"This file is not valid YAML here: {what}.",
-            f"এখানে ফাইলটির YAML লেখার নিয়ম ভেঙেছে: {what}।",
-            "Look at this line and the one above it: an item must start with '- ' at the same "
-            "indentation as its neighbours (spaces, never tabs), and a text with ':' or '#' "
-            "in it goes inside double quotes.",
-            "এই লাইন আর তার আগের লাইনটি দেখুন: প্রতিটি আইটেম '- ' দিয়ে শুরু হবে, পাশের আইটেমগুলোর "
-            "সমান জায়গা ছেড়ে (স্পেস দিয়ে, ট্যাব নয়); লেখায় ':' বা '#' থাকলে পুরো লেখাটি ডাবল "
-            "কোটেশনের (\" \") ভেতরে দিন।",
-        )]
+            return None, [
+                error(
+                    "yaml_syntax",
+                    rel,
+                    line,
+                    f"The same name {key} is written twice in this block.",
+                    f"একই ব্লকে {key_bn} নামটি দুবার লেখা হয়েছে।",
+                    "Keep one of the two (merge their content), or rename one of them.",
+                    "দুটোর একটি রাখুন (লেখা দুটো মিলিয়ে নিন), অথবা একটির নাম বদলে দিন।",
+                )
+            ]
+        return None, [
+            error(
+                "yaml_syntax",
+                rel,
+                line,
+                f"This file is not valid YAML here: {what}.",
+                f"এখানে ফাইলটির YAML লেখার নিয়ম ভেঙেছে: {what}।",
+                "Look at this line and the one above it: an item must start with '- ' at the same "
+                "indentation as its neighbours (spaces, never tabs), and a text with ':' or '#' "
+                "in it goes inside double quotes.",
+                "এই লাইন আর তার আগের লাইনটি দেখুন: প্রতিটি আইটেম '- ' দিয়ে শুরু হবে, পাশের আইটেমগুলোর "
+                "সমান জায়গা ছেড়ে (স্পেস দিয়ে, ট্যাব নয়); লেখায় ':' বা '#' থাকলে পুরো লেখাটি ডাবল "
+                'কোটেশনের (" ") ভেতরে দিন।',
+            )
+        ]
     except (YAMLError, ValueError, RecursionError) as exc:
-        return None, [error(
-            "yaml_syntax", rel, None,
-            f"This file is not valid YAML: {visible(str(exc))[:200]}.",
-            f"ফাইলটির YAML লেখার নিয়ম ভেঙেছে: {visible(str(exc))[:200]}।",
-            "Undo your last change to this file, or compare it with a file that works.",
-            "এই ফাইলে শেষ যে পরিবর্তন করেছেন সেটি বাদ দিন, অথবা ঠিকঠাক চলছে এমন একটি ফাইলের "
-            "সাথে মিলিয়ে দেখুন।",
-        )]
+        return None, [
+            error(
+                "yaml_syntax",
+                rel,
+                None,
+                f"This file is not valid YAML: {visible(str(exc))[:200]}.",
+                f"ফাইলটির YAML লেখার নিয়ম ভেঙেছে: {visible(str(exc))[:200]}।",
+                "Undo your last change to this file, or compare it with a file that works.",
+                "এই ফাইলে শেষ যে পরিবর্তন করেছেন সেটি বাদ দিন, অথবা ঠিকঠাক চলছে এমন একটি ফাইলের "
+                "সাথে মিলিয়ে দেখুন।",
+            )
+        ]
 
 
 def _tag_of(node: Any) -> Optional[str]:
@@ -170,19 +194,22 @@ def _first_tag(node: Any, line: Optional[int] = 1) -> Optional[Tuple[str, Option
 def _tag_problem(rel: str, tag: str, line: Optional[int]) -> Problem:
     shown = visible(tag)[:EXCERPT_CHARS]
     return error(
-        "yaml_syntax", rel, line,
+        "yaml_syntax",
+        rel,
+        line,
         f"This line holds a YAML tag ({shown}), which training files may not use.",
         f"এই লাইনে একটি YAML ট্যাগ ({shown}) আছে, যা ট্রেনিংয়ের ফাইলে রাখা যায় না।",
         "Delete the word that starts with '!'; if it is part of the text, put the whole text "
         "in double quotes.",
-        "'!' দিয়ে শুরু হওয়া শব্দটি মুছে দিন; এটা লেখারই অংশ হলে পুরো লেখাটি ডাবল কোটেশনের "
-        "(\" \") ভেতরে দিন।",
+        "'!' দিয়ে শুরু হওয়া শব্দটি মুছে দিন; এটা লেখারই অংশ হলে পুরো লেখাটি ডাবল কোটেশনের (\" \") ভেতরে দিন।",
     )
 
 
 def _not_a_mapping(rel: str) -> Problem:
     return error(
-        "bad_structure", rel, 1,
+        "bad_structure",
+        rel,
+        1,
         f"{visible(rel)} must be a YAML mapping (lines like 'version: \"3.1\"', 'nlu:', "
         "'responses:'), but it holds something else or nothing.",
         f"{visible(rel)} ফাইলটি 'version: \"3.1\"', 'nlu:', 'responses:' ধরনের লাইন দিয়ে "
@@ -194,7 +221,9 @@ def _not_a_mapping(rel: str) -> Problem:
 
 def _missing(rel: str) -> Problem:
     return error(
-        "missing_file", rel, None,
+        "missing_file",
+        rel,
+        None,
         f"{visible(rel)} is missing.",
         f"{visible(rel)} ফাইলটি নেই।",
         "Restore the file (git checkout -- <file>), or check that you are in the project folder.",
@@ -204,7 +233,9 @@ def _missing(rel: str) -> Problem:
 
 def _outside(root: Path, path: Path) -> Problem:
     return error(
-        "outside_project", _rel(root, path), None,
+        "outside_project",
+        _rel(root, path),
+        None,
         f"{visible(_rel(root, path))} is a link to a file outside the project; it is not read.",
         f"{visible(_rel(root, path))} প্রজেক্টের বাইরের একটি ফাইলের লিংক, তাই এটি পড়া হয়নি।",
         "Put the file itself in the project instead of a link (training must not read files "
@@ -240,8 +271,10 @@ def _load(project: Project, path: Path, required: bool = True) -> Optional[Doc]:
 
 def _yaml_files(folder: Path) -> List[Path]:
     return sorted(
-        p for p in folder.rglob("*")
-        if p.suffix.lower() in YAML_SUFFIXES and p.is_file()
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in YAML_SUFFIXES
+        and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 

@@ -27,9 +27,20 @@ Lookup = Callable[[str], Optional[Tuple[str, Optional[int]]]]
 
 
 def command(root: Path) -> List[str]:
-    return [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-            "--domain", str(root / "domain.yml"), "--data", str(root / "data"),
-            "--config", str(root / "config.yml")]
+    return [
+        sys.executable,
+        "-m",
+        "rasa",
+        "data",
+        "validate",
+        "--fail-on-warnings",
+        "--domain",
+        str(root / "domain.yml"),
+        "--data",
+        str(root / "data"),
+        "--config",
+        str(root / "config.yml"),
+    ]
 
 
 def findings(output: str) -> List[str]:
@@ -40,9 +51,11 @@ def findings(output: str) -> List[str]:
         text = None
         if "UserWarning: " in line:
             text = line.split("UserWarning: ", 1)[1]
-        elif re.search(r"\s(ERROR|CRITICAL)\s", line) or re.search(
-                r"\sWARNING\s+rasa\.validator\s", line) or line.startswith(
-                ("InvalidDomain", "YamlException", "rasa.shared.exceptions")):
+        elif (
+            re.search(r"\s(ERROR|CRITICAL)\s", line)
+            or re.search(r"\sWARNING\s+rasa\.validator\s", line)
+            or line.startswith(("InvalidDomain", "YamlException", "rasa.shared.exceptions"))
+        ):
             text = re.sub(r"^.*?\s(ERROR|CRITICAL|WARNING)\s+\S+\s+-\s+", "", line)
         elif last is not None and line.startswith("  ") and "predicted in" in line:
             found[last] += " " + line.strip()  # a story conflict's lines
@@ -60,7 +73,9 @@ def _conflict(text: str, lookup: Lookup) -> Problem:
     file, line = loc or ("data", None)
     text = visible(text)[:400]
     return error(
-        "rasa_validate", file, line,
+        "rasa_validate",
+        file,
+        line,
         f"Two rules or stories do different things after the same steps, so the bot cannot "
         f"learn which is right. Rasa says: {text}",
         f"একই ধাপের পরে দুটি rule বা story আলাদা কাজ করছে, তাই বট বুঝতে পারবে না কোনটি ঠিক। "
@@ -83,7 +98,9 @@ def _problem(text: str, lookup: Lookup) -> Problem:
     file, line = loc or ("data", None)
     text = visible(text)[:400]
     return error(
-        "rasa_validate", file, line,
+        "rasa_validate",
+        file,
+        line,
         f"Rasa's own data check: {text}",
         f"Rasa-র নিজস্ব ডেটা যাচাই জানাচ্ছে: {text}",
         "Find the name Rasa quotes in domain.yml and data/, and correct it (a spelling, or an "
@@ -94,22 +111,36 @@ def _problem(text: str, lookup: Lookup) -> Problem:
 
 
 def run(root: Path, lookup: Lookup) -> List[Problem]:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT),
-                                                     env.get("PYTHONPATH")) if p)
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
     try:
-        done = subprocess.run(command(root), cwd=str(root), env=env, capture_output=True,
-                              text=True, errors="replace", timeout=RASA_TIMEOUT_SECONDS,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command(root),
+            cwd=str(root),
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=RASA_TIMEOUT_SECONDS,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
-        return [error(
-            "rasa_validate", "data", None,
-            f"Rasa's own data check did not finish in {RASA_TIMEOUT_SECONDS} seconds.",
-            f"Rasa-র নিজস্ব ডেটা যাচাই {RASA_TIMEOUT_SECONDS} সেকেন্ডে শেষ হয়নি।",
-            "Run `make validate` to see what it is doing, or ask a developer.",
-            "`make validate` চালিয়ে দেখুন কী হচ্ছে, অথবা ডেভেলপারকে জানান।",
-        )]
+        return [
+            error(
+                "rasa_validate",
+                "data",
+                None,
+                f"Rasa's own data check did not finish in {RASA_TIMEOUT_SECONDS} seconds.",
+                f"Rasa-র নিজস্ব ডেটা যাচাই {RASA_TIMEOUT_SECONDS} সেকেন্ডে শেষ হয়নি।",
+                "Run `make validate` to see what it is doing, or ask a developer.",
+                "`make validate` চালিয়ে দেখুন কী হচ্ছে, অথবা ডেভেলপারকে জানান।",
+            )
+        ]
     if done.returncode == 0:
         return []
     texts = findings(done.stdout + "\n" + done.stderr)

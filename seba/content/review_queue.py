@@ -47,8 +47,11 @@ from seba.text import find_phones, mask_phones, to_bengali_digits
 from seba.tracker_db import conversation_events, events_between
 
 NOT_UNDERSTOOD, UNSURE, HANDED_OVER = "not_understood", "unsure", "handed_over"
-REASON_LABELS = {NOT_UNDERSTOOD: N_("Not understood"), UNSURE: N_("Unsure"),
-                 HANDED_OVER: N_("Handed over")}
+REASON_LABELS = {
+    NOT_UNDERSTOOD: N_("Not understood"),
+    UNSURE: N_("Unsure"),
+    HANDED_OVER: N_("Handed over"),
+}
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 NOT_NLU = {inbound.TOO_LONG, inbound.EMPTY}
 DEFAULT_CONFIDENCE_LINE, DEFAULT_DAYS = 0.6, 30
@@ -58,8 +61,14 @@ EXAMPLE_PHONE = "01711000001"
 _STRETCH_STARTS = {"session_started", "restart", "resume"}
 _TYPES = ("user", "pause", "resume", "restart", "session_started")
 # Rasa's events table (read-only, like seba.tracker_db) for looking one message up by id.
-_EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),
-                   sa.column("timestamp"), sa.column("data"))
+_EVENTS = sa.table(
+    "events",
+    sa.column("id"),
+    sa.column("sender_id"),
+    sa.column("type_name"),
+    sa.column("timestamp"),
+    sa.column("data"),
+)
 
 
 @dataclass(frozen=True)
@@ -126,8 +135,11 @@ def example_text(text: str) -> str:
     text = one_line(text)
     for start, end, _digits in reversed(find_phones(text)):
         bengali = any("\u09e6" <= ch <= "\u09ef" for ch in text[start:end])
-        text = (text[:start] + (to_bengali_digits(EXAMPLE_PHONE) if bengali else EXAMPLE_PHONE)
-                + text[end:])
+        text = (
+            text[:start]
+            + (to_bengali_digits(EXAMPLE_PHONE) if bengali else EXAMPLE_PHONE)
+            + text[end:]
+        )
     return text
 
 
@@ -151,8 +163,11 @@ def guesses(parse: Dict[str, Any], count: int = 2) -> List[Guess]:
     """The bot's best ``count`` guesses: the intent ranking without ``nlu_fallback``, with
     ``faq`` split into its FAQ keys (``response_selector.faq.ranking``, written by
     ``seba.nlu.FaqKeySelector``), each key's share of the FAQ's confidence."""
-    ranking = [r for r in parse.get("intent_ranking") or []
-               if isinstance(r, dict) and r.get("name") and r["name"] != "nlu_fallback"]
+    ranking = [
+        r
+        for r in parse.get("intent_ranking") or []
+        if isinstance(r, dict) and r.get("name") and r["name"] != "nlu_fallback"
+    ]
     intent = parse.get("intent") or {}
     if not ranking and intent.get("name") not in (None, "nlu_fallback"):
         ranking = [intent]
@@ -161,8 +176,11 @@ def guesses(parse: Dict[str, Any], count: int = 2) -> List[Guess]:
     for r in ranking:
         confidence = float(r.get("confidence") or 0.0)
         if r["name"] == "faq" and keys:
-            found += [Guess(k["intent_response_key"], confidence * float(k.get("confidence") or 0))
-                      for k in keys if k.get("intent_response_key")]
+            found += [
+                Guess(k["intent_response_key"], confidence * float(k.get("confidence") or 0))
+                for k in keys
+                if k.get("intent_response_key")
+            ]
         else:
             found.append(Guess(r["name"], confidence))
     found.sort(key=lambda g: -g.confidence)
@@ -173,8 +191,7 @@ def _confidence(parse: Dict[str, Any]) -> float:
     intent = parse.get("intent") or {}
     confidence = float(intent.get("confidence") or 0.0)
     if intent.get("name") == "faq":
-        chosen = (((parse.get("response_selector") or {}).get("faq") or {}).get("response")
-                  or {})
+        chosen = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
         if chosen.get("confidence") is not None:
             confidence *= float(chosen["confidence"])
     return confidence
@@ -182,27 +199,31 @@ def _confidence(parse: Dict[str, Any]) -> float:
 
 def _is_customer_text(data: Dict[str, Any]) -> bool:
     text = data.get("text") or ""
-    return not ((data.get("metadata") or {}).get("is_external")
-                or text.startswith(EXTERNAL_PREFIX))
+    return not ((data.get("metadata") or {}).get("is_external") or text.startswith(EXTERNAL_PREFIX))
 
 
 # --- the queue ----------------------------------------------------------------------------------
 
 
-def handover_tickets(since: dt.datetime, url: Optional[str] = None
-                     ) -> Dict[str, List[Tuple[float, str]]]:
+def handover_tickets(
+    since: dt.datetime, url: Optional[str] = None
+) -> Dict[str, List[Tuple[float, str]]]:
     """{conversation id: [(ticket created, epoch; reason)]} of tickets since ``since``."""
     tickets: Dict[str, List[Tuple[float, str]]] = defaultdict(list)
     with session_scope(url) as session:
-        rows = session.query(Ticket.conversation_id, Ticket.created_at, Ticket.reason).filter(
-            Ticket.created_at >= since).order_by(Ticket.created_at)
+        rows = (
+            session.query(Ticket.conversation_id, Ticket.created_at, Ticket.reason)
+            .filter(Ticket.created_at >= since)
+            .order_by(Ticket.created_at)
+        )
         for conversation_id, created_at, reason in rows:
             tickets[conversation_id].append((to_epoch(created_at), reason))
     return tickets
 
 
-def occurrences(events: Iterable[Any], tickets: Dict[str, List[Tuple[float, str]]],
-                confidence_line: float) -> Iterable[Occurrence]:
+def occurrences(
+    events: Iterable[Any], tickets: Dict[str, List[Tuple[float, str]]], confidence_line: float
+) -> Iterable[Occurrence]:
     """The customer messages of ``events`` (tracker rows in storage order) with a reason to
     be reviewed, each with its reasons."""
     paused: Set[str] = set()
@@ -236,8 +257,9 @@ def occurrences(events: Iterable[Any], tickets: Dict[str, List[Tuple[float, str]
         intent = (parse.get("intent") or {}).get("name")
         if intent in NOT_NLU:
             continue
-        occurrence = Occurrence(row.id, sender, row.moment, inbound.clean(data.get("text") or ""),
-                                guesses(parse))
+        occurrence = Occurrence(
+            row.id, sender, row.moment, inbound.clean(data.get("text") or ""), guesses(parse)
+        )
         if intent in NOT_UNDERSTOOD_INTENTS:
             occurrence.reasons.add(NOT_UNDERSTOOD)
         elif _confidence(parse) < confidence_line:
@@ -249,8 +271,9 @@ def occurrences(events: Iterable[Any], tickets: Dict[str, List[Tuple[float, str]
         yield from (o for o in found if o.reasons)
 
 
-def group(found: Iterable[Occurrence], training: Set[str], decided: Set[str],
-          max_chars: int) -> Tuple[List[ReviewItem], Counter]:
+def group(
+    found: Iterable[Occurrence], training: Set[str], decided: Set[str], max_chars: int
+) -> Tuple[List[ReviewItem], Counter]:
     kept_out: Counter = Counter()
     groups: Dict[str, List[Occurrence]] = defaultdict(list)
     for occurrence in found:
@@ -275,34 +298,53 @@ def group(found: Iterable[Occurrence], training: Set[str], decided: Set[str],
             seen[one_line(o.text)] = n
         text = max(written, key=lambda t: (written[t], seen[t]))  # most often, then latest
         latest = members[-1]
-        reasons = sorted({r for o in members for r in o.reasons},
-                         key=list(REASON_LABELS).index)
-        items.append(ReviewItem(
-            key=key, text=text, count=len(members),
-            conversations=len({o.sender_id for o in members}), reasons=reasons,
-            handovers=sorted({o.handover for o in members if o.handover}),
-            guesses=latest.guesses, last_seen=latest.moment, sample=latest))
+        reasons = sorted({r for o in members for r in o.reasons}, key=list(REASON_LABELS).index)
+        items.append(
+            ReviewItem(
+                key=key,
+                text=text,
+                count=len(members),
+                conversations=len({o.sender_id for o in members}),
+                reasons=reasons,
+                handovers=sorted({o.handover for o in members if o.handover}),
+                guesses=latest.guesses,
+                last_seen=latest.moment,
+                sample=latest,
+            )
+        )
     items.sort(key=lambda i: (-i.count, -i.last_seen.timestamp()))
     return items, kept_out
 
 
 def training_texts(root: Path) -> Set[str]:
-    return {normalised(plain(example)) for block in intent_blocks(root).values()
-            for example in block.examples}
+    return {
+        normalised(plain(example))
+        for block in intent_blocks(root).values()
+        for example in block.examples
+    }
 
 
-def build(root: Path, engine, since: dt.datetime, confidence_line: float,
-          url: Optional[str] = None, max_chars: Optional[int] = None) -> Queue:
+def build(
+    root: Path,
+    engine,
+    since: dt.datetime,
+    confidence_line: float,
+    url: Optional[str] = None,
+    max_chars: Optional[int] = None,
+) -> Queue:
     """The queue from the tracker store (``engine``) and the handoff database (``url``)."""
     tickets = handover_tickets(since, url=url)
     found = occurrences(events_between(engine, since, types=_TYPES), tickets, confidence_line)
-    items, kept_out = group(found, training_texts(root), decisions.decided_keys(url=url),
-                            max_chars or inbound.max_chars())
+    items, kept_out = group(
+        found,
+        training_texts(root),
+        decisions.decided_keys(url=url),
+        max_chars or inbound.max_chars(),
+    )
     return Queue(items, kept_out, since, confidence_line)
 
 
-def context(engine, sender_id: str, event_id: int, before: int = 3, after: int = 2
-            ) -> List[Turn]:
+def context(engine, sender_id: str, event_id: int, before: int = 3, after: int = 2) -> List[Turn]:
     """The turns around one message, phones masked."""
     turns: List[Tuple[int, Turn]] = []
     for row in conversation_events(engine, sender_id, types=("user", "bot")):
@@ -310,19 +352,28 @@ def context(engine, sender_id: str, event_id: int, before: int = 3, after: int =
         if row.type_name == "user":
             if not _is_customer_text(data):
                 continue
-            turns.append((row.id, Turn("customer", mask_phones(one_line(data.get("text"))[:500]),
-                                       current=row.id == event_id)))
+            turns.append(
+                (
+                    row.id,
+                    Turn(
+                        "customer",
+                        mask_phones(one_line(data.get("text"))[:500]),
+                        current=row.id == event_id,
+                    ),
+                )
+            )
         else:
             payload = data.get("data") or {}
-            buttons = tuple(str(b.get("title")) for b in (payload.get("buttons")
-                                                         or payload.get("quick_replies") or [])
-                            if isinstance(b, dict) and b.get("title"))
-            turns.append((row.id, Turn("bot", mask_phones(str(data.get("text") or "")),
-                                       buttons)))
+            buttons = tuple(
+                str(b.get("title"))
+                for b in (payload.get("buttons") or payload.get("quick_replies") or [])
+                if isinstance(b, dict) and b.get("title")
+            )
+            turns.append((row.id, Turn("bot", mask_phones(str(data.get("text") or "")), buttons)))
     at = next((i for i, (event, _t) in enumerate(turns) if event == event_id), None)
     if at is None:
         return []
-    return [turn for _event, turn in turns[max(0, at - before): at + after + 1]]
+    return [turn for _event, turn in turns[max(0, at - before) : at + after + 1]]
 
 
 def find_occurrence(engine, event_id: int) -> Optional[Occurrence]:
@@ -331,8 +382,7 @@ def find_occurrence(engine, event_id: int) -> Optional[Occurrence]:
     which may be the customer's phone number)."""
     if not sa.inspect(engine).has_table("events"):
         return None
-    query = sa.select(_EVENTS).where(_EVENTS.c.id == int(event_id),
-                                     _EVENTS.c.type_name == "user")
+    query = sa.select(_EVENTS).where(_EVENTS.c.id == int(event_id), _EVENTS.c.type_name == "user")
     with engine.connect() as connection:
         row = connection.execute(query).first()
     if row is None:
@@ -340,8 +390,13 @@ def find_occurrence(engine, event_id: int) -> Optional[Occurrence]:
     data = json.loads(row.data) if row.data else {}
     if not _is_customer_text(data):
         return None
-    return Occurrence(row.id, row.sender_id, dt.datetime.fromtimestamp(float(row.timestamp or 0)),
-                      inbound.clean(data.get("text") or ""), guesses(data.get("parse_data") or {}))
+    return Occurrence(
+        row.id,
+        row.sender_id,
+        dt.datetime.fromtimestamp(float(row.timestamp or 0)),
+        inbound.clean(data.get("text") or ""),
+        guesses(data.get("parse_data") or {}),
+    )
 
 
 # --- make review -------------------------------------------------------------------------------
@@ -370,15 +425,19 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     from seba import PROJECT_ROOT
     from seba.tracker_db import tracker_engine
 
-    parser = argparse.ArgumentParser(description="What the bot did not understand (the "
-                                     "console's review page, as text; phones masked).")
+    parser = argparse.ArgumentParser(
+        description="What the bot did not understand (the "
+        "console's review page, as text; phones masked)."
+    )
     parser.add_argument("--root", default=str(PROJECT_ROOT), help="the Rasa project")
     parser.add_argument("--limit", type=int, default=30)
     args = parser.parse_args(argv)
     line, days = review_settings()
     queue = build(Path(args.root), tracker_engine(), local_now() - dt.timedelta(days=days), line)
-    print(f"{len(queue.items)} messages to review (last {days} days, confidence line {line}); "
-          f"label them in the console's Review page (/content/review).")
+    print(
+        f"{len(queue.items)} messages to review (last {days} days, confidence line {line}); "
+        f"label them in the console's Review page (/content/review)."
+    )
     for item in queue.items[: args.limit]:
         guessed = ", ".join(f"{g.label} {g.confidence:.0%}" for g in item.guesses) or "-"
         print(f"{item.count:4d}x  {mask_phones(item.text)[:100]}  [{guessed}]")

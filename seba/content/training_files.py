@@ -106,11 +106,17 @@ def intent_file(root: Path, label: str) -> str:
     that has none (typos, made-up names, paths)."""
     block = intent_blocks(root).get(label)
     if block is None or label in NOT_LABELS:
-        raise ContentError(N_("“%(label)s” is not an intent or FAQ of the bot. Pick one from "
-                              "the list."), label=label[:80])
+        raise ContentError(
+            N_("“%(label)s” is not an intent or FAQ of the bot. Pick one from the list."),
+            label=label[:80],
+        )
     if label.startswith(FAQ + "/") and block.file != FAQ_FILE:
-        raise ContentError(N_("%(label)s is written in %(file)s, not in %(faqs)s."), label=label,
-                           file=block.file, faqs=FAQ_FILE)
+        raise ContentError(
+            N_("%(label)s is written in %(file)s, not in %(faqs)s."),
+            label=label,
+            file=block.file,
+            faqs=FAQ_FILE,
+        )
     return block.file
 
 
@@ -158,15 +164,25 @@ def example_text(text: str) -> str:
         raise ContentError(N_("The example is empty."))
     limit = inbound.max_chars()
     if len(line) > limit:
-        raise ContentError(N_("The example is longer than %(limit)s characters; customers' "
-                              "messages that long are never read by the bot."), limit=limit)
+        raise ContentError(
+            N_(
+                "The example is longer than %(limit)s characters; customers' "
+                "messages that long are never read by the bot."
+            ),
+            limit=limit,
+        )
     if line.startswith("/"):
-        raise ContentError(N_("An example cannot start with “/”: that is how buttons send "
-                              "commands to the bot."))
+        raise ContentError(
+            N_("An example cannot start with “/”: that is how buttons send commands to the bot.")
+        )
     if ENTITY_REGEX.search(line):
-        raise ContentError(N_("The example contains [text](name) or [text]{…}, which the "
-                              "training files read as entity mark-up. Write it without the "
-                              "brackets."))
+        raise ContentError(
+            N_(
+                "The example contains [text](name) or [text]{…}, which the "
+                "training files read as entity mark-up. Write it without the "
+                "brackets."
+            )
+        )
     return line
 
 
@@ -181,8 +197,11 @@ def _position(examples: List[str], text: str) -> int:
         same = [i for i, v in enumerate(varieties) if v == mine]
         if same:
             return same[-1] + 1
-        later = [i for i, v in enumerate(varieties)
-                 if v in VARIETY_ORDER and VARIETY_ORDER[v] > VARIETY_ORDER[mine]]
+        later = [
+            i
+            for i, v in enumerate(varieties)
+            if v in VARIETY_ORDER and VARIETY_ORDER[v] > VARIETY_ORDER[mine]
+        ]
         if later:
             return later[0]
     return len(examples)
@@ -192,8 +211,9 @@ def _block(data, label: str):
     for item in data.get("nlu") or []:
         if hasattr(item, "get") and item.get("intent") == label:
             return item
-    raise ContentError(N_("%(label)s has no examples block any more (changed meanwhile?)."),
-                       label=label)
+    raise ContentError(
+        N_("%(label)s has no examples block any more (changed meanwhile?)."), label=label
+    )
 
 
 def _raw_lines(block) -> List[str]:
@@ -226,20 +246,28 @@ def _check(path: Path, before: str, after: str, label: str, text: str, added: bo
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     longer, shorter = (new, old) if added else (old, new)
     if len(longer) != len(shorter) + 1 or not any(
-            longer[:i] + longer[i + 1:] == shorter and longer[i].strip() == f"- {text}"
-            for i in range(len(longer))):
-        raise ContentError(f"Could not change {path.name} safely (the file would change in "
-                           "more than one line); nothing was written.")
+        longer[:i] + longer[i + 1 :] == shorter and longer[i].strip() == f"- {text}"
+        for i in range(len(longer))
+    ):
+        raise ContentError(
+            f"Could not change {path.name} safely (the file would change in "
+            "more than one line); nothing was written."
+        )
     try:
         data = RasaYAMLReader().reads(after)
     except Exception as exc:  # noqa: BLE001 - any failure means: do not write it
-        raise ContentError(f"{path.name} would not load any more ({exc}); nothing was "
-                           "written.") from exc
-    found = [m.get("text") for m in data.intent_examples
-             if (m.get("intent_response_key") or m.get("intent")) == label]
+        raise ContentError(
+            f"{path.name} would not load any more ({exc}); nothing was written."
+        ) from exc
+    found = [
+        m.get("text")
+        for m in data.intent_examples
+        if (m.get("intent_response_key") or m.get("intent")) == label
+    ]
     if (text in found) != added:
-        raise ContentError(f"Rasa would not read the example as written in {path.name}; "
-                           "nothing was written.")
+        raise ContentError(
+            f"Rasa would not read the example as written in {path.name}; nothing was written."
+        )
 
 
 def add_example(root: Path, label: str, text: str) -> Edit:
@@ -249,8 +277,7 @@ def add_example(root: Path, label: str, text: str) -> Edit:
     line = example_text(text)
     owner = example_owner(root, line)
     if owner is not None:
-        raise ContentError(N_("The bot already has this example, under %(owner)s."),
-                           owner=owner)
+        raise ContentError(N_("The bot already has this example, under %(owner)s."), owner=owner)
     path = inside(root, relative)
     before = read_text(path)
     data = load(before)
@@ -262,8 +289,12 @@ def add_example(root: Path, label: str, text: str) -> Edit:
     _rewrite(block, raw)
     after = dump(data)
     _check(path, before, after, label, line, added=True)
-    return Edit(relative, before, after,
-                {"op": "add_example", "file": relative, "label": label, "text": line})
+    return Edit(
+        relative,
+        before,
+        after,
+        {"op": "add_example", "file": relative, "label": label, "text": line},
+    )
 
 
 def remove_example(root: Path, label: str, text: str) -> Edit:
@@ -276,14 +307,25 @@ def remove_example(root: Path, label: str, text: str) -> Edit:
     raw = _raw_lines(block)
     at = [i for i in _example_at(raw) if raw[i][1:].strip() == text]
     if not at:
-        raise ContentError(N_("“%(text)s” is no longer an example of %(label)s (removed or "
-                              "changed meanwhile); nothing to undo."), text=text[:80], label=label)
+        raise ContentError(
+            N_(
+                "“%(text)s” is no longer an example of %(label)s (removed or "
+                "changed meanwhile); nothing to undo."
+            ),
+            text=text[:80],
+            label=label,
+        )
     if len(_example_at(raw)) == 1:
-        raise ContentError(N_("That is the last example of %(label)s; an intent needs "
-                              "examples."), label=label)
+        raise ContentError(
+            N_("That is the last example of %(label)s; an intent needs examples."), label=label
+        )
     del raw[at[-1]]
     _rewrite(block, raw)
     after = dump(data)
     _check(path, before, after, label, text, added=False)
-    return Edit(relative, before, after,
-                {"op": "remove_example", "file": relative, "label": label, "text": text})
+    return Edit(
+        relative,
+        before,
+        after,
+        {"op": "remove_example", "file": relative, "label": label, "text": text},
+    )

@@ -1,4 +1,4 @@
-""""Try it": content staff chat with a newly trained model before it goes live.
+""" "Try it": content staff chat with a newly trained model before it goes live.
 
 The console (``TryIt``) starts, on demand, one small supervisor process
 (``python -m seba.content.tryit serve``) for the newest trained candidate. The supervisor
@@ -37,15 +37,19 @@ from typing import Any, Dict, List, Optional
 
 from seba.content import N_
 from seba.content.jobs import Jobs
-from seba.content.model_store import write_json
 from seba.content.locations import Paths
+from seba.content.model_store import write_json
 from seba.model_server import file_fingerprint
 
 SECRET_HEADER = "X-Seba-Tryit-Secret"
 IDLE_SECONDS = 600
 START_SECONDS = 300
-QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-             "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONUNBUFFERED": "1",
+}
 
 
 def token() -> str:
@@ -86,9 +90,15 @@ class Supervisor:
 
     def _spawn(self, cmd: List[str], log: str, env: Dict[str, str]) -> None:
         out = open(self.workdir / log, "wb")
-        self.children.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                              stdin=subprocess.DEVNULL,
-                                              env={**os.environ, **QUIET_ENV, **env}))
+        self.children.append(
+            subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **QUIET_ENV, **env},
+            )
+        )
         out.close()
 
     def prepare(self) -> None:
@@ -104,16 +114,48 @@ class Supervisor:
         (self.workdir / "endpoints.yml").write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
             "  headers:\n    X-Seba-Action-Secret: ${SEBA_ACTION_SECRET}\n"
-            "  enable_selective_domain: true\nnlg:\n  type: seba.nlg.SebaNLG\n", "utf-8")
+            "  enable_selective_domain: true\nnlg:\n  type: seba.nlg.SebaNLG\n",
+            "utf-8",
+        )
         (self.workdir / "credentials.yml").write_text("channels.rest.RestInput:\n", "utf-8")
-        env = {"DATABASE_URL": url, "HANDOFF_DATABASE_URL": url, "SANIC_WORKERS": "1",
-               "SEBA_ACTION_SECRET": action_secret, "SEBA_REST_SECRET": self.rest_secret}
-        self._spawn([sys.executable, "-m", "seba.action_server", "--port", str(action_port),
-                     "--actions", "actions"], "actions.log", env)
-        self._spawn([sys.executable, "-m", "seba.server", "run", "--port", str(rasa_port),
-                     "--model", str(self.candidate), "--endpoints",
-                     str(self.workdir / "endpoints.yml"), "--credentials",
-                     str(self.workdir / "credentials.yml")], "rasa.log", env)
+        env = {
+            "DATABASE_URL": url,
+            "HANDOFF_DATABASE_URL": url,
+            "SANIC_WORKERS": "1",
+            "SEBA_ACTION_SECRET": action_secret,
+            "SEBA_REST_SECRET": self.rest_secret,
+        }
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "seba.action_server",
+                "--port",
+                str(action_port),
+                "--actions",
+                "actions",
+            ],
+            "actions.log",
+            env,
+        )
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "seba.server",
+                "run",
+                "--port",
+                str(rasa_port),
+                "--model",
+                str(self.candidate),
+                "--endpoints",
+                str(self.workdir / "endpoints.yml"),
+                "--credentials",
+                str(self.workdir / "credentials.yml"),
+            ],
+            "rasa.log",
+            env,
+        )
         self.rasa_url = f"http://127.0.0.1:{rasa_port}"
 
     async def wait_ready(self, session: Any) -> None:
@@ -150,24 +192,39 @@ class Supervisor:
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=90))
 
         async def say(request: web.Request) -> web.Response:
-            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(),
-                                       expected):
+            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), expected):
                 return web.json_response({"ok": False, "message": "forbidden"}, status=401)
             self.last_used = time.monotonic()
             if not self.ready:
-                return web.json_response({"ok": False, "starting": True, "message":
-                                          N_("The trial bot is starting (about a minute).")},
-                                         status=503)
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "starting": True,
+                        "message": N_("The trial bot is starting (about a minute)."),
+                    },
+                    status=503,
+                )
             body = await request.json()
-            async with session.post(self.rasa_url + "/webhooks/rest/webhook", json={
-                    "sender": str(body["conversation"])[:80], "message": str(body["text"])},
-                    headers={"Authorization": f"Bearer {self.rest_secret}"}) as resp:
+            async with session.post(
+                self.rasa_url + "/webhooks/rest/webhook",
+                json={"sender": str(body["conversation"])[:80], "message": str(body["text"])},
+                headers={"Authorization": f"Bearer {self.rest_secret}"},
+            ) as resp:
                 replies = await resp.json() if resp.status == 200 else []
             self.last_used = time.monotonic()
-            return web.json_response({"ok": resp.status == 200, "replies": [
-                {"text": r.get("text") or "", "buttons": [b.get("title", "") for b in
-                                                          r.get("buttons") or []]}
-                for r in replies if isinstance(r, dict)]})
+            return web.json_response(
+                {
+                    "ok": resp.status == 200,
+                    "replies": [
+                        {
+                            "text": r.get("text") or "",
+                            "buttons": [b.get("title", "") for b in r.get("buttons") or []],
+                        }
+                        for r in replies
+                        if isinstance(r, dict)
+                    ],
+                }
+            )
 
         async def health(request: web.Request) -> web.Response:
             return web.json_response({"ready": self.ready, "candidate": str(self.candidate)})
@@ -242,10 +299,25 @@ class TryIt:
         workdir = self.dir / f"run-{int(time.time())}-{random_secrets.token_hex(2)}"
         log = open(self.dir / "supervisor.log", "ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "seba.content.tryit", "serve", "--candidate", str(model),
-             "--port", str(port), "--workdir", str(workdir)], cwd=self.paths.root,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env={**os.environ, **QUIET_ENV, **self.paths.env()})
+            [
+                sys.executable,
+                "-m",
+                "seba.content.tryit",
+                "serve",
+                "--candidate",
+                str(model),
+                "--port",
+                str(port),
+                "--workdir",
+                str(workdir),
+            ],
+            cwd=self.paths.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, **QUIET_ENV, **self.paths.env()},
+        )
         log.close()
         import threading
 
@@ -275,8 +347,11 @@ class TryIt:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
             while True:
                 try:
-                    async with http.post(url, json={"conversation": conversation, "text": text},
-                                         headers={SECRET_HEADER: token()}) as resp:
+                    async with http.post(
+                        url,
+                        json={"conversation": conversation, "text": text},
+                        headers={SECRET_HEADER: token()},
+                    ) as resp:
                         answer = await resp.json()
                         if resp.status != 503 or not answer.get("starting"):
                             return answer

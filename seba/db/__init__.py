@@ -45,7 +45,7 @@ def database_url() -> str:
     if url:
         # Heroku-style "postgres://" is not accepted by SQLAlchemy 1.4.
         if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
+            url = "postgresql://" + url[len("postgres://") :]
         return url
     return _default_url()
 
@@ -78,8 +78,12 @@ def _new_engine(url: str) -> Engine:
     if backend == "sqlite":
         # A pool of open connections: SQLAlchemy 1.4's default for SQLite files opens and
         # closes one per session (and each close of the last one checkpoints the WAL).
-        kwargs = {"connect_args": {"check_same_thread": False}, "poolclass": QueuePool,
-                  "pool_size": 2, "max_overflow": 8}
+        kwargs = {
+            "connect_args": {"check_same_thread": False},
+            "poolclass": QueuePool,
+            "pool_size": 2,
+            "max_overflow": 8,
+        }
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, otherwise every connection sees its own empty DB.
             kwargs = {"connect_args": {"check_same_thread": False}, "poolclass": StaticPool}

@@ -119,8 +119,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seba.db", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=[*COMMANDS, "export-lookup"])
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or var/shop.db)")
-    parser.add_argument("--out", type=Path, default=LOOKUP_PATH,
-                        help="export-lookup: where to write (default: %(default)s)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=LOOKUP_PATH,
+        help="export-lookup: where to write (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     url = args.url or database_url()
     try:

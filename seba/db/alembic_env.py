@@ -17,8 +17,7 @@ def run_migrations(target_metadata: MetaData, **configure: Any) -> None:
     config = context.config
 
     def _configure(**kwargs: Any) -> None:
-        context.configure(target_metadata=target_metadata, compare_type=True,
-                          **configure, **kwargs)
+        context.configure(target_metadata=target_metadata, compare_type=True, **configure, **kwargs)
 
     def _run(connection) -> None:
         _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
@@ -27,8 +26,12 @@ def run_migrations(target_metadata: MetaData, **configure: Any) -> None:
 
     if context.is_offline_mode():
         url = config.get_main_option("sqlalchemy.url")
-        _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"},
-                   render_as_batch=url.startswith("sqlite"))
+        _configure(
+            url=url,
+            literal_binds=True,
+            dialect_opts={"paramstyle": "named"},
+            render_as_batch=url.startswith("sqlite"),
+        )
         with context.begin_transaction():
             context.run_migrations()
         return

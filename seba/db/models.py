@@ -19,7 +19,13 @@ from sqlalchemy.orm import declarative_base, relationship
 from seba.db import local_now
 
 ORDER_STATUSES = (
-    "placed", "confirmed", "packed", "shipped", "out_for_delivery", "delivered", "cancelled",
+    "placed",
+    "confirmed",
+    "packed",
+    "shipped",
+    "out_for_delivery",
+    "delivered",
+    "cancelled",
     "returned",
 )
 AREAS = ("inside_dhaka", "outside_dhaka")
@@ -144,7 +150,9 @@ class Order(Base):
         "OrderItem", back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
     )
     return_requests = relationship(
-        "ReturnRequest", back_populates="order", cascade="all, delete-orphan",
+        "ReturnRequest",
+        back_populates="order",
+        cascade="all, delete-orphan",
         order_by="ReturnRequest.id",
     )
     refunds = relationship(
@@ -227,6 +235,7 @@ class Refund(Base):
 # Every order check (order number + phone) is recorded, so that limits hold across sessions,
 # conversations, channels and restarts. Phones are stored as a keyed hash (for counting) and
 # masked (for agents): a failed check may carry someone else's number.
+
 
 class VerificationGuard(Base):
     """One row per order number checked: its row lock serialises racing checks of one order."""

@@ -5,6 +5,9 @@ from seba.nlu.linear_classifier import LinearIntentClassifier
 from seba.nlu.products import ProductEntityExtractor
 
 __all__ = [
-    "BengaliDigitNormalizer", "FaqKeySelector", "LinearIntentClassifier",
-    "OrderEntityExtractor", "ProductEntityExtractor",
+    "BengaliDigitNormalizer",
+    "FaqKeySelector",
+    "LinearIntentClassifier",
+    "OrderEntityExtractor",
+    "ProductEntityExtractor",
 ]

@@ -50,9 +50,7 @@ class _Stateless(GraphComponent):
         return cls()
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class BengaliDigitNormalizer(_Stateless):
     """Replaces Bengali digits with ASCII digits in the message text."""
 
@@ -74,9 +72,7 @@ class BengaliDigitNormalizer(_Stateless):
         return messages
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class OrderEntityExtractor(_Stateless, EntityExtractorMixin):
     """Extracts ``order_number`` and ``phone`` entities with normalised values."""
 
@@ -92,9 +88,7 @@ class OrderEntityExtractor(_Stateless, EntityExtractorMixin):
         return messages
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class FaqKeySelector(_Stateless):
     """Picks the FAQ answer from the intent classifier's own ranking of response keys.
 
@@ -113,25 +107,30 @@ class FaqKeySelector(_Stateless):
             if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != self.RETRIEVAL_INTENT:
                 continue
             prefix = self.RETRIEVAL_INTENT + "/"
-            ranking = [(key, p) for key, p in message.get(KEY_RANKING) or []
-                       if key.startswith(prefix)]
+            ranking = [
+                (key, p) for key, p in message.get(KEY_RANKING) or [] if key.startswith(prefix)
+            ]
             if not ranking:
                 continue
             total = sum(p for _, p in ranking) or 1.0
             best, best_p = ranking[0]
-            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, {
-                RESPONSE_SELECTOR_RETRIEVAL_INTENTS: [self.RETRIEVAL_INTENT],
-                self.RETRIEVAL_INTENT: {
-                    RESPONSE_SELECTOR_PREDICTION_KEY: {
-                        RESPONSE_SELECTOR_RESPONSES_KEY: [],
-                        PREDICTED_CONFIDENCE_KEY: best_p / total,
-                        INTENT_RESPONSE_KEY: best,
-                        RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{best}",
+            message.set(
+                RESPONSE_SELECTOR_PROPERTY_NAME,
+                {
+                    RESPONSE_SELECTOR_RETRIEVAL_INTENTS: [self.RETRIEVAL_INTENT],
+                    self.RETRIEVAL_INTENT: {
+                        RESPONSE_SELECTOR_PREDICTION_KEY: {
+                            RESPONSE_SELECTOR_RESPONSES_KEY: [],
+                            PREDICTED_CONFIDENCE_KEY: best_p / total,
+                            INTENT_RESPONSE_KEY: best,
+                            RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{best}",
+                        },
+                        RESPONSE_SELECTOR_RANKING_KEY: [
+                            {"id": i, PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: key}
+                            for i, (key, p) in enumerate(ranking)
+                        ],
                     },
-                    RESPONSE_SELECTOR_RANKING_KEY: [
-                        {"id": i, PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: key}
-                        for i, (key, p) in enumerate(ranking)
-                    ],
                 },
-            }, add_to_output=True)
+                add_to_output=True,
+            )
         return messages

@@ -68,8 +68,11 @@ class DiskCache:
     """Embeddings of training examples across trainings (one SQLite file)."""
 
     def __init__(self, path: Optional[Path] = None) -> None:
-        self.path = Path(path or os.environ.get("SEBA_E5_CACHE")
-                         or PROJECT_ROOT / ".rasa" / "seba-e5-cache.sqlite")
+        self.path = Path(
+            path
+            or os.environ.get("SEBA_E5_CACHE")
+            or PROJECT_ROOT / ".rasa" / "seba-e5-cache.sqlite"
+        )
         self._lock = threading.Lock()
 
     @staticmethod
@@ -79,8 +82,9 @@ class DiskCache:
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, "
-                           "vector BLOB NOT NULL)")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+        )
         return connection
 
     def get_many(self, texts: List[str]) -> Dict[str, np.ndarray]:
@@ -89,11 +93,11 @@ class DiskCache:
         with self._lock, self._connect() as connection:
             items = list(keys)
             for start in range(0, len(items), 500):
-                chunk = items[start:start + 500]
+                chunk = items[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = connection.execute(
-                    f"SELECT key, vector FROM embeddings WHERE key IN ({marks})",
-                    chunk).fetchall()
+                    f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", chunk
+                ).fetchall()
                 for key, blob in rows:
                     vector = np.frombuffer(blob, dtype=np.float32)
                     if vector.shape == (DIM,):
@@ -106,8 +110,11 @@ class DiskCache:
         with self._lock, self._connect() as connection:
             connection.executemany(
                 "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",
-                [(self.key(t), np.asarray(v, dtype=np.float32).tobytes())
-                 for t, v in vectors.items()])
+                [
+                    (self.key(t), np.asarray(v, dtype=np.float32).tobytes())
+                    for t, v in vectors.items()
+                ],
+            )
 
 
 def embed_many(texts: List[str], cache: Optional[DiskCache] = None) -> np.ndarray:
@@ -120,7 +127,8 @@ def embed_many(texts: List[str], cache: Optional[DiskCache] = None) -> np.ndarra
     known = cache.get_many(texts)
     new = {t: _compute(t) for t in dict.fromkeys(texts) if t not in known}
     cache.put_many(new)
-    logger.info("e5 embeddings: %d from the cache (%s), %d computed", len(known), cache.path,
-                len(new))
+    logger.info(
+        "e5 embeddings: %d from the cache (%s), %d computed", len(known), cache.path, len(new)
+    )
     known.update(new)
     return np.vstack([known[t] for t in texts])

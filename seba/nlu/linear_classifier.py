@@ -67,16 +67,22 @@ def words(text: str) -> List[str]:
 class _Model:
     """What is trained and saved: the vectorizers, TF-IDF and the two linear models."""
 
-    def __init__(self, word_ngrams: CountVectorizer, char_ngrams: CountVectorizer,
-                 tfidf: TfidfTransformer, sparse_clf: SGDClassifier,
-                 full_clf: Optional[SGDClassifier]) -> None:
+    def __init__(
+        self,
+        word_ngrams: CountVectorizer,
+        char_ngrams: CountVectorizer,
+        tfidf: TfidfTransformer,
+        sparse_clf: SGDClassifier,
+        full_clf: Optional[SGDClassifier],
+    ) -> None:
         self.word_ngrams, self.char_ngrams, self.tfidf = word_ngrams, char_ngrams, tfidf
         self.sparse_clf, self.full_clf = sparse_clf, full_clf
 
     def features(self, texts: List[str]) -> scipy.sparse.csr_matrix:
         """The TF-IDF rows as scikit-learn computes them (training; tests)."""
-        counts = scipy.sparse.hstack([self.word_ngrams.transform(texts),
-                                      self.char_ngrams.transform(texts)]).tocsr()
+        counts = scipy.sparse.hstack(
+            [self.word_ngrams.transform(texts), self.char_ngrams.transform(texts)]
+        ).tocsr()
         return self.tfidf.transform(counts)
 
     def row(self, text: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -84,9 +90,14 @@ class _Model:
         ``features``, without scipy's per-call overhead (most of the classifier's time
         on a single message)."""
         if not hasattr(self, "_lookup"):
-            self._lookup = (self.word_ngrams.build_analyzer(), self.word_ngrams.vocabulary_,
-                            self.char_ngrams.build_analyzer(), self.char_ngrams.vocabulary_,
-                            len(self.word_ngrams.vocabulary_), self.tfidf.idf_)
+            self._lookup = (
+                self.word_ngrams.build_analyzer(),
+                self.word_ngrams.vocabulary_,
+                self.char_ngrams.build_analyzer(),
+                self.char_ngrams.vocabulary_,
+                len(self.word_ngrams.vocabulary_),
+                self.tfidf.idf_,
+            )
         word_analyzer, word_vocab, char_analyzer, char_vocab, offset, idf = self._lookup
         counts: Dict[int, int] = defaultdict(int)
         for feature in word_analyzer(text):
@@ -100,14 +111,13 @@ class _Model:
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64,
-                                           count=len(counts)))) * idf[indices]
+        values = (
+            1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        ) * idf[indices]
         return indices, values / np.sqrt(values @ values)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
     MODEL_FILE = "linear_intent_classifier.joblib"
 
@@ -126,27 +136,45 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, model: Optional[_Model] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[_Model] = None,
+    ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _with_e5(self, sparse: scipy.sparse.csr_matrix, texts: List[str],
-                 cache: Optional[e5.DiskCache] = None) -> scipy.sparse.csr_matrix:
+    def _with_e5(
+        self,
+        sparse: scipy.sparse.csr_matrix,
+        texts: List[str],
+        cache: Optional[e5.DiskCache] = None,
+    ) -> scipy.sparse.csr_matrix:
         dense = e5.embed_many(texts, cache) * self._config["e5_weight"]
         return scipy.sparse.hstack([sparse, scipy.sparse.csr_matrix(dense)]).tocsr()
 
     def _fit(self, X: scipy.sparse.csr_matrix, labels: List[str]) -> SGDClassifier:
-        return SGDClassifier(loss="log_loss", alpha=self._config["alpha"],
-                             max_iter=self._config["epochs"], tol=None,
-                             random_state=self._config["random_state"]).fit(X, labels)
+        return SGDClassifier(
+            loss="log_loss",
+            alpha=self._config["alpha"],
+            max_iter=self._config["epochs"],
+            tol=None,
+            random_state=self._config["random_state"],
+        ).fit(X, labels)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
@@ -155,12 +183,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
         texts = [m.get(TEXT) for m in examples]
-        word_ngrams = CountVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
-                                      ngram_range=tuple(self._config["word_ngrams"]))
-        char_ngrams = CountVectorizer(analyzer="char_wb",
-                                      ngram_range=tuple(self._config["char_ngrams"]))
-        counts = scipy.sparse.hstack([word_ngrams.fit_transform(texts),
-                                      char_ngrams.fit_transform(texts)]).tocsr()
+        word_ngrams = CountVectorizer(
+            tokenizer=words,
+            token_pattern=None,
+            lowercase=False,
+            ngram_range=tuple(self._config["word_ngrams"]),
+        )
+        char_ngrams = CountVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"])
+        )
+        counts = scipy.sparse.hstack(
+            [word_ngrams.fit_transform(texts), char_ngrams.fit_transform(texts)]
+        ).tocsr()
         tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
         sparse = tfidf.transform(counts)
         full = None
@@ -172,8 +206,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / cls.MODEL_FILE)
@@ -204,14 +244,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         model, results = self._model, []
         for text in texts:
             indices, values = model.row(text)
-            cheap = self._normalised(values @ self._coef_t(model.sparse_clf)[indices]
-                                     + model.sparse_clf.intercept_)
+            cheap = self._normalised(
+                values @ self._coef_t(model.sparse_clf)[indices] + model.sparse_clf.intercept_
+            )
             if model.full_clf is None or cheap.max() >= self._config["cascade_threshold"]:
                 results.append((model.sparse_clf.classes_, cheap))
                 continue
             coef = self._coef_t(model.full_clf)
             dense = e5.embed(text) * self._config["e5_weight"]
-            scores = values @ coef[indices] + dense @ coef[-len(dense):] + model.full_clf.intercept_
+            scores = (
+                values @ coef[indices] + dense @ coef[-len(dense) :] + model.full_clf.intercept_
+            )
             results.append((model.full_clf.classes_, self._normalised(scores)))
         return results
 
@@ -228,8 +271,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 by_intent[label.split("/", 1)[0]] += float(p)
             ranking = sorted(by_intent.items(), key=lambda kv: -kv[1])
             ranking = ranking[: self._config["ranking_length"]]
-            message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]},
-                        add_to_output=True)
-            message.set("intent_ranking",
-                        [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
+            message.set(
+                INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True
+            )
+            message.set(
+                "intent_ranking",
+                [{"name": n, "confidence": c} for n, c in ranking],
+                add_to_output=True,
+            )
         return messages

@@ -58,9 +58,7 @@ def _regex(entries: List[str]) -> "re.Pattern[str]":
     return re.compile(rf"(?<!{WORD})(?:{'|'.join(parts)})(?!{WORD})", re.IGNORECASE)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class ProductEntityExtractor(GraphComponent, EntityExtractorMixin):
     FILE = "product_lookup.json"
 
@@ -68,20 +66,31 @@ class ProductEntityExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         return {"entity": "product", "lookup": "product"}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, entries: Optional[List[str]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        entries: Optional[List[str]] = None,
+    ) -> None:
         self._config, self._storage, self._resource = config, model_storage, resource
         self._set_entries(entries or [])
 
     def _set_entries(self, entries: List[str]) -> None:
         # Longest first: "jamdani saree" wins over "jamdani".
-        self._entries = sorted({e.strip().lower() for e in entries if e.strip()},
-                               key=lambda e: (-len(e), e))
+        self._entries = sorted(
+            {e.strip().lower() for e in entries if e.strip()}, key=lambda e: (-len(e), e)
+        )
         self._regex = _regex(self._entries) if self._entries else None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "ProductEntityExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ProductEntityExtractor":
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -96,8 +105,14 @@ class ProductEntityExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "ProductEntityExtractor":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ProductEntityExtractor":
         try:
             with model_storage.read_from(resource) as directory:
                 entries = rasa.shared.utils.io.read_json_file(directory / cls.FILE)
@@ -112,12 +127,19 @@ class ProductEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT) or ""
             found = []
             for match in self._regex.finditer(text):
-                value = match.group("bn") if "bn" in self._regex.groupindex and \
-                    match.group("bn") is not None else match.group("latin")
-                found.append({
-                    "entity": self._config["entity"], "start": match.start(),
-                    "end": match.end(), "value": value.lower(),
-                })
+                value = (
+                    match.group("bn")
+                    if "bn" in self._regex.groupindex and match.group("bn") is not None
+                    else match.group("latin")
+                )
+                found.append(
+                    {
+                        "entity": self._config["entity"],
+                        "start": match.start(),
+                        "end": match.end(),
+                        "value": value.lower(),
+                    }
+                )
             if found:
                 entities = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)

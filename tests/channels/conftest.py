@@ -61,8 +61,9 @@ def channel_stack(shop_db_module, fake_telegram, fake_graph, tmp_path_factory):
         "FACEBOOK_GRAPH_URL": fake_graph.url,
     }
     with ExitStack() as stack:
-        running = start_rasa_stack(stack, tmp_path_factory.mktemp("channels-stack"), env=env,
-                                   credentials=CREDENTIALS)
+        running = start_rasa_stack(
+            stack, tmp_path_factory.mktemp("channels-stack"), env=env, credentials=CREDENTIALS
+        )
         yield running
 
 
@@ -71,15 +72,17 @@ def wait_for_turn(stack, sender_id: str, user_messages: int, timeout: float = 12
     deadline = time.monotonic() + timeout
     tracker: Dict = {}
     while time.monotonic() < deadline:
-        status, tracker = http("GET", stack.api(f"/conversations/{sender_id}/tracker"),
-                               headers=stack.auth)
+        status, tracker = http(
+            "GET", stack.api(f"/conversations/{sender_id}/tracker"), headers=stack.auth
+        )
         if status == 200 and isinstance(tracker, dict):
             users = [e for e in tracker.get("events", []) if e.get("event") == "user"]
             if len(users) >= user_messages and tracker.get("latest_action_name") == "action_listen":
                 return tracker
         time.sleep(0.5)
-    raise AssertionError(f"Rasa did not finish turn {user_messages} of {sender_id}: "
-                         f"{tracker}\n{logs(stack)}")
+    raise AssertionError(
+        f"Rasa did not finish turn {user_messages} of {sender_id}: {tracker}\n{logs(stack)}"
+    )
 
 
 def logs(stack, lines: int = 40) -> str:

@@ -103,11 +103,13 @@ class FakeApi:
 
     # -- scripting and inspection ---------------------------------------------------
 
-    def fail(self, method: str, status: int, description: str, times: int = 1,
-             **extra: Any) -> None:
+    def fail(
+        self, method: str, status: int, description: str, times: int = 1, **extra: Any
+    ) -> None:
         """The next ``times`` calls of ``method`` answer with this error."""
-        self._failures.append(_Failure(method, status, self.error_body(status, description, extra),
-                                       times))
+        self._failures.append(
+            _Failure(method, status, self.error_body(status, description, extra), times)
+        )
 
     def error_body(self, status: int, description: str, extra: Dict[str, Any]) -> Dict[str, Any]:
         raise NotImplementedError
@@ -179,30 +181,41 @@ class FakeTelegram(FakeApi):
             params = await request.json()
         else:
             params = {k: _decode(v) for k, v in (await request.post()).items()}
-        self.calls.append(Call(method, params, dict(request.query), dict(request.headers),
-                               request.match_info["token"]))
+        self.calls.append(
+            Call(
+                method,
+                params,
+                dict(request.query),
+                dict(request.headers),
+                request.match_info["token"],
+            )
+        )
         if request.match_info["token"] != self.token:
             return web.json_response(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         failure = self._take_failure(method)
         if failure:
             return web.json_response(failure.body, status=failure.status)
         result = self._result(method, params)
         if result is None:
             return web.json_response(
-                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
         return web.json_response({"ok": True, "result": result})
 
     def _result(self, method: str, params: Dict[str, Any]) -> Any:
         if method == "getMe":
-            return {"id": 123456, "is_bot": True, "first_name": "Seba",
-                    "username": self.username}
+            return {"id": 123456, "is_bot": True, "first_name": "Seba", "username": self.username}
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
             chat_id = params.get("chat_id")
             message: Dict[str, Any] = {
-                "message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
-                         "type": "private"},
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {
+                    "id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                    "type": "private",
+                },
             }
             if "text" in params:
                 message["text"] = params["text"]
@@ -211,15 +224,21 @@ class FakeTelegram(FakeApi):
             return True
         if method == "getWebhookInfo":
             webhooks = self.of("setWebhook")
-            return {"url": webhooks[-1].params.get("url", "") if webhooks else "",
-                    "has_custom_certificate": False, "pending_update_count": 0}
+            return {
+                "url": webhooks[-1].params.get("url", "") if webhooks else "",
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
+            }
         return None
 
     # -- inspection helpers -----------------------------------------------------------
 
     def sent(self, chat_id: Any = None, method: str = "sendMessage") -> List[Dict[str, Any]]:
-        return [c.params for c in self.of(method)
-                if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)]
+        return [
+            c.params
+            for c in self.of(method)
+            if chat_id is None or str(c.params.get("chat_id")) == str(chat_id)
+        ]
 
     def texts(self, chat_id: Any = None) -> List[str]:
         return [p.get("text", "") for p in self.sent(chat_id)]
@@ -236,8 +255,14 @@ class FakeGraph(FakeApi):
         app.router.add_post("/{version}/me/messages", self._handle)
 
     def error_body(self, status: int, description: str, extra: Dict[str, Any]) -> Dict[str, Any]:
-        return {"error": {"message": description, "type": "OAuthException",
-                          "code": extra.get("code", 10), "fbtrace_id": "fake"}}
+        return {
+            "error": {
+                "message": description,
+                "type": "OAuthException",
+                "code": extra.get("code", 10),
+                "fbtrace_id": "fake",
+            }
+        }
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -250,21 +275,28 @@ class FakeGraph(FakeApi):
         recipient = (body.get("recipient") or {}).get("id")
         if "sender_action" in body:
             return web.json_response({"recipient_id": recipient})
-        return web.json_response({"recipient_id": recipient,
-                                  "message_id": f"m_{next(self._message_ids)}"})
+        return web.json_response(
+            {"recipient_id": recipient, "message_id": f"m_{next(self._message_ids)}"}
+        )
 
     # -- inspection helpers -----------------------------------------------------------
 
     def messages(self, recipient: Any = None) -> List[Dict[str, Any]]:
         """The ``message`` objects sent (sender actions left out)."""
-        return [c.params["message"] for c in list(self.calls)
-                if "message" in c.params
-                and (recipient is None or c.params["recipient"]["id"] == str(recipient))]
+        return [
+            c.params["message"]
+            for c in list(self.calls)
+            if "message" in c.params
+            and (recipient is None or c.params["recipient"]["id"] == str(recipient))
+        ]
 
     def actions(self, recipient: Any = None) -> List[str]:
-        return [c.params["sender_action"] for c in list(self.calls)
-                if "sender_action" in c.params
-                and (recipient is None or c.params["recipient"]["id"] == str(recipient))]
+        return [
+            c.params["sender_action"]
+            for c in list(self.calls)
+            if "sender_action" in c.params
+            and (recipient is None or c.params["recipient"]["id"] == str(recipient))
+        ]
 
     def texts(self, recipient: Any = None) -> List[str]:
         out = []

@@ -85,13 +85,15 @@ async def serve_channel(channel: InputChannel, on_new_message: Callable) -> Asyn
         await server.after_stop()
 
 
-async def post(url: str, body: Any, headers: Optional[Dict[str, str]] = None) -> aiohttp.ClientResponse:
+async def post(
+    url: str, body: Any, headers: Optional[Dict[str, str]] = None
+) -> aiohttp.ClientResponse:
     """POST raw bytes or JSON; returns the response with its text read."""
     data = body if isinstance(body, (bytes, str)) else json.dumps(body, ensure_ascii=False)
     async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=data, headers={
-            "Content-Type": "application/json", **(headers or {})
-        }) as resp:
+        async with session.post(
+            url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+        ) as resp:
             await resp.read()
             return resp
 
@@ -110,12 +112,22 @@ _message_ids = itertools.count(1)
 
 
 def tg_user(user_id: int = 7001, language_code: str = "bn", username: str = "rahim") -> Dict:
-    return {"id": user_id, "is_bot": False, "first_name": "Rahim",
-            "username": username, "language_code": language_code}
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": "Rahim",
+        "username": username,
+        "language_code": language_code,
+    }
 
 
-def tg_message(chat_id: int = 7001, text: Optional[str] = None, chat_type: str = "private",
-               message_id: Optional[int] = None, **content: Any) -> Dict:
+def tg_message(
+    chat_id: int = 7001,
+    text: Optional[str] = None,
+    chat_type: str = "private",
+    message_id: Optional[int] = None,
+    **content: Any,
+) -> Dict:
     message = {
         "message_id": message_id or next(_message_ids),
         "date": int(time.time()),
@@ -137,32 +149,46 @@ def tg_callback(chat_id: int, data: str, keyboard: Optional[List[List[Dict]]] = 
     message = tg_message(chat_id, text="Choose:")
     if keyboard is not None:
         message["reply_markup"] = {"inline_keyboard": keyboard}
-    return tg_update(callback_query={
-        "id": uuid.uuid4().hex[:10], "from": tg_user(chat_id), "chat_instance": "ci",
-        "data": data, "message": message,
-    })
+    return tg_update(
+        callback_query={
+            "id": uuid.uuid4().hex[:10],
+            "from": tg_user(chat_id),
+            "chat_instance": "ci",
+            "data": data,
+            "message": message,
+        }
+    )
 
 
 # --- Messenger events ---------------------------------------------------------------
 
+
 def fb_event(psid: str, **kind: Any) -> Dict:
-    return {"sender": {"id": psid}, "recipient": {"id": "PAGE1"},
-            "timestamp": int(time.time() * 1000), **kind}
+    return {
+        "sender": {"id": psid},
+        "recipient": {"id": "PAGE1"},
+        "timestamp": int(time.time() * 1000),
+        **kind,
+    }
 
 
 def fb_payload(*events: Dict) -> Dict:
-    return {"object": "page", "entry": [{"id": "PAGE1", "time": int(time.time() * 1000),
-                                         "messaging": list(events)}]}
+    return {
+        "object": "page",
+        "entry": [{"id": "PAGE1", "time": int(time.time() * 1000), "messaging": list(events)}],
+    }
 
 
 def fb_sign(secret: str, body: bytes, sha1: bool = True, sha256: bool = True) -> Dict[str, str]:
     headers = {}
     if sha256:
-        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(
-            secret.encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature-256"] = (
+            "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        )
     if sha1:
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(
-            secret.encode(), body, hashlib.sha1).hexdigest()
+        headers["X-Hub-Signature"] = (
+            "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+        )
     return headers
 
 

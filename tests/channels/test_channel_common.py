@@ -89,17 +89,28 @@ def test_every_channel_has_its_own_conversation_namespace():
     assert conversation_id("socketio", "ab12") == "web:ab12"
     assert conversation_id("rest", "app-7") == "rest:app-7"
     assert platform_id("telegram", "tg:4242") == "4242"
-    for channel, stranger in [("telegram", "web:4242"), ("telegram", "4242"),
-                              ("facebook", "tg:PSID"), ("socketio", "rest:x")]:
+    for channel, stranger in [
+        ("telegram", "web:4242"),
+        ("telegram", "4242"),
+        ("facebook", "tg:PSID"),
+        ("socketio", "rest:x"),
+    ]:
         with pytest.raises(ChannelDeliveryError):
             platform_id(channel, stranger)
 
 
-@pytest.mark.parametrize("body", [
-    b"[1]", b"not json", b"\x80", b"", b'"text"',
-    b'{"a": ' * 5000 + b"1" + b"}" * 5000,  # Python's decoder would run out of recursion
-    json.dumps(functools.reduce(lambda inner, _: {"x": inner}, range(40), {})).encode(),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1]",
+        b"not json",
+        b"\x80",
+        b"",
+        b'"text"',
+        b'{"a": ' * 5000 + b"1" + b"}" * 5000,  # Python's decoder would run out of recursion
+        json.dumps(functools.reduce(lambda inner, _: {"x": inner}, range(40), {})).encode(),
+    ],
+)
 def test_webhook_bodies_that_are_no_shallow_json_object_are_refused(body):
     with pytest.raises(ValueError):
         json_object_body(body)

@@ -20,8 +20,13 @@ from tests.channels.test_channel_telegram import telegram
 def rows(url):
     with session_scope(url) as session:
         return session.execute(
-            select(ChannelUpdate.external_id, ChannelUpdate.conversation_id, ChannelUpdate.state,
-                   ChannelUpdate.payload).order_by(ChannelUpdate.id)).all()
+            select(
+                ChannelUpdate.external_id,
+                ChannelUpdate.conversation_id,
+                ChannelUpdate.state,
+                ChannelUpdate.payload,
+            ).order_by(ChannelUpdate.id)
+        ).all()
 
 
 @async_test
@@ -50,7 +55,8 @@ async def test_a_redelivered_messenger_event_is_answered_once(shop_db):
 
 @async_test
 async def test_when_the_update_cannot_be_stored_the_platform_is_told_to_retry(
-        monkeypatch, tmp_path):
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/shop.db")
     async with telegram() as h:
         answer = await h.send(tg_update(message=tg_message(502, "hello")))
@@ -69,8 +75,11 @@ async def test_stored_updates_are_handled_after_a_crash_in_order_per_conversatio
     stored = [(f"u{n}", "tg:7", {"n": n}) for n in range(3)] + [("v0", "tg:8", {"n": 10})]
     assert await crashed.store(stored) == 4
     with session_scope(shop_db) as session:  # u0 was being handled when the process died
-        session.execute(update(ChannelUpdate).where(ChannelUpdate.external_id == "u0").values(
-            state="processing", lease_until=local_now() + dt.timedelta(seconds=30)))
+        session.execute(
+            update(ChannelUpdate)
+            .where(ChannelUpdate.external_id == "u0")
+            .values(state="processing", lease_until=local_now() + dt.timedelta(seconds=30))
+        )
 
     seen, active = [], set()
 
@@ -103,8 +112,9 @@ async def test_two_processes_never_handle_one_update_twice(shop_db, monkeypatch)
         await asyncio.sleep(0.01)
 
     a, b = Intake("facebook", concurrency=4), Intake("facebook", concurrency=4)
-    await a.store((f"{chat}-{n}", f"fb:{chat}", {"chat": chat, "n": n})
-                  for chat in range(8) for n in range(5))
+    await a.store(
+        (f"{chat}-{n}", f"fb:{chat}", {"chat": chat, "n": n}) for chat in range(8) for n in range(5)
+    )
     a.start(handler)
     b.start(handler)
     try:

@@ -20,14 +20,17 @@ async def test_without_a_secret_the_channel_is_off():
     assert collector.messages == []
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
-                                     {"Authorization": SECRET}, {"X-Secret": SECRET}])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": SECRET}, {"X-Secret": SECRET}],
+)
 @async_test
 async def test_a_wrong_or_missing_secret_is_refused(headers):
     collector = Collector()
     async with serve_channel(RestInput(SECRET), collector) as url:
-        answer = await post(url + f"/webhook?token={SECRET}", {"sender": "a", "message": "hi"},
-                            headers)
+        answer = await post(
+            url + f"/webhook?token={SECRET}", {"sender": "a", "message": "hi"}, headers
+        )
         assert answer.status == 403
     assert collector.messages == []
 
@@ -37,25 +40,33 @@ async def test_senders_get_their_own_namespace_and_input_channel_is_ignored():
     collector = Collector(reply=echo)
     async with serve_channel(RestInput(SECRET), collector) as url:
         for sender in ("app-user-7", "4242"):  # "4242" might be someone's Telegram chat id
-            answer = await post(url + "/webhook", {"sender": sender, "message": "hi",
-                                                   "input_channel": "telegram"}, AUTH)
+            answer = await post(
+                url + "/webhook",
+                {"sender": sender, "message": "hi", "input_channel": "telegram"},
+                AUTH,
+            )
             assert answer.status == 200
     assert [(m.sender_id, m.input_channel) for m in collector.messages] == [
-        ("rest:app-user-7", "rest"), ("rest:4242", "rest")]
+        ("rest:app-user-7", "rest"),
+        ("rest:4242", "rest"),
+    ]
 
 
-@pytest.mark.parametrize("body, reason", [
-    ({"message": "hi"}, "sender"),                          # would land in "default"
-    ({"sender": "", "message": "hi"}, "sender"),
-    ({"sender": "tg:4242", "message": "hi"}, "sender"),     # no prefixes of other channels
-    ({"sender": "x" * 200, "message": "hi"}, "sender"),
-    ({"sender": 42, "message": "hi"}, "sender"),
-    ({"sender": "a", "message": None}, "message"),
-    ({"sender": "a", "message": ["hi"]}, "message"),
-    ({"sender": "a"}, "message"),
-    (["not", "an", "object"], "object"),
-    (b"{not json", "object"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ({"message": "hi"}, "sender"),  # would land in "default"
+        ({"sender": "", "message": "hi"}, "sender"),
+        ({"sender": "tg:4242", "message": "hi"}, "sender"),  # no prefixes of other channels
+        ({"sender": "x" * 200, "message": "hi"}, "sender"),
+        ({"sender": 42, "message": "hi"}, "sender"),
+        ({"sender": "a", "message": None}, "message"),
+        ({"sender": "a", "message": ["hi"]}, "message"),
+        ({"sender": "a"}, "message"),
+        (["not", "an", "object"], "object"),
+        (b"{not json", "object"),
+    ],
+)
 @async_test
 async def test_bad_requests_get_400_and_a_reason(body, reason):
     collector = Collector()

@@ -26,13 +26,23 @@ def run_script(api, *args, secret="A_good-secret_123", credentials=""):
     env.update(TELEGRAM_TOKEN=api.token, TELEGRAM_API_BASE_URL=api.url)
     if secret is not None:
         env["TELEGRAM_WEBHOOK_SECRET"] = secret
-    return subprocess.run([sys.executable, str(SCRIPT), "--credentials", credentials, *args],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--credentials", credentials, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 def test_sets_the_webhook_with_the_secret_and_the_handled_updates(bot_api):
-    done = run_script(bot_api, "https://shop.example.com.bd", "--drop-pending-updates",
-                      credentials=str(CREDENTIALS))
+    done = run_script(
+        bot_api,
+        "https://shop.example.com.bd",
+        "--drop-pending-updates",
+        credentials=str(CREDENTIALS),
+    )
     assert done.returncode == 0, done.stderr
     [call] = bot_api.of("setWebhook")
     assert call.params["url"] == "https://shop.example.com.bd/webhooks/telegram/webhook"
@@ -65,6 +75,12 @@ def test_refuses_plain_http(bot_api):
 def test_a_wrong_token_is_reported(bot_api):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env.update(TELEGRAM_TOKEN="999:wrong", TELEGRAM_API_BASE_URL=bot_api.url)
-    done = subprocess.run([sys.executable, str(SCRIPT), "--credentials", "", "--info"],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--credentials", "", "--info"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 1 and "refused" in done.stderr

@@ -57,6 +57,7 @@ async def telegram(reply=echo, **config):
 
 # --- receiving ----------------------------------------------------------------------
 
+
 @async_test
 async def test_text_message_reaches_rasa_and_the_reply_reaches_telegram():
     async with telegram() as h:
@@ -93,8 +94,9 @@ async def test_webhook_answers_before_rasa_is_done():
         await h.settle()
 
 
-@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""},
-                                     {SECRET_HEADER: SECRET + "x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}, {SECRET_HEADER: SECRET + "x"}]
+)
 def test_missing_or_wrong_secret_is_refused_and_logged(headers, caplog):
     @async_test
     async def run():
@@ -110,9 +112,18 @@ def test_missing_or_wrong_secret_is_refused_and_logged(headers, caplog):
     run()
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b"[1, 2]", b'"text"', b"{}",
-                                  b'{"update_id": 1, "message": {"text": "no chat"}}',
-                                  b'{"update_id": 1, "message": "oops"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"[1, 2]",
+        b'"text"',
+        b"{}",
+        b'{"update_id": 1, "message": {"text": "no chat"}}',
+        b'{"update_id": 1, "message": "oops"}',
+    ],
+)
 def test_malformed_updates_get_400_never_500(body):
     @async_test
     async def run():
@@ -141,8 +152,12 @@ async def test_unconfigured_channel_loads_and_answers_503():
 
 
 def test_config_comes_from_credentials_then_environment(monkeypatch):
-    for name in ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_BOT_NAME",
-                 "TELEGRAM_API_BASE_URL"):
+    for name in (
+        "TELEGRAM_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_BOT_NAME",
+        "TELEGRAM_API_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     empty = TelegramInput.from_credentials(None)
     assert empty.config.problem and empty.get_output_channel() is None
@@ -185,16 +200,30 @@ async def test_messages_of_one_chat_are_handled_in_order():
         assert h.api.texts(11) == ["echo: first", "echo: second", "echo: third"]
 
 
-@pytest.mark.parametrize("content", [
-    {"sticker": {"file_id": "s", "file_unique_id": "u", "type": "regular", "width": 512,
-                 "height": 512, "is_animated": False, "is_video": False}},
-    {"photo": [{"file_id": "p", "file_unique_id": "u", "width": 90, "height": 90}],
-     "caption": "ভাঙা এসেছে"},
-    {"voice": {"file_id": "v", "file_unique_id": "u", "duration": 3}},
-    {"document": {"file_id": "d", "file_unique_id": "u", "file_name": "invoice.pdf"}},
-    {"location": {"latitude": 23.81, "longitude": 90.41}},
-    {"contact": {"phone_number": "+8801711000001", "first_name": "R"}},
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "u",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+        {
+            "photo": [{"file_id": "p", "file_unique_id": "u", "width": 90, "height": 90}],
+            "caption": "ভাঙা এসেছে",
+        },
+        {"voice": {"file_id": "v", "file_unique_id": "u", "duration": 3}},
+        {"document": {"file_id": "d", "file_unique_id": "u", "file_name": "invoice.pdf"}},
+        {"location": {"latitude": 23.81, "longitude": 90.41}},
+        {"contact": {"phone_number": "+8801711000001", "first_name": "R"}},
+    ],
+)
 def test_non_text_messages_get_a_polite_text_only_reply(content):
     @async_test
     async def run():
@@ -212,18 +241,39 @@ def test_non_text_messages_get_a_polite_text_only_reply(content):
 @async_test
 async def test_other_update_kinds_and_group_chats_are_ignored():
     async with telegram() as h:
-        blocked = tg_update(my_chat_member={
-            "chat": {"id": 9, "type": "private"}, "from": {"id": 9, "is_bot": False,
-                                                          "first_name": "R"},
-            "date": 1, "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True,
-                                                                        "first_name": "S"}},
-            "new_chat_member": {"status": "kicked", "until_date": 0,
-                                "user": {"id": 1, "is_bot": True, "first_name": "S"}}})
+        blocked = tg_update(
+            my_chat_member={
+                "chat": {"id": 9, "type": "private"},
+                "from": {"id": 9, "is_bot": False, "first_name": "R"},
+                "date": 1,
+                "old_chat_member": {
+                    "status": "member",
+                    "user": {"id": 1, "is_bot": True, "first_name": "S"},
+                },
+                "new_chat_member": {
+                    "status": "kicked",
+                    "until_date": 0,
+                    "user": {"id": 1, "is_bot": True, "first_name": "S"},
+                },
+            }
+        )
         group = tg_update(message=tg_message(-100123, "order 10456 please", chat_type="group"))
-        for update in (blocked, group, tg_update(poll={"id": "p", "question": "q", "options": [],
-                                                      "total_voter_count": 0, "is_closed": False,
-                                                      "is_anonymous": True, "type": "regular",
-                                                      "allows_multiple_answers": False})):
+        for update in (
+            blocked,
+            group,
+            tg_update(
+                poll={
+                    "id": "p",
+                    "question": "q",
+                    "options": [],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": True,
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                }
+            ),
+        ):
             assert (await h.send(update)).status == 200
         await h.settle()
         assert h.collector.messages == [] and not h.api.of("sendMessage")
@@ -254,6 +304,7 @@ async def test_edit_of_the_latest_message_is_answered_older_edits_are_ignored():
 
 # --- buttons -----------------------------------------------------------------------
 
+
 @async_test
 async def test_button_press_answers_the_callback_and_passes_the_payload():
     async with telegram() as h:
@@ -274,11 +325,15 @@ async def test_long_payloads_are_mapped_to_short_callback_data_and_back():
     assert len(long_payload.encode()) > MAX_CALLBACK_DATA
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_with_buttons("tg:32", "কেন ফেরত দিতে চান?", [
-            {"title": "সাইজ/রং ভুল", "payload": long_payload},
-            {"title": "Damaged", "payload": "/return_reason{\"return_reason\": \"damaged\"}"},
-            {"title": "Website", "url": "https://shop.example.com.bd"},
-        ])
+        await out.send_text_with_buttons(
+            "tg:32",
+            "কেন ফেরত দিতে চান?",
+            [
+                {"title": "সাইজ/রং ভুল", "payload": long_payload},
+                {"title": "Damaged", "payload": '/return_reason{"return_reason": "damaged"}'},
+                {"title": "Website", "url": "https://shop.example.com.bd"},
+            ],
+        )
         [sent] = h.api.sent(32)
         rows = sent["reply_markup"]["inline_keyboard"]
         buttons = [b for row in rows for b in row]
@@ -286,7 +341,7 @@ async def test_long_payloads_are_mapped_to_short_callback_data_and_back():
         assert buttons[2]["url"] == "https://shop.example.com.bd"
         data = [b["callback_data"] for b in buttons[:2]]
         assert all(len(d.encode()) <= MAX_CALLBACK_DATA for d in data)
-        assert data[1] == "/return_reason{\"return_reason\": \"damaged\"}"  # short: unchanged
+        assert data[1] == '/return_reason{"return_reason": "damaged"}'  # short: unchanged
 
         await h.send(tg_callback(32, data[0], rows))
         await h.settle()
@@ -315,17 +370,26 @@ async def test_callback_data_not_on_the_pressed_message_is_ignored():
 async def test_short_choices_share_a_row_long_ones_get_a_row_each():
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_with_buttons("tg:35", "ঠিক আছে?", [
-            {"title": "হ্যাঁ", "payload": "/affirm"}, {"title": "না", "payload": "/deny"}])
-        await out.send_quick_replies("tg:35", "Which one?", [
-            {"title": "Where is my order?", "payload": "/order_status"},
-            {"title": "Return an item", "payload": "/return_request"}])
+        await out.send_text_with_buttons(
+            "tg:35",
+            "ঠিক আছে?",
+            [{"title": "হ্যাঁ", "payload": "/affirm"}, {"title": "না", "payload": "/deny"}],
+        )
+        await out.send_quick_replies(
+            "tg:35",
+            "Which one?",
+            [
+                {"title": "Where is my order?", "payload": "/order_status"},
+                {"title": "Return an item", "payload": "/return_request"},
+            ],
+        )
         first, second = h.api.sent(35)
         assert len(first["reply_markup"]["inline_keyboard"]) == 1
         assert len(second["reply_markup"]["inline_keyboard"]) == 2
 
 
 # --- sending -------------------------------------------------------------------------
+
 
 @async_test
 async def test_long_replies_are_split_within_4096_at_sentence_ends():
@@ -334,7 +398,9 @@ async def test_long_replies_are_split_within_4096_at_sentence_ends():
     emoji_paragraph = "📦" * 3000  # 2 UTF-16 units each
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        await out.send_text_message("tg:36", f"প্রথম অনুচ্ছেদ।\n\n{long_paragraph}\n\n{emoji_paragraph}")
+        await out.send_text_message(
+            "tg:36", f"প্রথম অনুচ্ছেদ।\n\n{long_paragraph}\n\n{emoji_paragraph}"
+        )
         texts = h.api.texts(36)
         assert texts[0] == "প্রথম অনুচ্ছেদ।"
         assert all(utf16_len(t) <= 4096 for t in texts)
@@ -351,11 +417,17 @@ async def test_push_through_get_output_channel_reaches_any_chat():
     async with telegram() as h:
         out = h.channel.get_output_channel()
         assert isinstance(out, TelegramOutput) and out.name() == "telegram"
-        await out.send_response("tg:555", {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved."})
-        await out.send_response("tg:556", {"text": "Hello again", "image": "https://img.example/p.png"})
+        await out.send_response(
+            "tg:555", {"text": "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved."}
+        )
+        await out.send_response(
+            "tg:556", {"text": "Hello again", "image": "https://img.example/p.png"}
+        )
         await h.channel.get_output_channel().send_text_message("tg:555", "দ্বিতীয় বার্তা")
-        assert h.api.texts(555) == ["আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved.",
-                                    "দ্বিতীয় বার্তা"]
+        assert h.api.texts(555) == [
+            "আমি রিনা, সাপোর্ট টিম থেকে। Your refund is approved.",
+            "দ্বিতীয় বার্তা",
+        ]
         assert h.api.texts(556) == ["Hello again"]
         assert h.api.sent(556, "sendPhoto")[0]["photo"] == "https://img.example/p.png"
         assert len(h.api.of("getMe")) == 1  # one bot per process, reused
@@ -365,8 +437,9 @@ async def test_push_through_get_output_channel_reaches_any_chat():
 def test_output_channel_is_made_without_an_event_loop_and_survives_a_new_loop():
     api = FakeTelegram().start_in_thread()
     try:
-        channel = TelegramInput(TelegramConfig(token=api.token, webhook_secret=SECRET,
-                                               api_base_url=api.url))
+        channel = TelegramInput(
+            TelegramConfig(token=api.token, webhook_secret=SECRET, api_base_url=api.url)
+        )
         out = channel.get_output_channel()  # plain sync call: no loop, no network
         assert api.calls == []
         asyncio.run(asyncio.wait_for(out.send_text_message("tg:1", "first loop"), 30))
@@ -425,18 +498,28 @@ async def test_rasa_messages_with_every_key_are_sent_as_rasa_sends_them():
 
     async with telegram() as h:
         out = h.channel.get_output_channel()
-        with_quick_replies = BotUttered("সাহায্য হয়েছে?", data={
-            "quick_replies": [{"title": "হ্যাঁ", "payload": "/affirm"},
-                              {"title": "না", "payload": "/deny"}], "buttons": None,
-        }, metadata={"utter_action": "utter_ask_helpful"})
-        with_buttons = BotUttered("Choose", data={"buttons": [{"title": "A", "payload": "/a"}],
-                                                  "quick_replies": None})
+        with_quick_replies = BotUttered(
+            "সাহায্য হয়েছে?",
+            data={
+                "quick_replies": [
+                    {"title": "হ্যাঁ", "payload": "/affirm"},
+                    {"title": "না", "payload": "/deny"},
+                ],
+                "buttons": None,
+            },
+            metadata={"utter_action": "utter_ask_helpful"},
+        )
+        with_buttons = BotUttered(
+            "Choose", data={"buttons": [{"title": "A", "payload": "/a"}], "quick_replies": None}
+        )
         for event in (with_quick_replies, with_buttons):
             await out.send_response("tg:61", event.message())
         first, second = h.api.sent(61)
         assert first["text"] == "সাহায্য হয়েছে?"
         assert [b["callback_data"] for b in first["reply_markup"]["inline_keyboard"][0]] == [
-            "/affirm", "/deny"]
+            "/affirm",
+            "/deny",
+        ]
         assert second["reply_markup"]["inline_keyboard"] == [[{"text": "A", "callback_data": "/a"}]]
 
 

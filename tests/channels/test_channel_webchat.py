@@ -27,15 +27,25 @@ class Visitor:
         self.sio.on("bot_uttered", self.replies.append)
 
     async def connect(self, session_id: Any = None) -> str:
-        await self.sio.connect(self.base_url, socketio_path="/socket.io", headers=self.headers,
-                               transports=["websocket"])
+        await self.sio.connect(
+            self.base_url,
+            socketio_path="/socket.io",
+            headers=self.headers,
+            transports=["websocket"],
+        )
         await self.sio.emit("session_request", {"session_id": session_id})
         await wait_until(lambda: self.confirmed)
         return self.confirmed[-1]
 
     async def say(self, text: Any, session_id: Any = None, meta: Any = None) -> None:
-        await self.sio.emit("user_uttered", {"message": text, "session_id": session_id,
-                                             "customData": meta if meta is not None else {}})
+        await self.sio.emit(
+            "user_uttered",
+            {
+                "message": text,
+                "session_id": session_id,
+                "customData": meta if meta is not None else {},
+            },
+        )
 
     async def close(self) -> None:
         await self.sio.disconnect()
@@ -52,13 +62,34 @@ def test_tokens_are_signed_and_name_a_web_conversation():
     assert len(token) == 64 and conversation_of(token) == f"web:{token[:32]}"
     assert issue_token() != token
     forged = token[:32] + ("0" * 32 if token[32:] != "0" * 32 else "1" * 32)
-    for stranger in (forged, "4242", "tg:4242", "fb:PSID", "rest:app", token[:32],
-                     token.upper(), None, 12345, {"x": 1}, "z" * 64):
+    for stranger in (
+        forged,
+        "4242",
+        "tg:4242",
+        "fb:PSID",
+        "rest:app",
+        token[:32],
+        token.upper(),
+        None,
+        12345,
+        {"x": 1},
+        "z" * 64,
+    ):
         assert conversation_of(stranger) is None, stranger
 
 
-@pytest.mark.parametrize("claimed", ["4242", "tg:4242", "fb:PSID42", "rest:app-user",
-                                     "web:0123456789abcdef0123456789abcdef", None, ""])
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        "4242",
+        "tg:4242",
+        "fb:PSID42",
+        "rest:app-user",
+        "web:0123456789abcdef0123456789abcdef",
+        None,
+        "",
+    ],
+)
 @async_test
 async def test_a_visitor_cannot_choose_a_conversation(claimed):
     """Whatever id a visitor claims — a Telegram chat id, another channel's conversation id,
@@ -133,8 +164,15 @@ async def test_only_the_page_language_is_kept_and_non_text_gets_a_polite_reply()
         await visitor.say({"text": "x"})
         await visitor.say(None)
         await visitor.say(10456)  # a number is what the customer typed
-        await visitor.say("hello", meta={"language": "en", "session_id": "tg:1",
-                                         "verified_order": "10456", "blob": "x" * 10_000})
+        await visitor.say(
+            "hello",
+            meta={
+                "language": "en",
+                "session_id": "tg:1",
+                "verified_order": "10456",
+                "blob": "x" * 10_000,
+            },
+        )
         await wait_until(lambda: len(collector.messages) == 2 and len(visitor.replies) == 3)
         assert [m.text for m in collector.messages] == ["10456", "hello"]
         assert collector.messages[1].metadata == {"language": "en"}
@@ -144,5 +182,5 @@ async def test_only_the_page_language_is_kept_and_non_text_gets_a_polite_reply()
 
 def test_page_metadata():
     assert page_metadata({"language": "bn"}) == {"language": "bn"}
-    for junk in ({"language": "fr"}, "{\"language\": \"en\"}", None, [], {"x": 1}):
+    for junk in ({"language": "fr"}, '{"language": "en"}', None, [], {"x": 1}):
         assert page_metadata(junk) == {}

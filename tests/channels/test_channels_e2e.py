@@ -19,27 +19,36 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def telegram_says(stack, chat_id: int, text: str, turn: int) -> None:
-    status, body = http("POST", f"{stack.url}/webhooks/telegram/webhook",
-                        json.dumps(tg_update(message=tg_message(chat_id, text)),
-                                   ensure_ascii=False).encode(),
-                        {SECRET_HEADER: TELEGRAM_SECRET})
+    status, body = http(
+        "POST",
+        f"{stack.url}/webhooks/telegram/webhook",
+        json.dumps(tg_update(message=tg_message(chat_id, text)), ensure_ascii=False).encode(),
+        {SECRET_HEADER: TELEGRAM_SECRET},
+    )
     assert status == 200, body
     wait_for_turn(stack, f"tg:{chat_id}", turn)
 
 
 def messenger_says(stack, psid: str, text: str, turn: int) -> None:
     body = fb_body(fb_payload(fb_event(psid, message={"mid": uuid.uuid4().hex, "text": text})))
-    status, answer = http("POST", f"{stack.url}/webhooks/facebook/webhook", body,
-                          fb_sign(FACEBOOK["secret"], body))
+    status, answer = http(
+        "POST", f"{stack.url}/webhooks/facebook/webhook", body, fb_sign(FACEBOOK["secret"], body)
+    )
     assert status == 200, answer
     wait_for_turn(stack, f"fb:{psid}", turn)
 
 
 def push_agent_message(stack, sender_id: str, text: str):
     event = {"event": "bot", "text": text, "metadata": {"agent": "rina"}}
-    return http("POST", stack.api(f"/conversations/{sender_id}/tracker/events"
-                                  "?execute_side_effects=true&output_channel=latest"),
-                event, stack.auth)
+    return http(
+        "POST",
+        stack.api(
+            f"/conversations/{sender_id}/tracker/events"
+            "?execute_side_effects=true&output_channel=latest"
+        ),
+        event,
+        stack.auth,
+    )
 
 
 def test_bangla_order_status_over_telegram_and_an_agent_push(channel_stack, fake_telegram):
@@ -99,8 +108,10 @@ def test_real_server_refuses_unauthenticated_webhooks(channel_stack):
     body = fb_body(fb_payload(fb_event("P", message={"mid": "m", "text": "hi"})))
     assert http("POST", f"{channel_stack.url}/webhooks/facebook/webhook", body)[0] == 403
     status, challenge = http(
-        "GET", f"{channel_stack.url}/webhooks/facebook/webhook?hub.mode=subscribe"
-        f"&hub.verify_token={FACEBOOK['verify']}&hub.challenge=42")
+        "GET",
+        f"{channel_stack.url}/webhooks/facebook/webhook?hub.mode=subscribe"
+        f"&hub.verify_token={FACEBOOK['verify']}&hub.challenge=42",
+    )
     assert (status, str(challenge)) == (200, "42")
 
 
@@ -122,9 +133,17 @@ def telegram_turns(stack, api, chat_id):
     for number, text in enumerate(CONVERSATION, 1):
         before = len(api.sent(chat_id))
         telegram_says(stack, chat_id, text, number)
-        turns.append([(m["text"], sum(len(row) for row in
-                                      (m.get("reply_markup") or {}).get("inline_keyboard", [])))
-                      for m in api.sent(chat_id)[before:]])
+        turns.append(
+            [
+                (
+                    m["text"],
+                    sum(
+                        len(row) for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                    ),
+                )
+                for m in api.sent(chat_id)[before:]
+            ]
+        )
     return turns
 
 
@@ -145,7 +164,8 @@ def messenger_turns(stack, api, psid):
 
 
 def test_the_same_conversation_gets_the_same_answers_on_every_channel(
-        channel_stack, fake_telegram, fake_graph):
+    channel_stack, fake_telegram, fake_graph
+):
     """REST (the reference), Telegram and Messenger: same bubbles, same number of buttons."""
     rest = rest_turns(channel_stack, f"rest-{uuid.uuid4().hex[:8]}")
     telegram = telegram_turns(channel_stack, fake_telegram, random.randint(10**8, 10**9))

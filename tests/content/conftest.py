@@ -36,6 +36,7 @@ def lay_out(name: str, target: Path) -> Path:
 def project(tmp_path):
     def make(name: str) -> Path:
         return lay_out(name, tmp_path / name)
+
     return make
 
 
@@ -52,6 +53,7 @@ def checked(tmp_path_factory):
             root = lay_out(name, tmp_path_factory.mktemp("checked") / name)
             results[name] = root, run_checks(root, rasa_validate=False)
         return results[name]
+
     return check
 
 

@@ -40,8 +40,17 @@ def copy_project(target: Path, git: bool = False) -> Path:
     if git:
         run_git(target, "init", "--quiet", "--initial-branch=main")
         run_git(target, "add", "--", *PROJECT_FILES)
-        run_git(target, "-c", "user.name=Setup", "-c", "user.email=setup@example.invalid",
-                "commit", "--quiet", "-m", "initial")
+        run_git(
+            target,
+            "-c",
+            "user.name=Setup",
+            "-c",
+            "user.email=setup@example.invalid",
+            "commit",
+            "--quiet",
+            "-m",
+            "initial",
+        )
     return target
 
 
@@ -49,8 +58,9 @@ def run_git(root: Path, *args: str) -> str:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          check=True, env=env)
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True, env=env
+    )
     return done.stdout
 
 
@@ -64,20 +74,38 @@ class Staff:
 # --- scripted conversations ----------------------------------------------------------------------
 
 
-def parse(text: str, intent: str, confidence: float,
-          ranking: Optional[Sequence[Tuple[str, float]]] = None,
-          faq: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, Any]:
+def parse(
+    text: str,
+    intent: str,
+    confidence: float,
+    ranking: Optional[Sequence[Tuple[str, float]]] = None,
+    faq: Optional[Sequence[Tuple[str, float]]] = None,
+) -> Dict[str, Any]:
     """A parse result shaped like Seba's NLU writes it (``faq``: the FAQ key ranking that
     ``seba.nlu.FaqKeySelector`` stores, e.g. [("faq/delivery_time", 0.7), ...])."""
     ranked = [{"name": n, "confidence": c} for n, c in (ranking or [(intent, confidence)])]
-    data: Dict[str, Any] = {"intent": {"name": intent, "confidence": confidence},
-                            "intent_ranking": ranked, "entities": [], "text": text}
+    data: Dict[str, Any] = {
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": ranked,
+        "entities": [],
+        "text": text,
+    }
     if faq:
-        data["response_selector"] = {"all_retrieval_intents": ["faq"], "faq": {
-            "response": {"confidence": faq[0][1], "intent_response_key": faq[0][0],
-                         "utter_action": f"utter_{faq[0][0]}", "responses": []},
-            "ranking": [{"id": i, "confidence": c, "intent_response_key": k}
-                        for i, (k, c) in enumerate(faq)]}}
+        data["response_selector"] = {
+            "all_retrieval_intents": ["faq"],
+            "faq": {
+                "response": {
+                    "confidence": faq[0][1],
+                    "intent_response_key": faq[0][0],
+                    "utter_action": f"utter_{faq[0][0]}",
+                    "responses": [],
+                },
+                "ranking": [
+                    {"id": i, "confidence": c, "intent_response_key": k}
+                    for i, (k, c) in enumerate(faq)
+                ],
+            },
+        }
     return data
 
 
@@ -92,11 +120,15 @@ class Conversation:
         self.moment += dt.timedelta(seconds=1)
         return to_epoch(self.moment)
 
-    def user(self, text: str, intent: str = "greet", confidence: float = 0.95,
-             ranking=None, faq=None) -> "Conversation":
+    def user(
+        self, text: str, intent: str = "greet", confidence: float = 0.95, ranking=None, faq=None
+    ) -> "Conversation":
         data = parse(text, intent, confidence, ranking, faq)
-        self.events.append(UserUttered(text, data["intent"], [], data, timestamp=self._tick(),
-                                       input_channel="telegram"))
+        self.events.append(
+            UserUttered(
+                text, data["intent"], [], data, timestamp=self._tick(), input_channel="telegram"
+            )
+        )
         return self
 
     def bot(self, text: str, buttons: Sequence[str] = ()) -> "Conversation":

@@ -32,28 +32,44 @@ class Scene:
     tracker_url: str
 
 
-def build_scene(tmp_path: Path, start: dt.datetime, handoff_url: str, git: bool = True
-                ) -> Scene:
+def build_scene(tmp_path: Path, start: dt.datetime, handoff_url: str, git: bool = True) -> Scene:
     root = copy_project(tmp_path / "project", git=git)
-    fallback = dict(intent="nlu_fallback", confidence=0.3,
-                    ranking=[("nlu_fallback", 0.3), ("order_status", 0.25),
-                             ("return_request", 0.2)])
-    one = (Conversation(PHONE_SENDER, start)
-           .user("assalamualaikum", "greet", 0.97).bot("ওয়ালাইকুম আসসালাম! কীভাবে সাহায্য করতে পারি?")
-           .user(BROKEN, **fallback)
-           .bot("দুঃখিত, বুঝতে পারিনি।", buttons=["অর্ডার কোথায়", "মানুষের সাথে কথা"])
-           .user(WITH_PHONE, **fallback))
-    two = (Conversation("tg:200", start + dt.timedelta(minutes=5))
-           .user(BROKEN_AGAIN, **fallback).bot("দুঃখিত, বুঝতে পারিনি।")
-           .user(UNSURE, "faq", 0.9, ranking=[("faq", 0.9), ("order_status", 0.05)],
-                 faq=[("faq/delivery_charge", 0.5), ("faq/delivery_time", 0.4)]))
+    fallback = dict(
+        intent="nlu_fallback",
+        confidence=0.3,
+        ranking=[("nlu_fallback", 0.3), ("order_status", 0.25), ("return_request", 0.2)],
+    )
+    one = (
+        Conversation(PHONE_SENDER, start)
+        .user("assalamualaikum", "greet", 0.97)
+        .bot("ওয়ালাইকুম আসসালাম! কীভাবে সাহায্য করতে পারি?")
+        .user(BROKEN, **fallback)
+        .bot("দুঃখিত, বুঝতে পারিনি।", buttons=["অর্ডার কোথায়", "মানুষের সাথে কথা"])
+        .user(WITH_PHONE, **fallback)
+    )
+    two = (
+        Conversation("tg:200", start + dt.timedelta(minutes=5))
+        .user(BROKEN_AGAIN, **fallback)
+        .bot("দুঃখিত, বুঝতে পারিনি।")
+        .user(
+            UNSURE,
+            "faq",
+            0.9,
+            ranking=[("faq", 0.9), ("order_status", 0.05)],
+            faq=[("faq/delivery_charge", 0.5), ("faq/delivery_time", 0.4)],
+        )
+    )
     for text in JUNK:
         two.user(text, **fallback)
-    three = (Conversation("tg:300", start + dt.timedelta(minutes=10))
-             .user(HANDED, "return_request", 0.95).bot("আপনার অর্ডার নম্বরটি দিন।"))
+    three = (
+        Conversation("tg:300", start + dt.timedelta(minutes=10))
+        .user(HANDED, "return_request", 0.95)
+        .bot("আপনার অর্ডার নম্বরটি দিন।")
+    )
     handed_at = three.now()
     three.pause().user(WHILE_PAUSED, **fallback)
     tracker_url = store(tmp_path / "tracker.db", [one, two, three])
-    queue.enqueue("tg:300", "telegram", "bn", "customer_request", HANDED, now=handed_at,
-                  url=handoff_url)
+    queue.enqueue(
+        "tg:300", "telegram", "bn", "customer_request", HANDED, now=handed_at, url=handoff_url
+    )
     return Scene(root, tracker_url)

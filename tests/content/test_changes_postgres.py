@@ -26,16 +26,19 @@ def test_h0006_migrates_up_and_down_on_postgres(pg_handoff_url):
 
 
 def test_of_many_staff_deciding_one_message_at_once_one_wins(pg_handoff_url):
-    staff = [agents.create_agent(f"staff{n}", f"Staff {n}", PASSWORD, role="content",
-                                 url=pg_handoff_url) for n in range(6)]
+    staff = [
+        agents.create_agent(f"staff{n}", f"Staff {n}", PASSWORD, role="content", url=pg_handoff_url)
+        for n in range(6)
+    ]
     key = decisions.key_of("parcel er box ta venge geche")
     outcomes, start = [], threading.Barrier(len(staff))
 
     def decide(person):
         start.wait()
         try:
-            decisions.claim(key, "parcel er box ta venge geche", "ignored", None, person,
-                            url=pg_handoff_url)
+            decisions.claim(
+                key, "parcel er box ta venge geche", "ignored", None, person, url=pg_handoff_url
+            )
             outcomes.append("won")
         except decisions.AlreadyDecided as exc:
             outcomes.append(exc.decision.author)
@@ -58,9 +61,14 @@ def test_a_change_is_recorded_and_undone_on_postgres(tmp_path, pg_handoff_url):
     original = (root / "data/nlu/general.yml").read_bytes()
     mita = agents.create_agent("mita", "মিতা", PASSWORD, role="content", url=pg_handoff_url)
     with edit_lock(root):
-        change = changes.make(root, mita, "label", "Labelled “kew achen vai?” as greet",
-                              [lambda: tf.add_example(root, "greet", "kew achen vai?")],
-                              url=pg_handoff_url)
+        change = changes.make(
+            root,
+            mita,
+            "label",
+            "Labelled “kew achen vai?” as greet",
+            [lambda: tf.add_example(root, "greet", "kew achen vai?")],
+            url=pg_handoff_url,
+        )
     assert change.author == "মিতা" and change.files == ["data/nlu/general.yml"]
     assert change.commit is None and "not a git repository" in change.commit_note
     undo = changes.revert(root, mita, change.id, url=pg_handoff_url)

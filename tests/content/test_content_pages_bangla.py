@@ -33,8 +33,12 @@ def site(tmp_path, handoff_url, clock, monkeypatch, make_console, two_agents):
     scene = build_scene(tmp_path, clock.moment - dt.timedelta(hours=2), handoff_url)
     monkeypatch.setenv("SEBA_CONTENT_ROOT", str(scene.root))
     monkeypatch.setenv("SEBA_TRACKER_URL", scene.tracker_url)
-    paths = Paths(root=scene.root, live_model=tmp_path / "models" / "seba.tar.gz",
-                  models_dir=tmp_path / "var" / "models", retrain_dir=tmp_path / "var" / "retrain")
+    paths = Paths(
+        root=scene.root,
+        live_model=tmp_path / "models" / "seba.tar.gz",
+        models_dir=tmp_path / "var" / "models",
+        retrain_dir=tmp_path / "var" / "retrain",
+    )
     paths.live_model.parent.mkdir()
     paths.live_model.write_bytes(b"model A")
     for name, value in paths.env().items():
@@ -44,24 +48,53 @@ def site(tmp_path, handoff_url, clock, monkeypatch, make_console, two_agents):
     a = store.keep_live()
     source = tmp_path / "b.tar.gz"
     source.write_bytes(b"model B")
-    b = store.keep(source, source="retrain", started_by="mita", scores={
-        "bn": {"examples": 10, "intent_accuracy": 0.9, "oos_detected": 0.5, "oos_examples": 2,
-               "in_scope_rejected": 0.125, "in_scope_examples": 8}})
+    b = store.keep(
+        source,
+        source="retrain",
+        started_by="mita",
+        scores={
+            "bn": {
+                "examples": 10,
+                "intent_accuracy": 0.9,
+                "oos_detected": 0.5,
+                "oos_examples": 2,
+                "in_scope_rejected": 0.125,
+                "in_scope_examples": 8,
+            }
+        },
+    )
     store.activate(b["id"], "mita", "promote")
     job_id = "20250106-120000-ab12"
     Jobs(paths).job_dir(job_id).mkdir(parents=True)
-    Jobs(paths).write({
-        "id": job_id, "state": "refused", "step": "checks", "percent": 8,
-        "step_label": "Checking the content", "step_label_bn": "কনটেন্ট যাচাই করা হচ্ছে",
-        "started_by": "mita", "started_at": "2025-01-06T12:00:00", "finished_at": None,
-        "go_live": True, "scores": None, "pid": None,
-        "message": "The content checks found mistakes.",
-        "message_bn": "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
-        "problems": [{"title": "A rule uses a missing answer", "detail": "utter_nothing",
-                      "fix": "Add the answer to domain.yml.",
-                      "title_bn": "একটি রুলে এমন উত্তর আছে যা নেই", "detail_bn": "utter_nothing",
-                      "fix_bn": "উত্তরটি domain.yml-এ যোগ করুন।"}],
-        "notes": []})
+    Jobs(paths).write(
+        {
+            "id": job_id,
+            "state": "refused",
+            "step": "checks",
+            "percent": 8,
+            "step_label": "Checking the content",
+            "step_label_bn": "কনটেন্ট যাচাই করা হচ্ছে",
+            "started_by": "mita",
+            "started_at": "2025-01-06T12:00:00",
+            "finished_at": None,
+            "go_live": True,
+            "scores": None,
+            "pid": None,
+            "message": "The content checks found mistakes.",
+            "message_bn": "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
+            "problems": [
+                {
+                    "title": "A rule uses a missing answer",
+                    "detail": "utter_nothing",
+                    "fix": "Add the answer to domain.yml.",
+                    "title_bn": "একটি রুলে এমন উত্তর আছে যা নেই",
+                    "detail_bn": "utter_nothing",
+                    "fix_bn": "উত্তরটি domain.yml-এ যোগ করুন।",
+                }
+            ],
+            "notes": [],
+        }
+    )
     write_json(paths.retrain_dir / "current.json", {"id": job_id})
     return make_console(), a
 
@@ -70,9 +103,15 @@ def test_content_pages_in_bangla_show_no_english_of_the_translated_strings(site)
     console, previous = site
     msgids = {m.id for m in _catalog() if isinstance(m.id, str) and m.id}
     english, bangla = console.login("mita"), _in(console.login("mita"), "bn")
-    pages = ["/content/review", "/content/answers", "/content/answers/edit?name=utter_greet",
-             "/content/faqs/new", "/content/paths", "/content/retrain",
-             f"/content/retrain/use?model={previous['id']}"]
+    pages = [
+        "/content/review",
+        "/content/answers",
+        "/content/answers/edit?name=utter_greet",
+        "/content/faqs/new",
+        "/content/paths",
+        "/content/retrain",
+        f"/content/retrain/use?model={previous['id']}",
+    ]
     # What the bot says (an answer's English buttons) is content, not the console's words.
     greet = answers.get_answer(Path(os.environ["SEBA_CONTENT_ROOT"]), "utter_greet")
     customer_words = {b for v in (greet.bn, greet.en) if v for b in v.buttons}
@@ -89,8 +128,13 @@ def test_content_pages_in_bangla_show_no_english_of_the_translated_strings(site)
     assert checked > 60
 
     review = bangla.get("/content/review").text
-    for text in ("রিভিউ", "সাম্প্রতিক পরিবর্তন", "বাদ দিন (শেখানোর দরকার নেই)", "বট বোঝেনি",
-                 "বট রিট্রেইন করুন →"):
+    for text in (
+        "রিভিউ",
+        "সাম্প্রতিক পরিবর্তন",
+        "বাদ দিন (শেখানোর দরকার নেই)",
+        "বট বোঝেনি",
+        "বট রিট্রেইন করুন →",
+    ):
         assert text in review
     assert "that the bot did not understand" not in review  # the {% trans %} paragraph
     assert "কথোপকথনের ধারা" in bangla.get("/content/answers").text
@@ -102,12 +146,23 @@ def test_content_pages_in_bangla_show_no_english_of_the_translated_strings(site)
 def test_retrain_in_bangla_shows_seba_contents_bangla_only(site):
     console = site[0]
     bn_page = _in(console.login("mita"), "bn").get("/content/retrain").text
-    for text in ("কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
-                 "যে ধাপে থেমেছে: কনটেন্ট যাচাই করা হচ্ছে", "একটি রুলে এমন উত্তর আছে যা নেই",
-                 "যা করবেন: উত্তরটি domain.yml-এ যোগ করুন।", "পাস করেনি", "বাংলা: 90.0%"):
+    for text in (
+        "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
+        "যে ধাপে থেমেছে: কনটেন্ট যাচাই করা হচ্ছে",
+        "একটি রুলে এমন উত্তর আছে যা নেই",
+        "যা করবেন: উত্তরটি domain.yml-এ যোগ করুন।",
+        "পাস করেনি",
+        "বাংলা: 90.0%",
+    ):
         assert text in bn_page, text
-    for text in ("The content checks found mistakes.", "Stopped at", "Checking the content",
-                 "A rule uses a missing answer", "What to do", "Put it live as soon as"):
+    for text in (
+        "The content checks found mistakes.",
+        "Stopped at",
+        "Checking the content",
+        "A rule uses a missing answer",
+        "What to do",
+        "Put it live as soon as",
+    ):
         assert text not in bn_page, text
     en_page = console.login("mita").get("/content/retrain").text  # as before: both languages
     assert "The content checks found mistakes." in en_page and "Stopped at" in en_page
@@ -145,15 +200,23 @@ def test_refusals_and_json_answers_come_in_bangla(site):
 def test_seba_contents_refusals_come_in_bangla_and_keep_what_was_typed(site):
     console = site[0]
     mita = _in(console.login("mita"), "bn")
-    typed = {"key": "Gift Wrap!", "bn_examples": "উপহার মোড়ক হবে?", "en_examples": "",
-             "banglish_examples": "", "bn": "হ্যাঁ", "en": "Yes", "action": "save"}
+    typed = {
+        "key": "Gift Wrap!",
+        "bn_examples": "উপহার মোড়ক হবে?",
+        "en_examples": "",
+        "banglish_examples": "",
+        "bn": "হ্যাঁ",
+        "en": "Yes",
+        "action": "save",
+    }
     refused = mita.post("/content/faqs/new", typed)
     assert refused.status_code == 400
     assert "FAQ-এর key হবে ৩ থেকে ৪০টি ইংরেজি ছোট হাতের অক্ষর" in refused.text
     assert "small English letters" not in refused.text
     assert "Gift Wrap!" in refused.text and "উপহার মোড়ক হবে?" in refused.text  # nothing lost
-    nested = mita.post("/content/faqs/new", {**typed, "key": "gift_wrap",
-                                             "bn_examples": "/restart"})
+    nested = mita.post(
+        "/content/faqs/new", {**typed, "key": "gift_wrap", "bn_examples": "/restart"}
+    )
     assert nested.status_code == 400 and "বাংলা উদাহরণ 1: উদাহরণ “/” দিয়ে শুরু হতে পারে না" in nested.text
     assert "cannot start with" not in nested.text and "/restart" in nested.text
     gone = mita.post("/content/review/label", {"event_id": "999999", "label": "greet"})

@@ -24,8 +24,10 @@ def root(tmp_path):
 
 
 def snapshot(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.yml"))}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.yml"))
+    }
 
 
 def write(root, label, text):
@@ -40,14 +42,19 @@ def remove(root, label, text):
 
 def added_lines(before: str, after: str):
     diff = list(difflib.ndiff(before.splitlines(True), after.splitlines(True)))
-    return ([d[2:] for d in diff if d.startswith("+ ")],
-            [d[2:] for d in diff if d.startswith("- ")])
+    return (
+        [d[2:] for d in diff if d.startswith("+ ")],
+        [d[2:] for d in diff if d.startswith("- ")],
+    )
 
 
 def examples_read_by_rasa(root, label):
     data = load_data(str(root / tf.intent_file(root, label)))
-    return [m.get("text") for m in data.intent_examples
-            if (m.get("intent_response_key") or m.get("intent")) == label]
+    return [
+        m.get("text")
+        for m in data.intent_examples
+        if (m.get("intent_response_key") or m.get("intent")) == label
+    ]
 
 
 # --- attacks ------------------------------------------------------------------------------------
@@ -80,8 +87,12 @@ def test_typed_text_becomes_exactly_one_clean_example(root, typed, expected):
     after = path.read_text(encoding="utf-8")
     plus, minus = added_lines(before, after)
     assert plus == [f"    - {expected}\n"] and minus == []
-    assert edit.op == {"op": "add_example", "file": "data/nlu/faq.yml",
-                       "label": "faq/delivery_charge", "text": expected}
+    assert edit.op == {
+        "op": "add_example",
+        "file": "data/nlu/faq.yml",
+        "label": "faq/delivery_charge",
+        "text": expected,
+    }
     assert expected in examples_read_by_rasa(root, "faq/delivery_charge")
     assert "evil" not in [m.get("intent") for m in load_data(str(path)).intent_examples]
     changed = {k for k, v in snapshot(root).items() if others[k] != v}
@@ -90,14 +101,17 @@ def test_typed_text_becomes_exactly_one_clean_example(root, typed, expected):
     assert path.read_bytes() == before.encode("utf-8")
 
 
-@pytest.mark.parametrize("typed,why", [
-    ("ক" * 20000, "longer than 1000 characters"),
-    ("", "empty"),
-    (" \t\n\u200f\x00 ", "empty"),
-    ("/faq{\"x\": 1}", "cannot start with “/”"),
-    ("amar order [10456](order_number) kothay", "entity mark-up"),
-    ("amar [order]{\"entity\": \"x\"} kothay", "entity mark-up"),
-])
+@pytest.mark.parametrize(
+    "typed,why",
+    [
+        ("ক" * 20000, "longer than 1000 characters"),
+        ("", "empty"),
+        (" \t\n\u200f\x00 ", "empty"),
+        ('/faq{"x": 1}', "cannot start with “/”"),
+        ("amar order [10456](order_number) kothay", "entity mark-up"),
+        ('amar [order]{"entity": "x"} kothay', "entity mark-up"),
+    ],
+)
 def test_texts_that_cannot_be_examples_are_refused_politely(root, typed, why):
     before = snapshot(root)
     with pytest.raises(ContentError, match=why.replace("[", r"\[")):
@@ -105,10 +119,22 @@ def test_texts_that_cannot_be_examples_are_refused_politely(root, typed, why):
     assert snapshot(root) == before
 
 
-@pytest.mark.parametrize("label", [
-    "../../etc", "../../etc/passwd", "faq/../../etc", "/etc/passwd", "evil", "faq/evil",
-    "nlu_fallback", "", "faq", "greet\n- intent: evil", "EXTERNAL_handback",
-])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "../../etc",
+        "../../etc/passwd",
+        "faq/../../etc",
+        "/etc/passwd",
+        "evil",
+        "faq/evil",
+        "nlu_fallback",
+        "",
+        "faq",
+        "greet\n- intent: evil",
+        "EXTERNAL_handback",
+    ],
+)
 def test_labels_that_do_not_exist_are_refused(root, label):
     before = snapshot(root)
     with pytest.raises(ContentError, match="is not an intent or FAQ of the bot"):
@@ -158,12 +184,15 @@ def test_an_example_goes_after_the_last_of_its_variety(root):
     assert path.read_text(encoding="utf-8") == original
 
 
-@pytest.mark.parametrize("label,file,text", [
-    ("greet", "general.yml", "assalamualaikum, kew achen?"),
-    ("rate", "rating.yml", "পাঁচ তারা দিলাম ভাই"),  # the file's last block
-    ("order_status", "orders.yml", "my parcel still hasn't come, where is it"),
-    ("faq/size_guide", "faq.yml", "xl mane koto inchi bhai"),
-])
+@pytest.mark.parametrize(
+    "label,file,text",
+    [
+        ("greet", "general.yml", "assalamualaikum, kew achen?"),
+        ("rate", "rating.yml", "পাঁচ তারা দিলাম ভাই"),  # the file's last block
+        ("order_status", "orders.yml", "my parcel still hasn't come, where is it"),
+        ("faq/size_guide", "faq.yml", "xl mane koto inchi bhai"),
+    ],
+)
 def test_labelling_changes_one_line_and_undo_restores_the_bytes(root, label, file, text):
     path = root / "data" / "nlu" / file
     original = path.read_bytes()
@@ -196,8 +225,7 @@ def test_a_failed_step_leaves_every_file_as_it_was(root):
         raise ContentError("no")
 
     with files.edit_lock(root), pytest.raises(ContentError):
-        files.perform(root, [lambda: tf.add_example(root, "greet", "hello hello friend"),
-                             broken])
+        files.perform(root, [lambda: tf.add_example(root, "greet", "hello hello friend"), broken])
     assert snapshot(root) == before
 
 
@@ -210,10 +238,19 @@ def test_labels_are_the_intents_with_examples_and_the_faq_keys(root):
     assert tf.intent_file(root, "faq/warranty") == tf.FAQ_FILE
 
 
-@pytest.mark.parametrize("name", ["data/nlu/faq.yml", "data/nlu/general.yml",
-                                  "data/nlu/orders.yml", "data/nlu/products.yml",
-                                  "data/nlu/rating.yml", "domain.yml", "data/rules.yml",
-                                  "data/stories.yml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "data/nlu/faq.yml",
+        "data/nlu/general.yml",
+        "data/nlu/orders.yml",
+        "data/nlu/products.yml",
+        "data/nlu/rating.yml",
+        "domain.yml",
+        "data/rules.yml",
+        "data/stories.yml",
+    ],
+)
 def test_the_round_trip_gives_back_every_byte_of_our_files(name):
     text = (ROOT / name).read_text(encoding="utf-8")
     assert files.dump(files.load(text)) == text

@@ -43,9 +43,12 @@ def auth():
 
 def test_no_secret_or_a_wrong_one_gets_no_model(served):
     url, _ = served
-    for headers in ({}, {model_server.SECRET_HEADER: "guess"},
-                    {model_server.SECRET_HEADER: model_server.token()[:-1]},
-                    {"Authorization": f"Bearer {model_server.token()}"}):
+    for headers in (
+        {},
+        {model_server.SECRET_HEADER: "guess"},
+        {model_server.SECRET_HEADER: model_server.token()[:-1]},
+        {"Authorization": f"Bearer {model_server.token()}"},
+    ):
         response = requests.get(url + "/model", headers=headers, timeout=10)
         assert response.status_code == 401 and b"model A" not in response.content
 
@@ -69,11 +72,17 @@ def test_the_model_its_etag_and_304_for_the_same_one(served):
 
 def test_only_the_one_path_is_served(served):
     url, _ = served
-    for path in ("/model/../secrets.env", "/", "/models", "/model/seba.tar.gz",
-                 "/%2e%2e/%2e%2e/var/secrets.env"):
+    for path in (
+        "/model/../secrets.env",
+        "/",
+        "/models",
+        "/model/seba.tar.gz",
+        "/%2e%2e/%2e%2e/var/secrets.env",
+    ):
         assert requests.get(url + path, headers=auth(), timeout=10).status_code == 404, path
-    assert requests.put(url + "/model", data=b"forged", headers=auth(),
-                        timeout=10).status_code == 405
+    assert (
+        requests.put(url + "/model", data=b"forged", headers=auth(), timeout=10).status_code == 405
+    )
 
 
 def test_the_endpoints_file_names_the_server_and_holds_no_secret(tmp_path):
@@ -82,8 +91,20 @@ def test_the_endpoints_file_names_the_server_and_holds_no_secret(tmp_path):
     source = tmp_path / "endpoints.yml"
     source.write_text("nlg:\n  type: seba.nlg.SebaNLG\n")
     target = tmp_path / "out.yml"
-    assert model_server.main(["endpoints", str(source), str(target), "--url",
-                              "http://127.0.0.1:5077/model", "--wait", "3"]) == 0
+    assert (
+        model_server.main(
+            [
+                "endpoints",
+                str(source),
+                str(target),
+                "--url",
+                "http://127.0.0.1:5077/model",
+                "--wait",
+                "3",
+            ]
+        )
+        == 0
+    )
     data = yaml.safe_load(target.read_text())
     assert data["models"] == {"url": "http://127.0.0.1:5077/model", "wait_time_between_pulls": 3}
     assert data["nlg"] == {"type": "seba.nlg.SebaNLG"}

@@ -6,15 +6,19 @@ import os
 
 import pytest
 
-from seba.content.model_store import KEEP, ModelRefused, ModelStore
 from seba.content.locations import Paths
+from seba.content.model_store import KEEP, ModelRefused, ModelStore
 from seba.model_server import file_fingerprint
 
 
 @pytest.fixture
 def store(tmp_path):
-    paths = Paths(root=tmp_path, live_model=tmp_path / "models" / "seba.tar.gz",
-                  models_dir=tmp_path / "var" / "models", retrain_dir=tmp_path / "var" / "rt")
+    paths = Paths(
+        root=tmp_path,
+        live_model=tmp_path / "models" / "seba.tar.gz",
+        models_dir=tmp_path / "var" / "models",
+        retrain_dir=tmp_path / "var" / "rt",
+    )
     paths.live_model.parent.mkdir(parents=True)
     paths.live_model.write_bytes(b"model A")
     return ModelStore(paths)
@@ -29,8 +33,9 @@ def candidate(tmp_path, content: bytes):
 def test_promote_then_roll_back_and_forward(store, tmp_path):
     first = store.keep_live()
     assert first["source"] == "make train" and store.previous() is None
-    b = store.keep(candidate(tmp_path, b"model B"), source="retrain", started_by="mita",
-                   scores={"bn": {}})
+    b = store.keep(
+        candidate(tmp_path, b"model B"), source="retrain", started_by="mita", scores={"bn": {}}
+    )
     store.activate(b["id"], "mita", "promote")
     assert store.paths.live_model.read_bytes() == b"model B"
     assert store.live_entry()["id"] == b["id"]
@@ -40,8 +45,11 @@ def test_promote_then_roll_back_and_forward(store, tmp_path):
     assert store.paths.live_model.read_bytes() == b"model A"
     assert store.previous()["id"] == b["id"]  # and back again is one click too
     kinds = [(a["model_id"], a["kind"], a["by"]) for a in store.activations()]
-    assert kinds == [(first["id"], "found", ""), (b["id"], "promote", "mita"),
-                     (first["id"], "rollback", "boss")]
+    assert kinds == [
+        (first["id"], "found", ""),
+        (b["id"], "promote", "mita"),
+        (first["id"], "rollback", "boss"),
+    ]
     history = store.history()
     assert [row["live"] for row in history] == [False, True]
     assert history[0]["started_by"] == "mita"
@@ -57,8 +65,10 @@ def test_a_kept_file_changed_on_disk_is_refused_and_nothing_changes(store, tmp_p
     assert store.paths.live_model.read_bytes() == b"model A"
 
 
-@pytest.mark.parametrize("model_id", ["../../var/secrets.env", "", "x" * 300,
-                                      "20250101-000000-deadbeef/../../x", "/etc/passwd"])
+@pytest.mark.parametrize(
+    "model_id",
+    ["../../var/secrets.env", "", "x" * 300, "20250101-000000-deadbeef/../../x", "/etc/passwd"],
+)
 def test_model_ids_come_from_the_registry_only(store, model_id):
     with pytest.raises(ModelRefused, match="not one of the kept models"):
         store.activate(model_id, "mita", "rollback")
@@ -69,10 +79,15 @@ def test_the_same_file_is_kept_once_and_old_files_are_pruned(store, tmp_path):
     store.keep_live()
     ids = []
     for n in range(KEEP + 3):
-        entry = store.keep(candidate(tmp_path, b"model " + bytes([65 + n + 1]) * (n + 1)),
-                           source="retrain")
-        assert store.keep(candidate(tmp_path, b"model " + bytes([65 + n + 1]) * (n + 1)),
-                          source="retrain")["id"] == entry["id"]
+        entry = store.keep(
+            candidate(tmp_path, b"model " + bytes([65 + n + 1]) * (n + 1)), source="retrain"
+        )
+        assert (
+            store.keep(
+                candidate(tmp_path, b"model " + bytes([65 + n + 1]) * (n + 1)), source="retrain"
+            )["id"]
+            == entry["id"]
+        )
         store.activate(entry["id"], "mita", "promote")
         ids.append(entry["id"])
     kept = [m for m in store.history() if m["kept"]]

@@ -46,23 +46,33 @@ def checks(monkeypatch):
 
 def test_the_content_checks_errors_become_reasons_in_both_languages(checks, tmp_path):
     checks.found = [
-        FakeProblem("few_examples", "error", "data/nlu/faq.yml", 96,
-                    "faq/delivery_charge has 2 Banglish examples; it needs 5.",
-                    "faq/delivery_charge-এ বাংলিশ উদাহরণ ২টি; দরকার ৫টি।",
-                    "Add 3 more Banglish examples.", "আরও ৩টি বাংলিশ উদাহরণ যোগ করুন।"),
-        FakeProblem("near_duplicate", "warning", "data/nlu/faq.yml", 12, "close", "কাছাকাছি",
-                    "look", "দেখুন"),
+        FakeProblem(
+            "few_examples",
+            "error",
+            "data/nlu/faq.yml",
+            96,
+            "faq/delivery_charge has 2 Banglish examples; it needs 5.",
+            "faq/delivery_charge-এ বাংলিশ উদাহরণ ২টি; দরকার ৫টি।",
+            "Add 3 more Banglish examples.",
+            "আরও ৩টি বাংলিশ উদাহরণ যোগ করুন।",
+        ),
+        FakeProblem(
+            "near_duplicate", "warning", "data/nlu/faq.yml", 12, "close", "কাছাকাছি", "look", "দেখুন"
+        ),
     ]
     found, complete = retrain.content_problems(tmp_path)
     assert complete and checks.roots == [tmp_path]
     reasons = retrain.check_problems_as_reasons(found)
-    assert reasons == [{  # the warning does not refuse
-        "title": "Check “few_examples” failed in data/nlu/faq.yml, line 96",
-        "detail": "faq/delivery_charge has 2 Banglish examples; it needs 5.",
-        "fix": "Add 3 more Banglish examples.",
-        "title_bn": "«few_examples» যাচাইয়ে ভুল পাওয়া গেছে: data/nlu/faq.yml, ৯৬ নম্বর লাইন",
-        "detail_bn": "faq/delivery_charge-এ বাংলিশ উদাহরণ ২টি; দরকার ৫টি।",
-        "fix_bn": "আরও ৩টি বাংলিশ উদাহরণ যোগ করুন।"}]
+    assert reasons == [
+        {  # the warning does not refuse
+            "title": "Check “few_examples” failed in data/nlu/faq.yml, line 96",
+            "detail": "faq/delivery_charge has 2 Banglish examples; it needs 5.",
+            "fix": "Add 3 more Banglish examples.",
+            "title_bn": "«few_examples» যাচাইয়ে ভুল পাওয়া গেছে: data/nlu/faq.yml, ৯৬ নম্বর লাইন",
+            "detail_bn": "faq/delivery_charge-এ বাংলিশ উদাহরণ ২টি; দরকার ৫টি।",
+            "fix_bn": "আরও ৩টি বাংলিশ উদাহরণ যোগ করুন।",
+        }
+    ]
 
 
 def test_a_check_that_crashes_refuses_the_candidate(checks, tmp_path):
@@ -103,18 +113,25 @@ stories:
     assert [r["title"] for r in reasons] == [
         "Conversation test “postage question (English)” failed",
         "Conversation test “greeting (English)” failed",
-        "Conversation test “wrong action on purpose” failed"]
-    assert reasons[0]["detail"] == ("The customer's message “how much is postage” should be "
-                                    "understood as faq/delivery_charge, but the new model "
-                                    "understood product_info.")
-    assert reasons[1]["detail"] == ("After the customer wrote “Hi there”, the bot should have "
-                                    "done utter_greet but did utter_goodbye, saying: “Goodbye! "
-                                    "Thank you for shopping with us.”.")
+        "Conversation test “wrong action on purpose” failed",
+    ]
+    assert reasons[0]["detail"] == (
+        "The customer's message “how much is postage” should be "
+        "understood as faq/delivery_charge, but the new model "
+        "understood product_info."
+    )
+    assert reasons[1]["detail"] == (
+        "After the customer wrote “Hi there”, the bot should have "
+        "done utter_greet but did utter_goodbye, saying: “Goodbye! "
+        "Thank you for shopping with us.”."
+    )
     assert reasons[1]["title_bn"] == "কথোপকথনের পরীক্ষা «greeting (English)» পাস করেনি"
     assert "«Hi there»" in reasons[1]["detail_bn"]
     # Rasa writes no customer text for stories given as intents (tests/conversations' shape).
-    assert reasons[2]["detail"] == ("After a customer message understood as greet, the bot "
-                                    "should have done utter_goodbye but did utter_greet.")
+    assert reasons[2]["detail"] == (
+        "After a customer message understood as greet, the bot "
+        "should have done utter_goodbye but did utter_greet."
+    )
 
 
 def test_the_gate_says_why_in_bangla_too():
@@ -122,5 +139,6 @@ def test_the_gate_says_why_in_bangla_too():
     worse["bn"]["intent_accuracy"] = 166 / 182
     assert gate.compare(worse, LIVE, lang="bn") == [
         "বাংলা: সঠিকভাবে বোঝা বার্তা ৯৪.০% থেকে ৯১.২% হয়েছে (১৮২টি বার্তার মধ্যে আগের "
-        "চেয়ে ৫টি বেশি ভুল; সর্বোচ্চ ৪টি বদলাতে পারে)।"]
+        "চেয়ে ৫টি বেশি ভুল; সর্বোচ্চ ৪টি বদলাতে পারে)।"
+    ]
     assert len(gate.compare(worse, LIVE)) == len(gate.compare(worse, LIVE, lang="bn"))

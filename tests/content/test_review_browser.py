@@ -24,32 +24,37 @@ Select = pytest.importorskip("selenium.webdriver.support.ui").Select
 WebDriverWait = pytest.importorskip("selenium.webdriver.support.ui").WebDriverWait
 EC = pytest.importorskip("selenium.webdriver.support.expected_conditions")
 StaleElementReferenceException = pytest.importorskip(
-    "selenium.common.exceptions").StaleElementReferenceException
+    "selenium.common.exceptions"
+).StaleElementReferenceException
 
 
 @pytest.fixture
 def review_console(tmp_path, handoff_url, shop_settings):
     scene = build_scene(tmp_path, local_now() - dt.timedelta(hours=2), handoff_url)
     agents.create_agent("mita", "মিতা রায়", PASSWORD, role="content", url=handoff_url)
-    server = start_console(tmp_path, handoff_url, {
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # the review page needs no Rasa
-        "SEBA_SHOP_SETTINGS": str(shop_settings),
-        "SEBA_CONTENT_ROOT": str(scene.root),
-        "SEBA_TRACKER_URL": scene.tracker_url,
-    })
+    server = start_console(
+        tmp_path,
+        handoff_url,
+        {
+            "RASA_URL": f"http://127.0.0.1:{free_port()}",  # the review page needs no Rasa
+            "SEBA_SHOP_SETTINGS": str(shop_settings),
+            "SEBA_CONTENT_ROOT": str(scene.root),
+            "SEBA_TRACKER_URL": scene.tracker_url,
+        },
+    )
     try:
         yield f"http://127.0.0.1:{server.port}", scene
     finally:
         server.stop()
 
 
-def test_content_staff_label_a_message_see_it_leave_and_undo(
-        review_console, browser, artifacts):  # noqa: F811 - the imported fixtures
+def test_content_staff_label_a_message_see_it_leave_and_undo(review_console, browser, artifacts):  # noqa: F811 - the imported fixtures
     url, scene = review_console
     driver = browser
     # The pages reload after each form: an element found before may be gone (stale).
-    wait = WebDriverWait(driver, 60, poll_frequency=0.25,
-                         ignored_exceptions=[StaleElementReferenceException])
+    wait = WebDriverWait(
+        driver, 60, poll_frequency=0.25, ignored_exceptions=[StaleElementReferenceException]
+    )
     shots = {"n": 0}
     orders = scene.root / "data" / "nlu" / "orders.yml"
     original = orders.read_bytes()
@@ -76,12 +81,16 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(
     assert CUSTOMER_PHONE not in driver.page_source
     shot("queue")
 
-    item = next(s for s in driver.find_elements(By.CSS_SELECTOR, "[data-item]")
-                if s.find_element(By.CSS_SELECTOR, "[data-item-text]").text == BROKEN_AGAIN)
+    item = next(
+        s
+        for s in driver.find_elements(By.CSS_SELECTOR, "[data-item]")
+        if s.find_element(By.CSS_SELECTOR, "[data-item-text]").text == BROKEN_AGAIN
+    )
     item.find_element(By.TAG_NAME, "summary").click()  # the conversation around it
     assert "দুঃখিত, বুঝতে পারিনি।" in item.text
     Select(item.find_element(By.CSS_SELECTOR, "[data-label-select]")).select_by_value(
-        "return_request")
+        "return_request"
+    )
     shot("picked")
     item.find_element(By.CSS_SELECTOR, "[data-label-save]").click()
     assert "now an example of return request" in notice_after("labelled")
@@ -100,12 +109,12 @@ def test_content_staff_label_a_message_see_it_leave_and_undo(
     shot("undone")
 
 
-def test_content_staff_preview_and_save_an_answer_then_undo_it(
-        review_console, browser, artifacts):  # noqa: F811 - the imported fixtures
+def test_content_staff_preview_and_save_an_answer_then_undo_it(review_console, browser, artifacts):  # noqa: F811 - the imported fixtures
     url, scene = review_console
     driver = browser
-    wait = WebDriverWait(driver, 60, poll_frequency=0.25,
-                         ignored_exceptions=[StaleElementReferenceException])
+    wait = WebDriverWait(
+        driver, 60, poll_frequency=0.25, ignored_exceptions=[StaleElementReferenceException]
+    )
     domain = scene.root / "domain.yml"
     original = domain.read_bytes()
 
@@ -120,8 +129,7 @@ def test_content_staff_preview_and_save_an_answer_then_undo_it(
     bn.clear()
     bn.send_keys("ঢাকায় ডেলিভারি চার্জ {delivery_charge_inside_dhaka} মাত্র।")
     driver.find_element(By.CSS_SELECTOR, "[data-preview-button]").click()
-    wait.until(lambda d: "৭০ টাকা মাত্র।" in d.find_element(
-        By.CSS_SELECTOR, "[data-preview=bn]").text)
+    wait.until(lambda d: "৭০ টাকা মাত্র।" in d.find_element(By.CSS_SELECTOR, "[data-preview=bn]").text)
     driver.save_screenshot(str(artifacts / "01-preview.png"))
     assert domain.read_bytes() == original  # a preview writes nothing
     driver.find_element(By.CSS_SELECTOR, "[data-save]").click()
@@ -131,8 +139,7 @@ def test_content_staff_preview_and_save_an_answer_then_undo_it(
     driver.save_screenshot(str(artifacts / "02-saved.png"))
 
     driver.get(url + "/content/review#changes")
-    row = wait.until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, "[data-changes] tbody tr")))
+    row = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-changes] tbody tr")))
     assert "Edited the answer utter_faq/delivery_charge" in row.text
     row.find_element(By.CSS_SELECTOR, "[data-undo]").click()
     wait.until(lambda d: "done=undone" in d.current_url)

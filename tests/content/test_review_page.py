@@ -54,8 +54,10 @@ def console(make_console, people, scene):
 
 
 def snapshot(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.yml"))}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.yml"))
+    }
 
 
 def items(page_html):
@@ -66,8 +68,11 @@ def items(page_html):
 
 def section(page_html, text):
     """The item on the page whose message is ``text``."""
-    return next(part for part in page_html.split("<section")[1:]
-                if f"data-item-text>{html.escape(text)}</p>" in part)
+    return next(
+        part
+        for part in page_html.split("<section")[1:]
+        if f"data-item-text>{html.escape(text)}</p>" in part
+    )
 
 
 def event_of(page_html, text):
@@ -89,22 +94,32 @@ def test_agents_and_strangers_cannot_see_or_change_the_review(console, scene):
         assert rina.post(path, {**fields, "change_id": "1"}).status_code == 403
     # Not logged in: to the login page.
     anonymous = console.client()
-    assert anonymous.post("/content/review/label", fields, csrf=False).headers[
-        "Location"] == "/login"
+    assert (
+        anonymous.post("/content/review/label", fields, csrf=False).headers["Location"] == "/login"
+    )
     # Content staff, but the form comes from another site: no or a forged token.
     assert mita.post("/content/review/label", fields, csrf=False).status_code == 403
-    assert mita.post("/content/review/label", {**fields, "csrf_token": "forged"}
-                     ).status_code == 403
+    assert mita.post("/content/review/label", {**fields, "csrf_token": "forged"}).status_code == 403
     assert mita.post("/content/review/ignore", fields, csrf=False).status_code == 403
     assert snapshot(scene.root) == before
     assert changes.list_changes() == []
     assert BROKEN_AGAIN in items(mita.get(PAGE).text).values()
 
 
-@pytest.mark.parametrize("label", [
-    "../../etc/passwd", "faq/../../../domain", "/etc/passwd", "data/nlu/faq.yml", "faq",
-    "nlu_fallback", "greet\n- intent: evil", "made_up_intent", "faq/made_up",
-])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "../../etc/passwd",
+        "faq/../../../domain",
+        "/etc/passwd",
+        "data/nlu/faq.yml",
+        "faq",
+        "nlu_fallback",
+        "greet\n- intent: evil",
+        "made_up_intent",
+        "faq/made_up",
+    ],
+)
 def test_a_label_that_is_not_an_intent_or_faq_is_refused_politely(console, scene, label):
     before = snapshot(scene.root)
     mita = console.login("mita")
@@ -112,15 +127,22 @@ def test_a_label_that_is_not_an_intent_or_faq_is_refused_politely(console, scene
     answer = mita.post("/content/review/label", {"event_id": str(event), "label": label})
     assert answer.status_code == 400
     assert "is not an intent or FAQ of the bot. Pick one from the list." in html.unescape(
-        answer.text)
+        answer.text
+    )
     assert snapshot(scene.root) == before and changes.list_changes() == []
     assert BROKEN_AGAIN in items(answer.text).values()  # the message is still there
 
 
-@pytest.mark.parametrize("event_id,why", [
-    ("abc", "Which message?"), ("", "Which message?"), ("-1", "Which message?"),
-    ("1 OR 1=1", "Which message?"), ("999999", "no longer in the conversations store"),
-])
+@pytest.mark.parametrize(
+    "event_id,why",
+    [
+        ("abc", "Which message?"),
+        ("", "Which message?"),
+        ("-1", "Which message?"),
+        ("1 OR 1=1", "Which message?"),
+        ("999999", "no longer in the conversations store"),
+    ],
+)
 def test_a_made_up_message_id_is_refused(console, scene, event_id, why):
     before = snapshot(scene.root)
     mita = console.login("mita")
@@ -135,14 +157,20 @@ def test_typed_text_is_written_as_one_clean_line_never_as_yaml(console, scene):
     mita = console.login("mita")
     event = event_of(mita.get(PAGE).text, BROKEN_AGAIN)
     typed = "box venge geche\n- intent: evil\n  examples: |\n    - <script>alert(1)</script>"
-    answer = mita.post("/content/review/label", {"event_id": str(event),
-                                                 "label": "faq/warranty", "text": typed})
+    answer = mita.post(
+        "/content/review/label", {"event_id": str(event), "label": "faq/warranty", "text": typed}
+    )
     assert answer.status_code == 303, answer.text[:500]
-    diff = [d for d in difflib.ndiff(before.splitlines(True),
-                                     faq.read_text(encoding="utf-8").splitlines(True))
-            if d[:2] in ("+ ", "- ")]
-    assert diff == ["+     - box venge geche - intent: evil examples: | - "
-                    "<script>alert(1)</script>\n"]
+    diff = [
+        d
+        for d in difflib.ndiff(
+            before.splitlines(True), faq.read_text(encoding="utf-8").splitlines(True)
+        )
+        if d[:2] in ("+ ", "- ")
+    ]
+    assert diff == [
+        "+     - box venge geche - intent: evil examples: | - <script>alert(1)</script>\n"
+    ]
     page = mita.get(answer.headers["Location"]).text
     assert "<script>alert(1)</script>" not in page  # escaped where the change list shows it
     assert "&lt;script&gt;" in page
@@ -157,8 +185,9 @@ def test_the_queue_shows_what_the_bot_missed_grouped_with_guesses_and_context(co
     shown = list(items(page.text).values())
     # The group of two is first; each once; junk, known examples and paused chat left out.
     assert shown[0] == BROKEN_AGAIN or shown[0] == BROKEN
-    assert sorted(shown[1:]) == sorted([UNSURE, HANDED, WITH_PHONE.replace(
-        CUSTOMER_PHONE, "017•••••888")])
+    assert sorted(shown[1:]) == sorted(
+        [UNSURE, HANDED, WITH_PHONE.replace(CUSTOMER_PHONE, "017•••••888")]
+    )
     for text in JUNK + [WHILE_PAUSED]:  # (the conversation around a message may show them)
         assert text not in shown
     first = section(page.text, shown[0])
@@ -184,25 +213,26 @@ def test_the_queue_shows_what_the_bot_missed_grouped_with_guesses_and_context(co
 # --- labelling, its record, undo --------------------------------------------------------------
 
 
-def test_labelling_writes_one_line_commits_as_the_staff_member_and_undo_restores(console,
-                                                                                 scene):
+def test_labelling_writes_one_line_commits_as_the_staff_member_and_undo_restores(console, scene):
     orders = scene.root / "data" / "nlu" / "orders.yml"
     original, others = orders.read_bytes(), snapshot(scene.root)
     commits_before = run_git(scene.root, "rev-list", "--count", "HEAD").strip()
     mita = console.login("mita")
     event = event_of(mita.get(PAGE).text, BROKEN_AGAIN)
 
-    saved = mita.post("/content/review/label", {"event_id": str(event),
-                                                "label": "return_request"})
+    saved = mita.post("/content/review/label", {"event_id": str(event), "label": "return_request"})
     assert saved.status_code == 303
     assert saved.headers["Location"] == "/content/review?done=labelled&label=return_request"
     # Exactly one new line, in the file that holds return_request, nothing else changed.
-    diff = [d for d in difflib.ndiff(original.decode().splitlines(True),
-                                     orders.read_text(encoding="utf-8").splitlines(True))
-            if d[:2] in ("+ ", "- ")]
+    diff = [
+        d
+        for d in difflib.ndiff(
+            original.decode().splitlines(True), orders.read_text(encoding="utf-8").splitlines(True)
+        )
+        if d[:2] in ("+ ", "- ")
+    ]
     assert diff == [f"+     - {BROKEN_AGAIN}\n"]
-    assert {k for k, v in snapshot(scene.root).items() if others[k] != v} == {
-        "data/nlu/orders.yml"}
+    assert {k for k, v in snapshot(scene.root).items() if others[k] != v} == {"data/nlu/orders.yml"}
     # A git commit of that file with mita as its author; the change log says the same.
     log = run_git(scene.root, "log", "-1", "--format=%an|%s", "--name-only")
     assert log.startswith(f"মিতা রায়|Labelled “{BROKEN_AGAIN}” as return_request")
@@ -247,8 +277,12 @@ def test_of_two_staff_labelling_one_message_the_second_is_told_who_was_first(con
     event = event_of(mita.get(PAGE).text, HANDED)
     boss_page = boss.get(PAGE).text  # both have the page open
     assert HANDED in items(boss_page).values()
-    assert mita.post("/content/review/label", {"event_id": str(event),
-                                               "label": "return_request"}).status_code == 303
+    assert (
+        mita.post(
+            "/content/review/label", {"event_id": str(event), "label": "return_request"}
+        ).status_code
+        == 303
+    )
     late = boss.post("/content/review/label", {"event_id": str(event), "label": "greet"})
     assert late.status_code == 409
     assert "মিতা রায় labelled it return_request" in late.text
@@ -256,17 +290,21 @@ def test_of_two_staff_labelling_one_message_the_second_is_told_who_was_first(con
     assert HANDED in (scene.root / "data/nlu/orders.yml").read_text(encoding="utf-8")
 
 
-def test_without_git_the_change_log_still_records_and_undoes(tmp_path, handoff_url, clock,
-                                                              monkeypatch, make_console, people):
+def test_without_git_the_change_log_still_records_and_undoes(
+    tmp_path, handoff_url, clock, monkeypatch, make_console, people
+):
     built = build_scene(tmp_path, clock.moment - dt.timedelta(hours=1), handoff_url, git=False)
     monkeypatch.setenv("SEBA_CONTENT_ROOT", str(built.root))
     monkeypatch.setenv("SEBA_TRACKER_URL", built.tracker_url)
     original = snapshot(built.root)
     mita = make_console().login("mita")
     event = event_of(mita.get(PAGE).text, UNSURE)
-    assert mita.post("/content/review/label", {"event_id": str(event),
-                                               "label": "faq/delivery_charge"}
-                     ).status_code == 303
+    assert (
+        mita.post(
+            "/content/review/label", {"event_id": str(event), "label": "faq/delivery_charge"}
+        ).status_code
+        == 303
+    )
     change = changes.list_changes()[0]
     assert change.commit is None and "not a git repository" in change.commit_note
     assert "change log only" in mita.get(PAGE).text
@@ -278,7 +316,8 @@ def test_a_refused_label_keeps_what_was_typed(console, scene):
     mita = console.login("mita")
     event = event_of(mita.get(PAGE).text, BROKEN_AGAIN)
     typed = "box ta venge geche [ekdom](broken) ki korbo"
-    answer = mita.post("/content/review/label", {"event_id": str(event), "text": typed,
-                                                 "label": "order_status"})
+    answer = mita.post(
+        "/content/review/label", {"event_id": str(event), "text": typed, "label": "order_status"}
+    )
     assert answer.status_code == 400 and "entity mark-up" in answer.text
     assert f'value="{html.escape(typed)}"' in section(answer.text, BROKEN_AGAIN)

@@ -32,8 +32,11 @@ from tests.servers import ROOT, RasaStack, http, start_rasa_stack  # noqa: F401 
 
 TELEGRAM_SECRET = "handoff-e2e-secret"
 #: Messenger's settings when a fake Graph API is given (``fake_graph``).
-FACEBOOK = {"verify": "handoff-e2e-verify", "secret": "handoff-e2e-app-secret",
-            "token": "HANDOFF-E2E-PAGE-TOKEN"}
+FACEBOOK = {
+    "verify": "handoff-e2e-verify",
+    "secret": "handoff-e2e-app-secret",
+    "token": "HANDOFF-E2E-PAGE-TOKEN",
+}
 
 CREDENTIALS = """\
 channels.rest.RestInput:
@@ -69,10 +72,14 @@ def all_day_settings(path: Path, overrides: Optional[Dict[str, Any]] = None) -> 
     return path
 
 
-def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
-                        fake_telegram: Any = None,
-                        settings_overrides: Optional[Dict[str, Any]] = None,
-                        fake_graph: Any = None) -> HandoffStack:
+def start_handoff_stack(
+    stack: ExitStack,
+    workdir: Path,
+    shop_db_url: str,
+    fake_telegram: Any = None,
+    settings_overrides: Optional[Dict[str, Any]] = None,
+    fake_graph: Any = None,
+) -> HandoffStack:
     workdir.mkdir(parents=True, exist_ok=True)
     settings = all_day_settings(workdir / "shop.yml", settings_overrides)
     db_url = f"sqlite:///{workdir / 'handoff.db'}"
@@ -81,34 +88,47 @@ def start_handoff_stack(stack: ExitStack, workdir: Path, shop_db_url: str,
     agents.create_agent("karim", "Karim", PASSWORD, url=db_url)
     stack.callback(dispose, db_url)
     credentials = workdir / "credentials.yml"
-    credentials.write_text(CREDENTIALS + (MESSENGER_CREDENTIALS if fake_graph is not None else ""),
-                           encoding="utf-8")
+    credentials.write_text(
+        CREDENTIALS + (MESSENGER_CREDENTIALS if fake_graph is not None else ""), encoding="utf-8"
+    )
     env = {
         "DATABASE_URL": shop_db_url,
         "HANDOFF_DATABASE_URL": db_url,
         "SEBA_SHOP_SETTINGS": str(settings),
     }
     if fake_telegram is not None:
-        env.update({
-            "TELEGRAM_TOKEN": fake_telegram.token,
-            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-            "TELEGRAM_BOT_NAME": fake_telegram.username,
-            "TELEGRAM_API_BASE_URL": fake_telegram.url,
-        })
+        env.update(
+            {
+                "TELEGRAM_TOKEN": fake_telegram.token,
+                "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+                "TELEGRAM_BOT_NAME": fake_telegram.username,
+                "TELEGRAM_API_BASE_URL": fake_telegram.url,
+            }
+        )
     if fake_graph is not None:
-        env.update({
-            "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
-            "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
-            "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
-            "FACEBOOK_GRAPH_URL": fake_graph.url,
-        })
+        env.update(
+            {
+                "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
+                "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
+                "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
+                "FACEBOOK_GRAPH_URL": fake_graph.url,
+            }
+        )
     rasa = start_rasa_stack(stack, workdir / "rasa", env=env, credentials=credentials)
-    server = start_console(workdir, db_url, {
-        **env, "RASA_URL": rasa.url, "HANDOFF_SYNC_SECONDS": "1", "HANDOFF_SWEEP_SECONDS": "1",
-    })
+    server = start_console(
+        workdir,
+        db_url,
+        {
+            **env,
+            "RASA_URL": rasa.url,
+            "HANDOFF_SYNC_SECONDS": "1",
+            "HANDOFF_SWEEP_SECONDS": "1",
+        },
+    )
     stack.callback(server.stop)
-    return HandoffStack(rasa, Console(f"http://127.0.0.1:{server.port}", db_url, server),
-                        db_url, settings)
+    return HandoffStack(
+        rasa, Console(f"http://127.0.0.1:{server.port}", db_url, server), db_url, settings
+    )
 
 
 # --- HTTP helpers ------------------------------------------------------------------------------
@@ -118,8 +138,9 @@ def tracker(rasa: RasaStack, sender_id: str) -> Dict[str, Any]:
     return rasa.tracker(sender_id)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 60, message: str = "",
-             interval: float = 0.25) -> Any:
+def wait_for(
+    predicate: Callable[[], Any], timeout: float = 60, message: str = "", interval: float = 0.25
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
@@ -141,9 +162,13 @@ def logs(stack: HandoffStack, lines: int = 40) -> str:
 class WebCustomer:
     """Rasa's socket.io channel as rasa-webchat uses it, from a background event loop."""
 
-    def __init__(self, rasa_url: str, language: str = "bn",
-                 session_id: Optional[str] = None,
-                 transports: Optional[List[str]] = None) -> None:
+    def __init__(
+        self,
+        rasa_url: str,
+        language: str = "bn",
+        session_id: Optional[str] = None,
+        transports: Optional[List[str]] = None,
+    ) -> None:
         import socketio
 
         self.url = rasa_url
@@ -154,8 +179,9 @@ class WebCustomer:
         self.received: List[Dict[str, Any]] = []
         self._confirmed = threading.Event()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="web-customer",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="web-customer", daemon=True
+        )
         self._thread.start()
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("bot_uttered", self._on_bot_uttered)
@@ -178,8 +204,9 @@ class WebCustomer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def connect(self) -> "WebCustomer":
-        self._run(self.sio.connect(self.url, socketio_path="/socket.io",
-                                   transports=self.transports))
+        self._run(
+            self.sio.connect(self.url, socketio_path="/socket.io", transports=self.transports)
+        )
         self._run(self.sio.emit("session_request", {"session_id": self.asked_for}))
         if not self._confirmed.wait(30):
             raise AssertionError("Rasa did not confirm the socket.io session")
@@ -188,17 +215,24 @@ class WebCustomer:
     def say(self, text: str) -> int:
         """Send a message like the bubble does; returns how many messages had arrived."""
         before = len(self.received)
-        self._run(self.sio.emit("user_uttered", {
-            "message": text, "session_id": self.session_id,
-            "customData": {"language": self.language, "session_id": self.session_id},
-        }))
+        self._run(
+            self.sio.emit(
+                "user_uttered",
+                {
+                    "message": text,
+                    "session_id": self.session_id,
+                    "customData": {"language": self.language, "session_id": self.session_id},
+                },
+            )
+        )
         return before
 
     def texts(self, since: int = 0) -> List[str]:
         return [m.get("text", "") for m in self.received[since:]]
 
-    def wait_for_text(self, predicate: Callable[[str], bool], since: int = 0,
-                      timeout: float = 90) -> Dict[str, Any]:
+    def wait_for_text(
+        self, predicate: Callable[[str], bool], since: int = 0, timeout: float = 90
+    ) -> Dict[str, Any]:
         def found() -> Optional[Dict[str, Any]]:
             return next((m for m in self.received[since:] if predicate(m.get("text", ""))), None)
 

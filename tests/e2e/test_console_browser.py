@@ -31,16 +31,20 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "console"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--no-first-run", "--window-size=1366,900",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--window-size=1366,900",
 ]
 
 
 @pytest.fixture(scope="module")
 def handoff_stack(shop_db_module, tmp_path_factory):
     with ExitStack() as stack:
-        yield start_handoff_stack(stack, tmp_path_factory.mktemp("console-browser"),
-                                  shop_db_module)
+        yield start_handoff_stack(stack, tmp_path_factory.mktemp("console-browser"), shop_db_module)
 
 
 @pytest.fixture
@@ -63,8 +67,7 @@ def browser(tmp_path, artifacts):
     for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER,
-                      log_output=str(artifacts / "chromedriver.log"))
+    service = Service(executable_path=CHROMEDRIVER, log_output=str(artifacts / "chromedriver.log"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
     try:
@@ -78,7 +81,8 @@ def browser(tmp_path, artifacts):
 
 
 def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
-        handoff_stack, browser, artifacts):
+    handoff_stack, browser, artifacts
+):
     stack, driver = handoff_stack, browser
     wait = WebDriverWait(driver, 60, poll_frequency=0.25)
     shots = {"n": 0}
@@ -89,8 +93,10 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
 
     def rows(name: str) -> str:
         return driver.execute_script(
-            "var b = document.querySelector(\"[data-rows='\" + arguments[0] + \"']\");"
-            "return b ? b.innerText : '';", name)
+            'var b = document.querySelector("[data-rows=\'" + arguments[0] + "\']");'
+            "return b ? b.innerText : '';",
+            name,
+        )
 
     # --- log in ------------------------------------------------------------------------------
     driver.get(stack.console.url + "/login")
@@ -124,10 +130,14 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
 
     # --- open it and claim it ---------------------------------------------------------------------
     driver.find_element(By.CSS_SELECTOR, f"a[href='/tickets/{ticket.id}']").click()
-    wait.until(EC.element_to_be_clickable(
-        (By.CSS_SELECTOR, "form[data-action='claim'] button"))).click()
-    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-alerts]"),
-                                                "You have this conversation now"))
+    wait.until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, "form[data-action='claim'] button"))
+    ).click()
+    wait.until(
+        EC.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, "[data-alerts]"), "You have this conversation now"
+        )
+    )
     assert complaint in driver.find_element(By.CSS_SELECTOR, "[data-transcript]").text
     shot("claimed")
 
@@ -140,23 +150,36 @@ def test_agent_sees_the_customer_arrive_claims_replies_and_hands_back(
     agent_bubbles = driver.find_elements(By.CSS_SELECTOR, ".msg-agent")
     assert any("রিনা" in b.text and reply in b.text for b in agent_bubbles)
     shot("replied")
-    agent_events = [e for e in tracker(stack.rasa, sender)["events"]
-                    if e["event"] == "bot" and (e.get("metadata") or {}).get("agent") == "রিনা"]
+    agent_events = [
+        e
+        for e in tracker(stack.rasa, sender)["events"]
+        if e["event"] == "bot" and (e.get("metadata") or {}).get("agent") == "রিনা"
+    ]
     assert [e["text"] for e in agent_events] == [reply]
     assert tracker(stack.rasa, sender)["paused"]
 
     # --- hand back (the page asks for confirmation) -----------------------------------------------
     driver.find_element(By.CSS_SELECTOR, "form[data-action='hand_back'] button").click()
     wait.until(EC.alert_is_present()).accept()
-    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-alerts]"),
-                                                "Handed back to the bot"))
+    wait.until(
+        EC.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, "[data-alerts]"), "Handed back to the bot"
+        )
+    )
     shot("handed-back")
     closed = queue.get_ticket(ticket.id, url=stack.db_url)
     assert (closed.state, closed.resolution) == ("resolved", "handed_back")
-    state = wait_for(lambda: (lambda t: t if not t["paused"] else None)(
-        tracker(stack.rasa, sender)), 30, "the bot was not resumed")
-    welcome = [e for e in state["events"] if e["event"] == "bot"
-               and (e.get("metadata") or {}).get("utter_action") == "utter_handback_welcome"]
+    state = wait_for(
+        lambda: (lambda t: t if not t["paused"] else None)(tracker(stack.rasa, sender)),
+        30,
+        "the bot was not resumed",
+    )
+    welcome = [
+        e
+        for e in state["events"]
+        if e["event"] == "bot"
+        and (e.get("metadata") or {}).get("utter_action") == "utter_handback_welcome"
+    ]
     assert welcome, "the bot did not say it is back"
     # The bot answers the customer again.
     assert any("৭০ টাকা" in t for t in say("ডেলিভারি চার্জ কত?"))
@@ -173,8 +196,9 @@ def test_the_console_in_bangla_pages_and_their_scripts(handoff_stack, browser, a
     stack, driver = handoff_stack, browser
     wait = WebDriverWait(driver, 60, poll_frequency=0.25)
     driver.get(stack.console.url + "/login")
-    wait.until(EC.element_to_be_clickable(
-        (By.CSS_SELECTOR, "[data-lang-form] button[value='bn']"))).click()
+    wait.until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-lang-form] button[value='bn']"))
+    ).click()
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "এজেন্ট লগ ইন"))
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "bn"
     driver.find_element(By.NAME, "username").send_keys("rina")
@@ -182,8 +206,14 @@ def test_the_console_in_bangla_pages_and_their_scripts(handoff_stack, browser, a
     driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-rows='waiting']")))
 
-    ticket = queue.enqueue(f"rest:lang-{uuid.uuid4().hex[:8]}", "rest", "en", "complaint",
-                           "where is my parcel?", url=stack.db_url)
+    ticket = queue.enqueue(
+        f"rest:lang-{uuid.uuid4().hex[:8]}",
+        "rest",
+        "en",
+        "complaint",
+        "where is my parcel?",
+        url=stack.db_url,
+    )
     wait_cell = (By.CSS_SELECTOR, "[data-rows='waiting'] td.wait")
     wait.until(lambda d: re.fullmatch(r"\d+ সে\.", d.find_element(*wait_cell).text.strip()))
     page = driver.find_element(By.TAG_NAME, "main").text

@@ -73,14 +73,19 @@ def test_a_message_while_the_conversation_is_busy_is_answered_too(rasa_stack):
     def send(key, who, text):
         results[key] = texts(rasa_stack.say(who, text))
 
-    threads = [threading.Thread(target=send, args=("huge", sender, "x" * 20_000)),
-               threading.Thread(target=send, args=("next", sender, "ডেলিভারি চার্জ কত?")),
-               threading.Thread(target=send, args=("other", other, "hello"))]
+    threads = [
+        threading.Thread(target=send, args=("huge", sender, "x" * 20_000)),
+        threading.Thread(target=send, args=("next", sender, "ডেলিভারি চার্জ কত?")),
+        threading.Thread(target=send, args=("other", other, "hello")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
     assert all(results.get(key) for key in ("huge", "next", "other")), results
-    users = [e["text"][:5] for e in rasa_stack.tracker(f"rest:{sender}")["events"]
-             if e["event"] == "user"]
+    users = [
+        e["text"][:5]
+        for e in rasa_stack.tracker(f"rest:{sender}")["events"]
+        if e["event"] == "user"
+    ]
     assert sorted(users) == sorted(["xxxxx", "ডেলিভ"])  # both recorded

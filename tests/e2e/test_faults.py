@@ -59,23 +59,37 @@ def migrated_shop(url: str) -> str:
 
     from tests.servers import ROOT
 
-    subprocess.run([str(VENV_BIN / "python"), "-m", "seba.db", "init"], cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True,
-                   timeout=300)
-    subprocess.run([str(VENV_BIN / "python"), "-m", "handoff", "upgrade"], cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "seba.db", "init"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "handoff", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return url
 
 
 # --- the action server and the shop database ---------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def pg_shop_stack(pg, tmp_path_factory):
     shop = migrated_shop(pg.create_database("shop"))
     with ExitStack() as stack:
-        yield start_rasa_stack(stack, tmp_path_factory.mktemp("faults-shop"),
-                               env={"DATABASE_URL": shop, "SEBA_ACTION_TIMEOUT": "2"})
+        yield start_rasa_stack(
+            stack,
+            tmp_path_factory.mktemp("faults-shop"),
+            env={"DATABASE_URL": shop, "SEBA_ACTION_TIMEOUT": "2"},
+        )
     dispose_engines()
 
 
@@ -92,8 +106,9 @@ def test_a_hanging_action_server_gets_an_apology_then_normal_service(pg_shop_sta
         os.kill(actions.proc.pid, signal.SIGCONT)
     assert SHOP_PHONE in reply and "দুঃখিত" in reply, reply  # Bangla apology, not silence
     assert waited < 60, waited  # not Rasa's five minutes (the REST call would have timed out)
-    assert "PTH123456" in answer(stack, f"back-{uuid.uuid4().hex[:8]}",
-                                 "আমার অর্ডার ১০৪৫৬ কোথায়? ফোন ০১৭১১০০০০০১")
+    assert "PTH123456" in answer(
+        stack, f"back-{uuid.uuid4().hex[:8]}", "আমার অর্ডার ১০৪৫৬ কোথায়? ফোন ০১৭১১০০০০০১"
+    )
 
 
 def test_the_shop_database_stopping_mid_conversation(pg_shop_stack, pg):
@@ -107,7 +122,9 @@ def test_the_shop_database_stopping_mid_conversation(pg_shop_stack, pg):
         pg.start()
     assert SHOP_PHONE in reply and "Sorry" in reply, reply  # English, as the customer wrote
     for _ in range(3):  # the first query after the restart may still find a dead connection
-        reply = answer(stack, f"dbup-{uuid.uuid4().hex[:8]}", "Where is my order 10456? 01711000001")
+        reply = answer(
+            stack, f"dbup-{uuid.uuid4().hex[:8]}", "Where is my order 10456? 01711000001"
+        )
         if "PTH123456" in reply:
             break
     assert "PTH123456" in reply, reply
@@ -116,12 +133,18 @@ def test_the_shop_database_stopping_mid_conversation(pg_shop_stack, pg):
 @pytest.fixture(scope="module")
 def pg_tracker_stack(pg, shop_db_module, tmp_path_factory):
     pg.create_database("tracker")
-    block = ("tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
-             f"  dialect: postgresql\n  url: 127.0.0.1\n  port: {pg.port}\n"
-             "  db: tracker\n  username: postgres\n  password: ''\n")
+    block = (
+        "tracker_store:\n  type: seba.tracker_store.CachingSQLTrackerStore\n"
+        f"  dialect: postgresql\n  url: 127.0.0.1\n  port: {pg.port}\n"
+        "  db: tracker\n  username: postgres\n  password: ''\n"
+    )
     with ExitStack() as stack:
-        yield start_rasa_stack(stack, tmp_path_factory.mktemp("faults-tracker"),
-                               env={"DATABASE_URL": shop_db_module}, tracker=block)
+        yield start_rasa_stack(
+            stack,
+            tmp_path_factory.mktemp("faults-tracker"),
+            env={"DATABASE_URL": shop_db_module},
+            tracker=block,
+        )
 
 
 def test_the_tracker_database_down_is_not_silence(pg_tracker_stack, pg):
@@ -131,8 +154,10 @@ def test_the_tracker_database_down_is_not_silence(pg_tracker_stack, pg):
     assert answer(stack, f"t-{uuid.uuid4().hex[:8]}", "hello")
     pg.stop()
     try:
-        replies = [answer(stack, f"t-{uuid.uuid4().hex[:8]}", text)
-                   for text in ("আমার অর্ডার কোথায়?", "ডেলিভারি চার্জ কত?")]
+        replies = [
+            answer(stack, f"t-{uuid.uuid4().hex[:8]}", text)
+            for text in ("আমার অর্ডার কোথায়?", "ডেলিভারি চার্জ কত?")
+        ]
     finally:
         pg.start()
     assert all(replies), replies  # every message answered
@@ -146,6 +171,7 @@ def test_the_tracker_database_down_is_not_silence(pg_tracker_stack, pg):
 
 # --- Rasa and the console killed; the sweep while Rasa is down ----------------------------------
 
+
 @pytest.fixture(scope="module")
 def fake_telegram():
     api = FakeTelegram().start_in_thread()
@@ -156,14 +182,18 @@ def fake_telegram():
 @pytest.fixture(scope="module")
 def handoff_stack(shop_db_module, fake_telegram, tmp_path_factory):
     with ExitStack() as stack:
-        yield start_handoff_stack(stack, tmp_path_factory.mktemp("faults-handoff"),
-                                  shop_db_module, fake_telegram)
+        yield start_handoff_stack(
+            stack, tmp_path_factory.mktemp("faults-handoff"), shop_db_module, fake_telegram
+        )
 
 
 def telegram_says(stack, chat_id, text):
-    status, body = http("POST", f"{stack.rasa.url}/webhooks/telegram/webhook",
-                        tg_update(message=tg_message(chat_id, text)),
-                        {SECRET_HEADER: TELEGRAM_SECRET})
+    status, body = http(
+        "POST",
+        f"{stack.rasa.url}/webhooks/telegram/webhook",
+        tg_update(message=tg_message(chat_id, text)),
+        {SECRET_HEADER: TELEGRAM_SECRET},
+    )
     assert status == 200, body
 
 
@@ -196,8 +226,9 @@ def test_rasa_killed_mid_conversation_loses_nothing(handoff_stack, fake_telegram
         os.kill(actions_of(stack).proc.pid, signal.SIGCONT)
 
     # After the restart the stored update is handled, inside the same form.
-    replies = api.wait_for(lambda a: [t for t in a.texts(chat)[before:] if "PTH123456" in t]
-                           or None, timeout=120)
+    replies = api.wait_for(
+        lambda a: [t for t in a.texts(chat)[before:] if "PTH123456" in t] or None, timeout=120
+    )
     assert replies, api.texts(chat)
     users = [e for e in tracker(stack.rasa, f"tg:{chat}")["events"] if e["event"] == "user"]
     assert [e["text"] for e in users] == ["আমার অর্ডার ১০৪৫৬ কোথায়?", "০১৭১১০০০০০১"]
@@ -228,13 +259,20 @@ def test_the_sweep_retries_while_rasa_is_down(handoff_stack, fake_telegram):
     # The sweep abandoned the quiet ticket just now (as queue.sweep_abandoned does) and could
     # not give the conversation back: Rasa is down.
     with handoff_session(stack.db_url) as session:
-        session.execute(update(Ticket).where(Ticket.conversation_id == conversation).values(
-            state="abandoned", resolution="abandoned", resolved_at=local_now()))
-    [ticket] = [t for t in queue.unreleased_abandoned(url=stack.db_url)
-                if t.conversation_id == conversation]
+        session.execute(
+            update(Ticket)
+            .where(Ticket.conversation_id == conversation)
+            .values(state="abandoned", resolution="abandoned", resolved_at=local_now())
+        )
+    [ticket] = [
+        t for t in queue.unreleased_abandoned(url=stack.db_url) if t.conversation_id == conversation
+    ]
     time.sleep(3)  # the console sweeps every second meanwhile, and fails
     assert queue.get_ticket(ticket.id, url=stack.db_url).released_at is None
     rasa.restart()
-    wait_for(lambda: queue.get_ticket(ticket.id, url=stack.db_url).released_at, 60,
-             "the sweep never released the conversation after Rasa came back")
+    wait_for(
+        lambda: queue.get_ticket(ticket.id, url=stack.db_url).released_at,
+        60,
+        "the sweep never released the conversation after Rasa came back",
+    )
     assert not tracker(stack.rasa, conversation)["paused"]

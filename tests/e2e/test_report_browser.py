@@ -35,8 +35,13 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "report"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--no-first-run", "--window-size=1366,900",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--window-size=1366,900",
 ]
 CHARTS = ["days", "outcomes", "reasons", "channels", "languages", "ratings", "questions"]
 
@@ -57,8 +62,10 @@ return chart ? {type: chart.config.type, labels: chart.data.labels,
 @pytest.fixture(scope="module")
 def report_console(tmp_path_factory):
     if not chart_js_file().is_file():
-        pytest.fail(f"Chart.js is not installed at {chart_js_file()}: run `make web` "
-                    f"(npm ci --prefix web), or point {NODE_MODULES_ENV} at an install.")
+        pytest.fail(
+            f"Chart.js is not installed at {chart_js_file()}: run `make web` "
+            f"(npm ci --prefix web), or point {NODE_MODULES_ENV} at an install."
+        )
     workdir = tmp_path_factory.mktemp("report-browser")
     db_url = f"sqlite:///{workdir / 'handoff.db'}"
     migrate.upgrade(db_url)
@@ -69,9 +76,11 @@ def report_console(tmp_path_factory):
     store.engine.dispose()
     # The console's abandon sweep runs on today's clock: it would close the ticket scripted
     # as still waiting in 2025 while the test looks at it.
-    env = {"SEBA_TRACKER_URL": f"sqlite:///{tracker}",
-           "RASA_URL": f"http://127.0.0.1:{free_port()}",
-           "HANDOFF_ABANDON_AFTER_MINUTES": str(10**8)}
+    env = {
+        "SEBA_TRACKER_URL": f"sqlite:///{tracker}",
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "HANDOFF_ABANDON_AFTER_MINUTES": str(10**8),
+    }
     if os.environ.get(NODE_MODULES_ENV):
         env[NODE_MODULES_ENV] = os.environ[NODE_MODULES_ENV]
     with ExitStack() as stack:
@@ -101,8 +110,7 @@ def browser(tmp_path, artifacts):
     for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER,
-                      log_output=str(artifacts / "chromedriver.log"))
+    service = Service(executable_path=CHROMEDRIVER, log_output=str(artifacts / "chromedriver.log"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
     try:
@@ -124,12 +132,14 @@ def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, brow
 
     def drawn() -> None:
         """Every chart drawn by Chart.js, and the browser reported nothing wrong."""
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "canvas[data-drawn='1']"))
-                   == len(CHARTS))
+        wait.until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "canvas[data-drawn='1']")) == len(CHARTS)
+        )
         log = driver.get_log("browser")
         (artifacts / "browser.log").open("a").writelines(f"{e['message']}\n" for e in log)
-        problems.extend(e["message"] for e in log if e["level"] == "SEVERE"
-                        and "favicon" not in e["message"])
+        problems.extend(
+            e["message"] for e in log if e["level"] == "SEVERE" and "favicon" not in e["message"]
+        )
 
     def stat(name: str) -> str:
         return driver.find_element(By.CSS_SELECTOR, f"[data-stat='{name}']").text
@@ -150,25 +160,32 @@ def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, brow
     for name in CHARTS:
         assert driver.execute_script(PAINTED, name) > 0.02, f"the {name} chart is blank"
     days = driver.execute_script(CHART_DATA, "days")
-    assert days == {"type": "bar", "labels": ["2025-01-06", "2025-01-07", "2025-01-08"],
-                    "data": [[4, 3, 1], [1, 3, 4], [1, 0, 1]]}
+    assert days == {
+        "type": "bar",
+        "labels": ["2025-01-06", "2025-01-07", "2025-01-08"],
+        "data": [[4, 3, 1], [1, 3, 4], [1, 0, 1]],
+    }
     outcomes = driver.execute_script(CHART_DATA, "outcomes")
     assert outcomes["type"] == "doughnut" and outcomes["data"] == [[8, 8, 2]]
     assert driver.execute_script(CHART_DATA, "languages")["labels"] == ["বাংলা", "English"]
-    assert driver.execute_script(CHART_DATA, "ratings")["data"] == [[0, 1, 0, 1, 2],
-                                                                    [0, 0, 0, 1, 1]]
+    assert driver.execute_script(CHART_DATA, "ratings")["data"] == [
+        [0, 1, 0, 1, 2],
+        [0, 0, 0, 1, 1],
+    ]
     times = driver.find_element(By.CSS_SELECTOR, "[data-table='times'] tbody").text
     assert times.splitlines()[-1].endswith("1 30 min 30 min"), times
     # Chart.js came from this console, not from a CDN.
     sources = driver.execute_script(
-        "return Array.from(document.scripts).map(function (s) { return s.src; });")
+        "return Array.from(document.scripts).map(function (s) { return s.src; });"
+    )
     assert all(s.startswith(report_console + "/static/") for s in sources if s), sources
     assert any("/static/vendor/chart.umd.js" in s for s in sources)
 
     # --- one day, picked in the date fields -------------------------------------------------------
     driver.execute_script(
         "var f = document.querySelector('[data-range-form]');"
-        "f.elements.from.value = '2025-01-06'; f.elements.to.value = '2025-01-06';")
+        "f.elements.from.value = '2025-01-06'; f.elements.to.value = '2025-01-06';"
+    )
     driver.find_element(By.CSS_SELECTOR, "[data-range-form] button[type=submit]").click()
     wait.until(EC.url_contains("from=2025-01-06&to=2025-01-06"))
     drawn()
@@ -184,8 +201,10 @@ def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, brow
     shot("03-last-7-days")
     assert stat("conversations") == "0" and stat("solved") == "—"
     assert len(driver.execute_script(CHART_DATA, "days")["labels"]) == 7
-    assert "Nothing on these days." in driver.find_element(
-        By.CSS_SELECTOR, "[data-table='questions']").text
+    assert (
+        "Nothing on these days."
+        in driver.find_element(By.CSS_SELECTOR, "[data-table='questions']").text
+    )
 
     # --- in Bangla (the top bar's switch): the charts draw the translated labels ------------
     driver.get(report_console + "/report?from=2025-01-06&to=2025-01-08")
@@ -194,9 +213,13 @@ def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, brow
     drawn()
     shot("04-bangla")
     assert driver.find_element(By.CSS_SELECTOR, "[data-range-label]").text == (
-        "06 জানু 2025 – 08 জানু 2025")
+        "06 জানু 2025 – 08 জানু 2025"
+    )
     assert driver.execute_script(CHART_DATA, "outcomes")["labels"] == [
-        "বট নিজেই সমাধান করেছে", "এজেন্টের কাছে পাঠানো", "সাহায্য না পেয়ে চলে গেছেন"]
+        "বট নিজেই সমাধান করেছে",
+        "এজেন্টের কাছে পাঠানো",
+        "সাহায্য না পেয়ে চলে গেছেন",
+    ]
     assert driver.execute_script(CHART_DATA, "outcomes")["data"] == [[8, 8, 2]]
     for name in CHARTS:
         assert driver.execute_script(PAINTED, name) > 0.02, f"the {name} chart is blank in bn"

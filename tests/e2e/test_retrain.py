@@ -67,16 +67,22 @@ def copy_project(root: Path) -> Paths:
         shutil.copy2(ROOT / name, root / name)
     shutil.copytree(ROOT / "data", root / "data")
     (root / "tests" / "conversations").mkdir(parents=True)
-    shutil.copy2(ROOT / "tests" / "conversations" / "basics.yml",
-                 root / "tests" / "conversations" / "basics.yml")
+    shutil.copy2(
+        ROOT / "tests" / "conversations" / "basics.yml",
+        root / "tests" / "conversations" / "basics.yml",
+    )
     for source in (ROOT / "tests" / "nlu" / "heldout").glob("*/*.yml"):
         target = root / "tests" / "nlu" / "heldout" / source.parent.name / source.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shorter_split(source, target)
     (root / "models").mkdir()
     shutil.copy2(MODEL, root / "models" / "seba.tar.gz")
-    return Paths(root=root, live_model=root / "models" / "seba.tar.gz",
-                 models_dir=root / "var" / "models", retrain_dir=root / "var" / "retrain")
+    return Paths(
+        root=root,
+        live_model=root / "models" / "seba.tar.gz",
+        models_dir=root / "var" / "models",
+        retrain_dir=root / "var" / "retrain",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,27 +93,47 @@ def site(shop_db_module, redis, tmp_path_factory):
     os.environ.update(paths.env())  # for Jobs() here and every process started below
     with ExitStack() as stack:
         port = free_port()
-        model_server = Server("model server", [
-            sys.executable, "-m", "seba.model_server", "serve", "--port", str(port),
-            "--model", str(paths.live_model)], work / "model-server.log")
+        model_server = Server(
+            "model server",
+            [
+                sys.executable,
+                "-m",
+                "seba.model_server",
+                "serve",
+                "--port",
+                str(port),
+                "--model",
+                str(paths.live_model),
+            ],
+            work / "model-server.log",
+        )
         stack.callback(model_server.stop)
         wait_for(lambda: _answers(f"http://127.0.0.1:{port}/model"), 60, "model server")
-        rasa = start_rasa_stack(stack, work / "rasa", env={"DATABASE_URL": shop_db_module},
-                                workers=2, redis_url=f"redis://127.0.0.1:{redis.port}",
-                                model=paths.live_model,
-                                model_server=f"http://127.0.0.1:{port}/model")
+        rasa = start_rasa_stack(
+            stack,
+            work / "rasa",
+            env={"DATABASE_URL": shop_db_module},
+            workers=2,
+            redis_url=f"redis://127.0.0.1:{redis.port}",
+            model=paths.live_model,
+            model_server=f"http://127.0.0.1:{port}/model",
+        )
         rasa.workers = rasa.servers[-1].children()  # type: ignore[attr-defined]
         assert len(rasa.workers) == 2, rasa.workers
         db_url = f"sqlite:///{work / 'handoff.db'}"
         migrate.upgrade(db_url)
         agents.create_agent("mita", "মিতা", PASSWORD, role="content", url=db_url)
         stack.callback(dispose, db_url)
-        console = start_console(work, db_url, {"DATABASE_URL": shop_db_module,
-                                               "RASA_URL": rasa.url})
+        console = start_console(
+            work, db_url, {"DATABASE_URL": shop_db_module, "RASA_URL": rasa.url}
+        )
         stack.callback(console.stop)
         stack.callback(TryIt(paths).stop)  # the try-it servers, if a test started them
-        yield {"paths": paths, "rasa": rasa,
-               "console": Console(f"http://127.0.0.1:{console.port}", db_url, console)}
+        yield {
+            "paths": paths,
+            "rasa": rasa,
+            "console": Console(f"http://127.0.0.1:{console.port}", db_url, console),
+        }
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
@@ -135,9 +161,12 @@ def only(rasa, worker: int) -> Iterator[None]:
 
 def say_to(rasa, worker: int, sender: str, text: str) -> str:
     with only(rasa, worker):
-        r = requests.post(f"{rasa.url}/webhooks/rest/webhook", json={
-            "sender": sender, "message": text}, headers={**REST_HEADERS, "Connection": "close"},
-            timeout=90)
+        r = requests.post(
+            f"{rasa.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            headers={**REST_HEADERS, "Connection": "close"},
+            timeout=90,
+        )
     r.raise_for_status()
     return " ".join(m.get("text") or "" for m in r.json())
 
@@ -156,20 +185,21 @@ def test_broken_data_is_refused_and_the_old_model_keeps_answering(site):
     live_sha = file_fingerprint(paths.live_model)
     faq = paths.root / "data" / "nlu" / "faq.yml"
     original = faq.read_text(encoding="utf-8")
-    faq.write_text(original + "\n- intent: faq/delivery_charge\n  examples: [unclosed\n",
-                   encoding="utf-8")
+    faq.write_text(
+        original + "\n- intent: faq/delivery_charge\n  examples: [unclosed\n", encoding="utf-8"
+    )
     try:
         mita = site["console"].login("mita")
         answer = mita.post("/content/retrain/start", {"go_live": "1"}, json_api=True)
         assert answer.status_code == 202, answer.text
         job_id = answer.json()["job"]["id"]
-        status = wait_for(lambda: finished(job_id), JOB_MINUTES * 60, "the refused job",
-                          interval=2)
+        status = wait_for(lambda: finished(job_id), JOB_MINUTES * 60, "the refused job", interval=2)
     finally:
         faq.write_text(original, encoding="utf-8")
     assert status["state"] == "refused", status
-    assert status["step"] == "checks" and not (Jobs().job_dir(job_id) / "candidate.tar.gz"
-                                              ).exists()  # nothing was trained
+    assert (
+        status["step"] == "checks" and not (Jobs().job_dir(job_id) / "candidate.tar.gz").exists()
+    )  # nothing was trained
     page = mita.get("/content/retrain").text
     assert "The content checks found mistakes" in page
     assert "কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে" in page
@@ -210,8 +240,9 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(
     assert box.is_selected()
     driver.save_screenshot(str(artifacts / "01-before.png"))
     driver.find_element(By.CSS_SELECTOR, "[data-start]").click()
-    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR,
-                                               "[data-job][data-state='running']")))
+    wait.until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "[data-job][data-state='running']"))
+    )
     assert "Retraining started" in driver.page_source
 
     # The bar follows the job without a reload of the page (the same document throughout).
@@ -222,7 +253,8 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(
         state = driver.execute_script(
             "var b = document.querySelector('[data-job]'); return b ? [b.getAttribute("
             "'data-state'), document.querySelector('[data-bar]').value, document."
-            "querySelector('[data-step]').textContent, window.__same || ''] : null;")
+            "querySelector('[data-step]').textContent, window.__same || ''] : null;"
+        )
         if not state:
             return None
         if state[0] == "running" and state[3] == "yes":
@@ -247,9 +279,12 @@ def test_a_new_example_goes_live_on_both_workers_without_a_restart(
     assert driver.find_elements(By.CSS_SELECTOR, "[data-rollback]")  # one click back
 
     # Both workers load it within seconds, and they are the same processes as before.
-    wait_for(lambda: all(DELIVERY_CHARGE_EN in r for r in both_workers(rasa, NEW_EXAMPLE,
-                                                                       "after")),
-             180, "both workers answering with the new model", interval=2)
+    wait_for(
+        lambda: all(DELIVERY_CHARGE_EN in r for r in both_workers(rasa, NEW_EXAMPLE, "after")),
+        180,
+        "both workers answering with the new model",
+        interval=2,
+    )
     assert rasa.servers[-1].children() == workers
     assert "Loaded the new model" in rasa.servers[-1].log_tail(400)
     driver.get(console.url + "/content/retrain")  # Rasa's /status names the live model
@@ -297,13 +332,19 @@ def test_going_back_to_the_previous_model_reaches_both_workers(site):
     previous, workers = store.previous(), list(rasa.workers)
     assert previous and previous["source"] == "make train"
     mita = site["console"].login("mita")
-    assert "Use the previous model?" in mita.get(f"/content/retrain/use?model={previous['id']}"
-                                                 ).text
+    assert (
+        "Use the previous model?" in mita.get(f"/content/retrain/use?model={previous['id']}").text
+    )
     done = mita.post("/content/retrain/use", {"model_id": previous["id"], "confirmed": "yes"})
     assert done.status_code == 303
     assert store.live_entry()["id"] == previous["id"]
-    wait_for(lambda: not any(DELIVERY_CHARGE_EN in r for r in both_workers(rasa, NEW_EXAMPLE,
-                                                                           "rollback")),
-             180, "both workers answering with the previous model again", interval=2)
+    wait_for(
+        lambda: not any(
+            DELIVERY_CHARGE_EN in r for r in both_workers(rasa, NEW_EXAMPLE, "rollback")
+        ),
+        180,
+        "both workers answering with the previous model again",
+        interval=2,
+    )
     assert rasa.servers[-1].children() == workers
     assert 'data-rasa-model="same"' in mita.get("/content/retrain").text

@@ -17,7 +17,8 @@ SNIPPET = ROOT / "deploy" / "nginx" / "seba-public.conf"
 
 def nginx_conf(prefix: Path, port: int, rasa_port: int, web_port: int) -> Path:
     conf = prefix / "nginx.conf"
-    conf.write_text(f"""
+    conf.write_text(
+        f"""
 daemon off;
 worker_processes 1;
 pid {prefix}/nginx.pid;
@@ -37,7 +38,9 @@ http {{
         include {SNIPPET};
     }}
 }}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return conf
 
 
@@ -50,12 +53,16 @@ def proxy(rasa_stack, tmp_path_factory):
     port, web_port = free_port(), free_port()
     rasa_port = int(rasa_stack.url.rsplit(":", 1)[1])
     conf = nginx_conf(prefix, port, rasa_port, web_port)
-    check = subprocess.run([nginx, "-t", "-p", str(prefix), "-c", str(conf)],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [nginx, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stderr
     with ExitStack() as stack:
-        web = Server("web page server", [str(VENV_BIN / "python"), "-m", "web.serve",
-                                         "--port", str(web_port)], prefix / "web.log")
+        web = Server(
+            "web page server",
+            [str(VENV_BIN / "python"), "-m", "web.serve", "--port", str(web_port)],
+            prefix / "web.log",
+        )
         stack.callback(web.stop)
         web.wait_ready(f"http://127.0.0.1:{web_port}/healthz", timeout=30)
         server = Server("nginx", [nginx, "-p", str(prefix), "-c", str(conf)], prefix / "out.log")
@@ -64,13 +71,24 @@ def proxy(rasa_stack, tmp_path_factory):
         yield f"http://127.0.0.1:{port}"
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/"), ("GET", "/status"), ("GET", "/version"), ("POST", "/model/parse"),
-    ("GET", "/conversations/tg:1/tracker"), ("POST", "/conversations/tg:1/tracker/events"),
-    ("POST", "/conversations/tg:1/trigger_intent"), ("GET", "/domain"), ("PUT", "/model"),
-    ("POST", "/webhooks/rest/webhook"), ("GET", "/webhooks/telegram/"),
-    ("GET", "/webhooks/telegram/webhook/../../status"), ("GET", "/%2e%2e/status"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/"),
+        ("GET", "/status"),
+        ("GET", "/version"),
+        ("POST", "/model/parse"),
+        ("GET", "/conversations/tg:1/tracker"),
+        ("POST", "/conversations/tg:1/tracker/events"),
+        ("POST", "/conversations/tg:1/trigger_intent"),
+        ("GET", "/domain"),
+        ("PUT", "/model"),
+        ("POST", "/webhooks/rest/webhook"),
+        ("GET", "/webhooks/telegram/"),
+        ("GET", "/webhooks/telegram/webhook/../../status"),
+        ("GET", "/%2e%2e/status"),
+    ],
+)
 def test_rasas_api_is_not_reachable_through_the_proxy(rasa_stack, proxy, method, path):
     """Even with a valid bearer token: the API is for the machine, not the internet."""
     status, _ = http(method, proxy + path, {} if method != "GET" else None, rasa_stack.auth)

@@ -37,8 +37,14 @@ pytestmark = pytest.mark.slow
 def postgres_shop(postgres_url):
     """The demo shop database, migrated and loaded on PostgreSQL."""
     env = {**os.environ, "DATABASE_URL": postgres_url}
-    subprocess.run([str(VENV_BIN / "python"), "-m", "seba.db", "init"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "seba.db", "init"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return postgres_url
 
 
@@ -54,10 +60,15 @@ def two_rasas(postgres_shop, redis, tmp_path_factory):
     env = {
         "DATABASE_URL": postgres_shop,
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "TRACKER_DB_HOST": pg.hostname, "TRACKER_DB_PORT": str(pg.port),
-        "TRACKER_DB_NAME": pg.path.lstrip("/"), "TRACKER_DB_USER": pg.username,
-        "TRACKER_DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
-        "REDIS_DB": "1", "SEBA_REST_SECRET": REST_SECRET,
+        "TRACKER_DB_HOST": pg.hostname,
+        "TRACKER_DB_PORT": str(pg.port),
+        "TRACKER_DB_NAME": pg.path.lstrip("/"),
+        "TRACKER_DB_USER": pg.username,
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(redis.port),
+        "REDIS_DB": "1",
+        "SEBA_REST_SECRET": REST_SECRET,
     }
     with ExitStack() as stack:
         actions = Server("actions", action_server_cmd(action_port), tmp_path / "actions.log", env)
@@ -66,9 +77,14 @@ def two_rasas(postgres_shop, redis, tmp_path_factory):
         urls = []
         for name in ("rasa-a", "rasa-b"):
             port = free_port()
-            rasa = Server(name, rasa_server_cmd(port, ROOT / "deploy" / "endpoints.postgres.yml",
-                                                ROOT / "credentials.yml"),
-                          tmp_path / f"{name}.log", env)
+            rasa = Server(
+                name,
+                rasa_server_cmd(
+                    port, ROOT / "deploy" / "endpoints.postgres.yml", ROOT / "credentials.yml"
+                ),
+                tmp_path / f"{name}.log",
+                env,
+            )
             stack.callback(rasa.stop)
             rasa.wait_ready(f"http://127.0.0.1:{port}/")
             urls.append(f"http://127.0.0.1:{port}")
@@ -76,15 +92,20 @@ def two_rasas(postgres_shop, redis, tmp_path_factory):
 
 
 def say(url: str, sender: str, text: str) -> str:
-    r = requests.post(f"{url}/webhooks/rest/webhook", headers=REST_HEADERS,
-                      json={"sender": sender, "message": text}, timeout=90)
+    r = requests.post(
+        f"{url}/webhooks/rest/webhook",
+        headers=REST_HEADERS,
+        json={"sender": sender, "message": text},
+        timeout=90,
+    )
     r.raise_for_status()
     return " ".join(m.get("text", "") for m in r.json())
 
 
 def events_of(url: str, sender: str) -> list:
-    return requests.get(f"{url}/conversations/rest:{sender}/tracker", headers=api_headers(),
-                        timeout=30).json()["events"]
+    return requests.get(
+        f"{url}/conversations/rest:{sender}/tracker", headers=api_headers(), timeout=30
+    ).json()["events"]
 
 
 def test_two_rasa_processes_share_one_conversation(two_rasas):
@@ -113,8 +134,10 @@ def test_interleaved_messages_of_many_conversations_lose_and_reorder_nothing(two
         for i, text in enumerate(turns):
             assert say(urls[(n + i) % 2], sender, text)
         if n % 2:
-            racing = [threading.Thread(target=say, args=(url, sender, f"race {k}"))
-                      for k, url in enumerate(urls)]
+            racing = [
+                threading.Thread(target=say, args=(url, sender, f"race {k}"))
+                for k, url in enumerate(urls)
+            ]
             for thread in racing:
                 thread.start()
             for thread in racing:
@@ -130,9 +153,9 @@ def test_interleaved_messages_of_many_conversations_lose_and_reorder_nothing(two
     for n, sender in results.items():
         events = [e for e in events_of(urls[n % 2], sender) if e["event"] in ("user", "bot")]
         users = [e["text"] for e in events if e["event"] == "user"]
-        assert users[:len(turns)] == turns, users
+        assert users[: len(turns)] == turns, users
         if n % 2:
-            assert sorted(users[len(turns):]) == ["race 0", "race 1"], users
+            assert sorted(users[len(turns) :]) == ["race 0", "race 1"], users
         # Every message was answered before the next one was read.
         kinds = [e["event"] for e in events]
         for i, kind in enumerate(kinds):

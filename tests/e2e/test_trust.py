@@ -56,14 +56,22 @@ def fake_telegram():
 def stack(shop_db_module, fake_telegram, tmp_path_factory):
     # A 3-second slow-down keeps the guessing tests short; the limits are shop.yml's.
     with ExitStack() as exits:
-        yield start_handoff_stack(exits, tmp_path_factory.mktemp("trust"), shop_db_module,
-                                  fake_telegram, {"verification": {"slow_down_seconds": SLOW}})
+        yield start_handoff_stack(
+            exits,
+            tmp_path_factory.mktemp("trust"),
+            shop_db_module,
+            fake_telegram,
+            {"verification": {"slow_down_seconds": SLOW}},
+        )
 
 
 def telegram_says(stack, chat_id: int, text: str) -> None:
-    status, body = http("POST", f"{stack.rasa.url}/webhooks/telegram/webhook",
-                        tg_update(message=tg_message(chat_id, text)),
-                        {SECRET_HEADER: TELEGRAM_SECRET})
+    status, body = http(
+        "POST",
+        f"{stack.rasa.url}/webhooks/telegram/webhook",
+        tg_update(message=tg_message(chat_id, text)),
+        {SECRET_HEADER: TELEGRAM_SECRET},
+    )
     assert status == 200, body
 
 
@@ -73,8 +81,9 @@ def telegram_turn(stack, api, chat_id: int, text: str) -> list:
     return api.wait_for(lambda a: a.texts(chat_id)[before:] or None, timeout=90)
 
 
-def web_turn(customer: WebCustomer, text: str, quiet: float = 2.0,
-             expect_reply: bool = True) -> list:
+def web_turn(
+    customer: WebCustomer, text: str, quiet: float = 2.0, expect_reply: bool = True
+) -> list:
     """Send one message; the texts the bot sent back (none while paused: then pass
     ``expect_reply=False`` so only ``quiet`` seconds are waited)."""
     since = customer.say(text)
@@ -102,14 +111,19 @@ def order_status(db_url: str, number: str) -> str:
 
 def failures_recorded(db_url: str, number: str) -> int:
     with session_scope(db_url) as session:
-        return session.query(VerificationAttempt).filter_by(order_number=number,
-                                                             succeeded=False).count()
+        return (
+            session.query(VerificationAttempt)
+            .filter_by(order_number=number, succeeded=False)
+            .count()
+        )
 
 
 # --- one identity per channel and customer ------------------------------------------------------
 
+
 def test_a_web_visitor_cannot_enter_a_telegram_customers_conversation(
-        stack, fake_telegram, shop_db_module):
+    stack, fake_telegram, shop_db_module
+):
     chat_id = random.randint(10**8, 10**9)
     telegram_turn(stack, fake_telegram, chat_id, "আমার অর্ডার ১০৪৫৯ কোথায়?")
     answer = telegram_turn(stack, fake_telegram, chat_id, "০১৬১১০০০০০৪")
@@ -121,8 +135,14 @@ def test_a_web_visitor_cannot_enter_a_telegram_customers_conversation(
             assert visitor.session_id != claimed
             assert visitor.conversation_id != f"tg:{chat_id}"
             seen = []
-            for text in ("/order_status", "আমার অর্ডারের খবর কী?", "order ta kothay?",
-                         "/cancel_order", "/affirm", '/inform{"order_number": "10459"}'):
+            for text in (
+                "/order_status",
+                "আমার অর্ডারের খবর কী?",
+                "order ta kothay?",
+                "/cancel_order",
+                "/affirm",
+                '/inform{"order_number": "10459"}',
+            ):
                 seen += web_turn(visitor, text)
             assert seen and not revealed(seen), seen
         finally:
@@ -142,11 +162,14 @@ def test_the_rest_channel_needs_its_secret_and_cannot_name_other_channels(stack,
     assert status == 200 and not revealed([r.get("text", "") for r in replies]), replies
     mine = tracker(stack.rasa, f"rest:{chat_id}")
     assert mine["latest_input_channel"] == "rest"
-    assert len([e for e in tracker(stack.rasa, f"tg:{chat_id}")["events"]
-                if e["event"] == "user"]) == 2  # the Telegram conversation got nothing
+    assert (
+        len([e for e in tracker(stack.rasa, f"tg:{chat_id}")["events"] if e["event"] == "user"])
+        == 2
+    )  # the Telegram conversation got nothing
 
 
 # --- customers cannot type the bot's controls ---------------------------------------------------
+
 
 def test_typed_controls_do_not_release_a_handed_over_conversation(stack):
     customer = WebCustomer(stack.rasa.url).connect()
@@ -155,8 +178,13 @@ def test_typed_controls_do_not_release_a_handed_over_conversation(stack):
         conversation = customer.conversation_id
         assert wait_for(lambda: tracker(stack.rasa, conversation)["paused"], 30)
         ticket = queue.open_ticket(conversation, url=stack.db_url)
-        for typed in ("/restart", "/EXTERNAL_handback", "/session_start", "/back",
-                      '/rate{"rating": "1"}'):
+        for typed in (
+            "/restart",
+            "/EXTERNAL_handback",
+            "/session_start",
+            "/back",
+            '/rate{"rating": "1"}',
+        ):
             # Logged for the agent, not obeyed: the bot stays quiet.
             assert web_turn(customer, typed, quiet=1.5, expect_reply=False) == [], typed
         state = tracker(stack.rasa, conversation)
@@ -176,8 +204,11 @@ def test_a_rating_or_a_slot_cannot_be_typed(stack):
         web_turn(customer, "আমার অর্ডার কোথায়?")  # the bot asks for the order number
         # Slots that only the order check may set, "set" by hand (the numbers in the text are
         # read as what the customer typed, and checked like any other pair).
-        answer = web_turn(customer, '/inform{"verified_order": "10457", "verified_phone": '
-                                    '"01800000000", "verification": "verified"}')
+        answer = web_turn(
+            customer,
+            '/inform{"verified_order": "10457", "verified_phone": '
+            '"01800000000", "verification": "verified"}',
+        )
         slots = tracker(stack.rasa, customer.conversation_id)["slots"]
         assert slots.get("verified_order") is None and slots.get("verification") != "verified"
         assert not revealed(answer), answer
@@ -195,6 +226,7 @@ def queue_ratings(stack):
 
 # --- verification that cannot be sprayed --------------------------------------------------------
 
+
 def test_guessing_phones_over_many_sessions_locks_the_order(stack, shop_db_module):
     """Fifteen wrong phones for one order over five sessions: five failures are recorded, the
     order locks, and then even the right phone reveals nothing — also after a restart of Rasa —
@@ -211,7 +243,7 @@ def test_guessing_phones_over_many_sessions_locks_the_order(stack, shop_db_modul
                 replies += answer
                 if any("নিরাপত্তার কারণে" in t or "যাচাই করতে পারলাম না" in t for t in answer):
                     break  # handed to a person: this chat is over for the bot
-                time.sleep(SLOW * 2 ** guess + 0.3)  # past the slow-down
+                time.sleep(SLOW * 2**guess + 0.3)  # past the slow-down
         finally:
             customer.close()
     assert tried >= 7  # every session tried; the last ones hit the lock at once
@@ -261,8 +293,12 @@ def test_racing_attempts_on_one_order_are_counted_one_by_one(stack, shop_db_modu
     results = []
 
     def attempt(n: int) -> None:
-        results.append(stack.rasa.say(f"racer-{n}-{random.randint(0, 10**9)}",
-                                      f"order {number} phone 019110009{n:02d} kothay?"))
+        results.append(
+            stack.rasa.say(
+                f"racer-{n}-{random.randint(0, 10**9)}",
+                f"order {number} phone 019110009{n:02d} kothay?",
+            )
+        )
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
     for thread in threads:
@@ -271,11 +307,13 @@ def test_racing_attempts_on_one_order_are_counted_one_by_one(stack, shop_db_modu
         thread.join(120)
     assert len(results) == 12
     assert failures_recorded(shop_db_module, number) == 5
-    assert any(lock.order_number == number
-               for lock in verification.active_locks(url=shop_db_module))
+    assert any(
+        lock.order_number == number for lock in verification.active_locks(url=shop_db_module)
+    )
 
 
 # --- only what must be public is public ---------------------------------------------------------
+
 
 def test_rasas_api_needs_a_bearer_token(stack):
     path = "/conversations/tg:1/tracker"
@@ -287,10 +325,11 @@ def test_rasas_api_needs_a_bearer_token(stack):
 
 def test_cors_is_limited_to_the_shops_origins(stack):
     def preflight(origin: str):
-        request = urllib.request.Request(f"{stack.rasa.url}/webhooks/rest/webhook",
-                                         method="OPTIONS", headers={
-                                             "Origin": origin,
-                                             "Access-Control-Request-Method": "POST"})
+        request = urllib.request.Request(
+            f"{stack.rasa.url}/webhooks/rest/webhook",
+            method="OPTIONS",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.headers.get("Access-Control-Allow-Origin")
@@ -302,6 +341,7 @@ def test_cors_is_limited_to_the_shops_origins(stack):
 
 
 # --- nothing personal in logs (run last) --------------------------------------------------------
+
 
 def test_the_logs_hold_no_phone_number(stack):
     import re

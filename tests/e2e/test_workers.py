@@ -33,9 +33,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def workers_stack(shop_db_module, redis, tmp_path_factory):
     with ExitStack() as stack:
-        rasa = start_rasa_stack(stack, tmp_path_factory.mktemp("workers"),
-                                env={"DATABASE_URL": shop_db_module}, workers=2,
-                                redis_url=f"redis://127.0.0.1:{redis.port}")
+        rasa = start_rasa_stack(
+            stack,
+            tmp_path_factory.mktemp("workers"),
+            env={"DATABASE_URL": shop_db_module},
+            workers=2,
+            redis_url=f"redis://127.0.0.1:{redis.port}",
+        )
         server = rasa.servers[-1]
         pids = server.children()
         assert len(pids) == 2, f"expected two Sanic workers, found {pids}"
@@ -56,9 +60,12 @@ def only(stack, worker: int) -> Iterator[None]:
 
 def rest_say(stack, sender: str, text: str) -> str:
     # A new connection per message (no keep-alive): it goes to the worker that accepts it.
-    r = requests.post(f"{stack.url}/webhooks/rest/webhook", headers={**REST_HEADERS,
-                      "Connection": "close"}, json={"sender": sender, "message": text},
-                      timeout=90)
+    r = requests.post(
+        f"{stack.url}/webhooks/rest/webhook",
+        headers={**REST_HEADERS, "Connection": "close"},
+        json={"sender": sender, "message": text},
+        timeout=90,
+    )
     r.raise_for_status()
     return " ".join(m.get("text", "") for m in r.json())
 
@@ -105,6 +112,9 @@ def test_one_conversation_alternating_between_workers_loses_nothing(workers_stac
 
 
 def test_long_polling_is_refused_with_several_workers(workers_stack):
-    r = requests.get(f"{workers_stack.url}/socket.io/", params={"EIO": "4", "transport": "polling",
-                     "t": str(time.time())}, timeout=10)
+    r = requests.get(
+        f"{workers_stack.url}/socket.io/",
+        params={"EIO": "4", "transport": "polling", "t": str(time.time())},
+        timeout=10,
+    )
     assert r.status_code == 400, r.text

@@ -42,8 +42,12 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        stats.record_result(item.nodeid, report.outcome, report.duration,
-                            report.longreprtext if report.outcome != "passed" else "")
+        stats.record_result(
+            item.nodeid,
+            report.outcome,
+            report.duration,
+            report.longreprtext if report.outcome != "passed" else "",
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -78,8 +82,9 @@ def fuzz_stack(demo_template_db, fake_bot_api, fake_graph_api, tmp_path_factory)
     workdir = tmp_path_factory.mktemp("fuzz-stack")
     shop_url = copy_demo_db(demo_template_db, workdir / "shop.db")
     with ExitStack() as exits:
-        stack = start_handoff_stack(exits, workdir, shop_url, fake_bot_api,
-                                    fake_graph=fake_graph_api)
+        stack = start_handoff_stack(
+            exits, workdir, shop_url, fake_bot_api, fake_graph=fake_graph_api
+        )
         stack.shop_url = shop_url  # the console's order locks live there
         yield stack
 

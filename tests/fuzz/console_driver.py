@@ -33,9 +33,16 @@ TIMEOUT = 15  # seconds for any console request: it answers in well under one
 
 
 class ConsoleWorld:
-    def __init__(self, base: str, db_url: str, shop_url: str, accounts: Dict[str, str],
-                 new_ticket: Callable[[], int], delivered: Callable[[str, str], bool],
-                 now: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        base: str,
+        db_url: str,
+        shop_url: str,
+        accounts: Dict[str, str],
+        new_ticket: Callable[[], int],
+        delivered: Callable[[str, str], bool],
+        now: Callable[[], dt.datetime],
+    ) -> None:
         self.base, self.db_url, self.shop_url = base, db_url, shop_url
         self.accounts = accounts  # role -> username (password: PASSWORD)
         self.new_ticket, self.delivered, self.now = new_ticket, delivered, now
@@ -62,11 +69,18 @@ class ConsoleWorld:
         me, other = self.ids[self.accounts["agent"]], self.ids[self.accounts["other"]]
         for ticket_id in self.tickets:
             ticket = queue.get_ticket(ticket_id, url=self.db_url)
-            if (state == "waiting" and ticket.state == "waiting"
-                    or state == "mine" and ticket.state == "assigned" and ticket.agent_id == me
-                    or state == "other" and ticket.state == "assigned"
-                    and ticket.agent_id == other
-                    or state == "closed" and ticket.state not in ("waiting", "assigned")):
+            if (
+                state == "waiting"
+                and ticket.state == "waiting"
+                or state == "mine"
+                and ticket.state == "assigned"
+                and ticket.agent_id == me
+                or state == "other"
+                and ticket.state == "assigned"
+                and ticket.agent_id == other
+                or state == "closed"
+                and ticket.state not in ("waiting", "assigned")
+            ):
                 return ticket_id
         if state == "closed":
             return 0
@@ -79,21 +93,30 @@ class ConsoleWorld:
         return ticket_id
 
     def snapshot(self) -> Any:
-        tickets = [(t.id, t.state, t.agent_id) for t in
-                   (queue.get_ticket(i, url=self.db_url) for i in self.tickets) if t]
+        tickets = [
+            (t.id, t.state, t.agent_id)
+            for t in (queue.get_ticket(i, url=self.db_url) for i in self.tickets)
+            if t
+        ]
         statuses = sorted((a.username, a.status) for a in agents.list_agents(url=self.db_url))
-        locks = [lock.order_number for lock in
-                 verification.active_locks(now=self.now(), url=self.shop_url)]
+        locks = [
+            lock.order_number
+            for lock in verification.active_locks(now=self.now(), url=self.shop_url)
+        ]
         return tickets, statuses, locks
 
     # -- one request ------------------------------------------------------------------
 
     def prepare(self, request: ConsoleRequest) -> None:
         """Resolve the request's ticket, CSRF token and fields (before the snapshot)."""
-        ticket_id = (self.ticket_in(request.ticket) if isinstance(request.ticket, str)
-                     else request.ticket)
-        session = (AgentClient(self.base).http if request.who == "nobody"
-                   else self.client(request.who).http)
+        ticket_id = (
+            self.ticket_in(request.ticket) if isinstance(request.ticket, str) else request.ticket
+        )
+        session = (
+            AgentClient(self.base).http
+            if request.who == "nobody"
+            else self.client(request.who).http
+        )
         token: Optional[str] = None
         if request.route == "/login":  # its own CSRF token, from the form (not when logged in)
             if request.csrf in ("right", "header"):
@@ -110,8 +133,9 @@ class ConsoleWorld:
             headers["X-CSRF-Token"] = token
         elif request.csrf in ("right", "wrong") and isinstance(fields, dict):
             fields = {**fields, "csrf_token": token or ""}
-        request.resolved.update(ticket_id=ticket_id, session=session, headers=headers,
-                                fields=fields)
+        request.resolved.update(
+            ticket_id=ticket_id, session=session, headers=headers, fields=fields
+        )
 
     def post(self, request: ConsoleRequest) -> requests.Response:
         """Send it like a browser (or a script) would."""
@@ -152,8 +176,11 @@ class ConsoleWorld:
         csrf_sent = request.csrf == "header" or (request.csrf == "right" and "csrf_token" in fields)
         if request.route == "/login":
             if request.encoding != "raw":
-                if (request.csrf == "right" and "csrf_token" in fields
-                        and request.resolved.get("login_form")):
+                if (
+                    request.csrf == "right"
+                    and "csrf_token" in fields
+                    and request.resolved.get("login_form")
+                ):
                     assert status in (303, 401, 429), status
                 else:
                     assert status == 403, status
@@ -178,13 +205,15 @@ class ConsoleWorld:
             assert self.snapshot() == before, "a request without its CSRF token changed something"
             return f"no csrf {status}"
         text = fields.get("text", "").strip()
-        replying = (request.who == "agent" and request.ticket == "mine"
-                    and request.route.endswith("/reply"))
+        replying = (
+            request.who == "agent" and request.ticket == "mine" and request.route.endswith("/reply")
+        )
         if replying and 0 < len(text) <= MAX_REPLY_CHARS:
             assert status in (200, 303), f"a valid reply was refused: {status} {answer.text[:200]}"
             conversation = queue.get_ticket(request.resolved["ticket_id"], url=self.db_url)
-            assert self.delivered(conversation.conversation_id, text), \
+            assert self.delivered(conversation.conversation_id, text), (
                 "the agent's reply did not reach the customer"
+            )
             return f"reply {status}"
         return f"accepted {status}"
 

@@ -29,20 +29,45 @@ TICKET_STATES = ["waiting", "mine", "other", "closed"]
 
 field_values = st.one_of(
     customer_texts,
-    st.sampled_from(["online", "away", "busy", "10456", "10459", "/locks", "/tickets/1",
-                     "//evil.example/x", "https://evil.example", "/locks?x=\r\nSet-Cookie: a=b",
-                     "rina", "karim", PASSWORD, "ok"]),
+    st.sampled_from(
+        [
+            "online",
+            "away",
+            "busy",
+            "10456",
+            "10459",
+            "/locks",
+            "/tickets/1",
+            "//evil.example/x",
+            "https://evil.example",
+            "/locks?x=\r\nSet-Cookie: a=b",
+            "rina",
+            "karim",
+            PASSWORD,
+            "ok",
+        ]
+    ),
     st.text(max_size=40),
 )
-form_fields = st.dictionaries(st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=10)),
-                              field_values, max_size=4)
+form_fields = st.dictionaries(
+    st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=10)), field_values, max_size=4
+)
 json_fields = st.one_of(
-    st.dictionaries(st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=10)),
-                    st.one_of(field_values, json_values), max_size=4),
+    st.dictionaries(
+        st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=10)),
+        st.one_of(field_values, json_values),
+        max_size=4,
+    ),
     json_values,
 )
-CONTENT_TYPES = ["application/x-www-form-urlencoded", "application/json",
-                 "multipart/form-data; boundary=xyz", "multipart/form-data", "text/plain", ""]
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/json",
+    "multipart/form-data; boundary=xyz",
+    "multipart/form-data",
+    "text/plain",
+    "",
+]
 
 
 @dataclass
@@ -73,20 +98,26 @@ class ConsoleRequest:
 @st.composite
 def any_requests(draw, roles: List[str]) -> ConsoleRequest:
     encoding = draw(st.sampled_from(["form", "form", "json", "multipart", "raw"]))
-    fields = {"form": form_fields, "multipart": form_fields, "json": json_fields,
-              "raw": raw_bodies}[encoding]
+    fields = {
+        "form": form_fields,
+        "multipart": form_fields,
+        "json": json_fields,
+        "raw": raw_bodies,
+    }[encoding]
     return ConsoleRequest(
         route=draw(st.sampled_from(POST_ROUTES)),
-        ticket=draw(st.one_of(st.sampled_from(TICKET_STATES),
-                              st.integers(min_value=0, max_value=10 ** 30))),
+        ticket=draw(
+            st.one_of(st.sampled_from(TICKET_STATES), st.integers(min_value=0, max_value=10**30))
+        ),
         who=draw(st.sampled_from(["nobody"] + roles)),
         csrf=draw(st.sampled_from(["right", "right", "header", "wrong", "none"])),
         encoding=encoding,
         fields=draw(fields),
         content_type=draw(st.sampled_from(CONTENT_TYPES)) if encoding == "raw" else "",
         accept_json=draw(st.booleans()),
-        wrong_token=draw(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e),
-                                 max_size=50)),
+        wrong_token=draw(
+            st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=50)
+        ),
     )
 
 
@@ -98,8 +129,10 @@ def agent_actions(draw) -> ConsoleRequest:
     return ConsoleRequest(
         route=draw(st.sampled_from(POST_ROUTES)),
         ticket=draw(st.sampled_from(["mine", "mine", "waiting", "other"])),
-        who="agent", csrf=draw(st.sampled_from(["right", "header"])),
-        encoding=draw(st.sampled_from(["form", "json", "multipart"])), fields=fields,
+        who="agent",
+        csrf=draw(st.sampled_from(["right", "header"])),
+        encoding=draw(st.sampled_from(["form", "json", "multipart"])),
+        fields=fields,
         accept_json=draw(st.booleans()),
     )
 

@@ -21,15 +21,27 @@ class FakeRasaApi(FakeApi):
 
     async def _record(self, request: web.Request, method: str) -> Any:
         body = await request.json() if request.can_read_body else None
-        self.calls.append(Call(method, {"id": request.match_info.get("id"), "body": body},
-                               dict(request.query), dict(request.headers)))
+        self.calls.append(
+            Call(
+                method,
+                {"id": request.match_info.get("id"), "body": body},
+                dict(request.query),
+                dict(request.headers),
+            )
+        )
         return body
 
     async def _tracker(self, request: web.Request) -> web.Response:
         await self._record(request, "tracker")
-        return web.json_response({"sender_id": request.match_info["id"], "events": [],
-                                  "paused": True, "latest_input_channel": "telegram",
-                                  "latest_action_name": "action_listen"})
+        return web.json_response(
+            {
+                "sender_id": request.match_info["id"],
+                "events": [],
+                "paused": True,
+                "latest_input_channel": "telegram",
+                "latest_action_name": "action_listen",
+            }
+        )
 
     async def _events(self, request: web.Request) -> web.Response:
         await self._record(request, "events")

@@ -27,8 +27,7 @@ class BackgroundLoop:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="fuzz-loop",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fuzz-loop", daemon=True)
         self._thread.start()
 
     def run(self, coroutine: Awaitable[Any], timeout: float = REQUEST_TIMEOUT) -> Any:
@@ -42,8 +41,12 @@ class BackgroundLoop:
 class ConnectorServer:
     """One input channel on a real Sanic server with a stub Rasa (``reply``), plus fakes."""
 
-    def __init__(self, make_channel: Callable[..., InputChannel], *fakes: Any,
-                 reply: Optional[Callable] = echo) -> None:
+    def __init__(
+        self,
+        make_channel: Callable[..., InputChannel],
+        *fakes: Any,
+        reply: Optional[Callable] = echo,
+    ) -> None:
         self.loop = BackgroundLoop()
         self.fakes = fakes
         self.collector = Collector(reply)
@@ -58,8 +61,9 @@ class ConnectorServer:
 
         self.channel, self.url = self.loop.run(up())
 
-    def post(self, path: str, body: Any,
-             headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+    def post(
+        self, path: str, body: Any, headers: Optional[Dict[str, str]] = None
+    ) -> Tuple[int, Any]:
         """POST to ``/webhooks/<channel><path>``: (status, parsed JSON or text)."""
         return http("POST", self.url + path, body, headers, timeout=REQUEST_TIMEOUT)
 
@@ -72,8 +76,9 @@ class ConnectorServer:
         is done: its durable intake (Telegram, Messenger) or its task queue."""
         work = getattr(self.channel, "intake", None) or getattr(self.channel, "tasks", None)
         if work is not None:
-            assert self.loop.run(work.join(timeout), timeout + 5), \
+            assert self.loop.run(work.join(timeout), timeout + 5), (
                 "the connector's message handling did not finish"
+            )
 
     def forget(self) -> None:
         """Drop what the stub and the fakes recorded so far (between examples)."""

@@ -26,7 +26,7 @@ from tests.fuzz.strategies import customer_texts, is_customer_text, json_values,
 
 REPLY, TEXT_ONLY, SILENT = "reply", "text_only", "silent"
 
-psids = st.one_of(st.integers(1, 10 ** 20).map(str), st.text(min_size=1, max_size=30))
+psids = st.one_of(st.integers(1, 10**20).map(str), st.text(min_size=1, max_size=30))
 
 
 @dataclass
@@ -60,24 +60,39 @@ def _mid(n: int) -> str:
 @st.composite
 def text_event(draw) -> Tuple[Dict, str]:
     text = draw(customer_texts)
-    return {"message": {"mid": _mid(draw(st.integers(0, 10 ** 9))), "text": text}}, (
-        REPLY if is_customer_text(text) else "")
+    return {"message": {"mid": _mid(draw(st.integers(0, 10**9))), "text": text}}, (
+        REPLY if is_customer_text(text) else ""
+    )
 
 
 @st.composite
 def quick_reply_event(draw) -> Tuple[Dict, str]:
-    payload = draw(st.one_of(st.sampled_from(["/order_status", "/return_request",
-                                              "ডেলিভারি চার্জ কত?"]), st.text(min_size=1)))
-    return {"message": {"mid": _mid(1), "text": draw(st.text(max_size=20)),
-                        "quick_reply": {"payload": payload}}}, REPLY
+    payload = draw(
+        st.one_of(
+            st.sampled_from(["/order_status", "/return_request", "ডেলিভারি চার্জ কত?"]),
+            st.text(min_size=1),
+        )
+    )
+    return {
+        "message": {
+            "mid": _mid(1),
+            "text": draw(st.text(max_size=20)),
+            "quick_reply": {"payload": payload},
+        }
+    }, REPLY
 
 
 @st.composite
 def postback_event(draw) -> Tuple[Dict, str]:
-    payload = draw(st.one_of(st.sampled_from(["/greet", '/inform{"order_number": "10456"}']),
-                             st.text(min_size=1, max_size=100)))
-    return {"postback": {"title": draw(st.text(max_size=20)), "payload": payload,
-                         "mid": _mid(2)}}, REPLY
+    payload = draw(
+        st.one_of(
+            st.sampled_from(["/greet", '/inform{"order_number": "10456"}']),
+            st.text(min_size=1, max_size=100),
+        )
+    )
+    return {
+        "postback": {"title": draw(st.text(max_size=20)), "payload": payload, "mid": _mid(2)}
+    }, REPLY
 
 
 ATTACHMENT_TYPES = ["image", "audio", "video", "file", "location", "fallback", "template"]
@@ -85,27 +100,38 @@ ATTACHMENT_TYPES = ["image", "audio", "video", "file", "location", "fallback", "
 
 @st.composite
 def attachment_event(draw) -> Tuple[Dict, str]:
-    attachments = draw(st.lists(st.fixed_dictionaries({
-        "type": st.sampled_from(ATTACHMENT_TYPES),
-        "payload": st.fixed_dictionaries({"url": st.just("https://cdn.example/x.jpg")}),
-    }), min_size=1, max_size=3))
+    attachments = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "type": st.sampled_from(ATTACHMENT_TYPES),
+                    "payload": st.fixed_dictionaries({"url": st.just("https://cdn.example/x.jpg")}),
+                }
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
     message: Dict[str, Any] = {"mid": _mid(3), "attachments": attachments}
     if draw(st.booleans()):
         message["sticker_id"] = 369239263222822
     return {"message": message}, TEXT_ONLY
 
 
-SILENT_EVENTS = st.sampled_from([
-    {"message": {"mid": "m_echo", "is_echo": True, "app_id": 1, "text": "আমাদের উত্তর"}},
-    {"delivery": {"mids": ["m_1"], "watermark": 1700000000000}},
-    {"read": {"watermark": 1700000000000}},
-    {"reaction": {"mid": "m_1", "action": "react", "emoji": "❤", "reaction": "love"}},
-    {"referral": {"ref": "ad-17", "source": "ADS", "type": "OPEN_THREAD"}},
-    {"optin": {"type": "one_time_notif_req", "payload": "x"}},
-]).map(lambda event: (copy.deepcopy(event), SILENT))  # fresh: mutations change it
+SILENT_EVENTS = st.sampled_from(
+    [
+        {"message": {"mid": "m_echo", "is_echo": True, "app_id": 1, "text": "আমাদের উত্তর"}},
+        {"delivery": {"mids": ["m_1"], "watermark": 1700000000000}},
+        {"read": {"watermark": 1700000000000}},
+        {"reaction": {"mid": "m_1", "action": "react", "emoji": "❤", "reaction": "love"}},
+        {"referral": {"ref": "ad-17", "source": "ADS", "type": "OPEN_THREAD"}},
+        {"optin": {"type": "one_time_notif_req", "payload": "x"}},
+    ]
+).map(lambda event: (copy.deepcopy(event), SILENT))  # fresh: mutations change it
 
-event_bodies = st.one_of(text_event(), quick_reply_event(), postback_event(),
-                         attachment_event(), SILENT_EVENTS)
+event_bodies = st.one_of(
+    text_event(), quick_reply_event(), postback_event(), attachment_event(), SILENT_EVENTS
+)
 
 
 @st.composite
@@ -118,8 +144,14 @@ def cases(draw, max_events: int = 4) -> MessengerCase:
         for _ in range(draw(st.integers(1, max_events))):
             psid = draw(st.sampled_from(people))
             body, expect = draw(event_bodies)
-            events.append({"sender": {"id": psid}, "recipient": {"id": "PAGE1"},
-                           "timestamp": draw(st.integers(0, 2 ** 45)), **body})
+            events.append(
+                {
+                    "sender": {"id": psid},
+                    "recipient": {"id": "PAGE1"},
+                    "timestamp": draw(st.integers(0, 2**45)),
+                    **body,
+                }
+            )
             case.events.append((psid, expect))
         case.payload["entry"].append({"id": "PAGE1", "time": 1, "messaging": events})
     repeat = min(draw(st.sampled_from([1] * 19 + [25, 100])), 100 // len(case.events))
@@ -132,8 +164,9 @@ def cases(draw, max_events: int = 4) -> MessengerCase:
 @st.composite
 def other_object_cases(draw) -> MessengerCase:
     case = draw(cases())
-    case.payload["object"] = draw(st.one_of(st.sampled_from(["instagram", "user", "", None]),
-                                            json_values))
+    case.payload["object"] = draw(
+        st.one_of(st.sampled_from(["instagram", "user", "", None]), json_values)
+    )
     if case.payload["object"] == "page":
         return case
     case.events = [(psid, SILENT) for psid, _ in case.events]

@@ -31,21 +31,35 @@ PROFILE_ENV = "SEBA_FUZZ_PROFILE"
 EXAMPLES = {"ci": (120, 10, 120), "soak": (10_000, 150, 3_000), "dig": (10_000, 150, 3_000)}
 CI_MINIMUM = 15  # a connector test's examples in ci, at least
 
-_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-          HealthCheck.large_base_example]
+_QUIET = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.large_base_example,
+]
 
 
 def register() -> str:
     """Register the profiles and load the one ``SEBA_FUZZ_PROFILE`` names; returns its name."""
     settings.register_profile(
-        "ci", max_examples=EXAMPLES["ci"][0], deadline=None, derandomize=True, database=None,
-        suppress_health_check=_QUIET, print_blob=False,
+        "ci",
+        max_examples=EXAMPLES["ci"][0],
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=_QUIET,
+        print_blob=False,
         phases=[p for p in Phase if p is not Phase.explain],
     )
     for name in ("soak", "dig"):
         settings.register_profile(
-            name, max_examples=EXAMPLES[name][0], deadline=None, derandomize=False,
-            database=None, suppress_health_check=_QUIET, print_blob=True,
+            name,
+            max_examples=EXAMPLES[name][0],
+            deadline=None,
+            derandomize=False,
+            database=None,
+            suppress_health_check=_QUIET,
+            print_blob=True,
         )
     name = profile_name()
     settings.load_profile(name)

@@ -29,12 +29,20 @@ from tests.fuzz.strategies import (
 SENDER = re.compile(r"[A-Za-z0-9_.@+-]{1,128}")
 
 valid_senders = st.from_regex(SENDER, fullmatch=True)
-senders = st.one_of(valid_senders, st.text(max_size=140), json_values,
-                    st.sampled_from(["tg:4242", "web:abc", "a" * 129, "a\n", " a", "a b", ""]))
+senders = st.one_of(
+    valid_senders,
+    st.text(max_size=140),
+    json_values,
+    st.sampled_from(["tg:4242", "web:abc", "a" * 129, "a\n", " a", "a b", ""]),
+)
 extra_keys = st.dictionaries(
-    st.one_of(st.sampled_from(["input_channel", "metadata", "sender_id", "parse_data"]),
-              st.text(max_size=10)),
-    st.one_of(st.sampled_from(["telegram", "facebook", "socketio"]), json_values), max_size=3)
+    st.one_of(
+        st.sampled_from(["input_channel", "metadata", "sender_id", "parse_data"]),
+        st.text(max_size=10),
+    ),
+    st.one_of(st.sampled_from(["telegram", "facebook", "socketio"]), json_values),
+    max_size=3,
+)
 
 
 @dataclass
@@ -48,9 +56,12 @@ class RestRequest:
     @property
     def valid(self) -> bool:
         doc = self.document
-        return (doc is not None and isinstance(doc.get("sender"), str)
-                and SENDER.fullmatch(doc["sender"]) is not None
-                and isinstance(doc.get("message"), str))
+        return (
+            doc is not None
+            and isinstance(doc.get("sender"), str)
+            and SENDER.fullmatch(doc["sender"]) is not None
+            and isinstance(doc.get("message"), str)
+        )
 
     @property
     def expected_status(self) -> int:
@@ -62,13 +73,15 @@ class RestRequest:
 
 
 def objects(sender: st.SearchStrategy, message: st.SearchStrategy) -> st.SearchStrategy:
-    return st.builds(lambda s, m, extra: {**extra, "sender": s, "message": m},
-                     sender, message, extra_keys)
+    return st.builds(
+        lambda s, m, extra: {**extra, "sender": s, "message": m}, sender, message, extra_keys
+    )
 
 
 def _sent(documents: st.SearchStrategy) -> st.SearchStrategy:
-    return st.builds(lambda doc, ascii_only: RestRequest(encode_json(doc, ascii_only)),
-                     documents, st.booleans())
+    return st.builds(
+        lambda doc, ascii_only: RestRequest(encode_json(doc, ascii_only)), documents, st.booleans()
+    )
 
 
 requests = st.one_of(

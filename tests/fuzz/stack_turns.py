@@ -26,7 +26,7 @@ DROPPED_AFTER = 20  # seconds without the message in the tracker: it never reach
 TURN_TIMEOUT = 180
 APOLOGIES = ("দুঃখিত, এই মুহূর্তে আমাদের সিস্টেমে", "Sorry, our system is having a problem")
 
-_ids = itertools.count(int(time.time() * 1000) % 10 ** 9 * 1000)
+_ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
 
 
 def fresh_id() -> int:
@@ -75,18 +75,24 @@ class StackChannel:
             done = users > users_before and tracker.get("latest_action_name") == "action_listen"
             dropped = users == users_before and time.monotonic() - start > DROPPED_AFTER
             if done or dropped or bool(tracker.get("paused")) and users > users_before:
-                return Turn(conversation_id, paused=bool(tracker.get("paused")),
-                            reached_rasa=users > users_before,
-                            bot_events=_bot_events_after_last_user(tracker) if done else 0)
+                return Turn(
+                    conversation_id,
+                    paused=bool(tracker.get("paused")),
+                    reached_rasa=users > users_before,
+                    bot_events=_bot_events_after_last_user(tracker) if done else 0,
+                )
             if time.monotonic() - start > TURN_TIMEOUT:
-                raise AssertionError(f"Rasa did not finish the turn of {conversation_id}: "
-                                     f"{tracker.get('latest_action_name')}\n{logs(self.stack)}")
+                raise AssertionError(
+                    f"Rasa did not finish the turn of {conversation_id}: "
+                    f"{tracker.get('latest_action_name')}\n{logs(self.stack)}"
+                )
             time.sleep(0.2)
 
     def assert_normal(self, turn: Turn) -> None:
         assert turn.replies, f"no answer: {turn}\n{logs(self.stack, 20)}"
-        assert not any(text.startswith(APOLOGIES) for text in turn.replies), \
+        assert not any(text.startswith(APOLOGIES) for text in turn.replies), (
             f"the bot apologised for a technical problem: {turn}\n{logs(self.stack, 40)}"
+        )
 
     def received_by_customer(self, turn: Turn, texts_since: Any, timeout: float = 60) -> None:
         """Wait until the customer has the replies the tracker says were sent (at least one)."""
@@ -105,8 +111,12 @@ class TelegramChats(StackChannel):
         self._message_ids = itertools.count(fresh_id())
 
     def post(self, update: Dict[str, Any]) -> int:
-        status, body = http("POST", f"{self.rasa.url}/webhooks/telegram/webhook", update,
-                            {SECRET_HEADER: TELEGRAM_SECRET})
+        status, body = http(
+            "POST",
+            f"{self.rasa.url}/webhooks/telegram/webhook",
+            update,
+            {SECRET_HEADER: TELEGRAM_SECRET},
+        )
         assert status < 500, (status, body)
         return status
 
@@ -114,11 +124,23 @@ class TelegramChats(StackChannel):
         conversation = f"tg:{chat_id}"
         users_before = _user_events(self.tracker(conversation))
         before = len(self.api.texts(chat_id))
-        status = self.post({"update_id": fresh_id(), "message": {
-            "message_id": next(self._message_ids), "date": int(time.time()), "text": text,
-            "chat": {"id": chat_id, "type": "private", "first_name": "Fuzz"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Fuzz",
-                     "language_code": "bn"}}})
+        status = self.post(
+            {
+                "update_id": fresh_id(),
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "text": text,
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Fuzz"},
+                    "from": {
+                        "id": chat_id,
+                        "is_bot": False,
+                        "first_name": "Fuzz",
+                        "language_code": "bn",
+                    },
+                },
+            }
+        )
         assert status == 200, status
         turn = self.wait_turn(conversation, users_before)
         self.received_by_customer(turn, lambda: self.api.texts(chat_id)[before:])
@@ -135,8 +157,12 @@ class MessengerChats(StackChannel):
 
     def post(self, payload: Any) -> int:
         body = payload if isinstance(payload, bytes) else fb_body(payload)
-        status, answer = http("POST", f"{self.rasa.url}/webhooks/facebook/webhook", body,
-                              fb_sign(FACEBOOK["secret"], body, sha1=False))
+        status, answer = http(
+            "POST",
+            f"{self.rasa.url}/webhooks/facebook/webhook",
+            body,
+            fb_sign(FACEBOOK["secret"], body, sha1=False),
+        )
         assert status < 500, (status, answer)
         return status
 
@@ -150,10 +176,26 @@ class MessengerChats(StackChannel):
         return turn
 
     def say(self, psid: str, text: str) -> Turn:
-        return self.send(psid, {"object": "page", "entry": [{"id": "PAGE1", "time": 1,
-                         "messaging": [{"sender": {"id": psid}, "recipient": {"id": "PAGE1"},
-                                        "timestamp": 1, "message": {"mid": uuid.uuid4().hex,
-                                                                    "text": text}}]}]})
+        return self.send(
+            psid,
+            {
+                "object": "page",
+                "entry": [
+                    {
+                        "id": "PAGE1",
+                        "time": 1,
+                        "messaging": [
+                            {
+                                "sender": {"id": psid},
+                                "recipient": {"id": "PAGE1"},
+                                "timestamp": 1,
+                                "message": {"mid": uuid.uuid4().hex, "text": text},
+                            }
+                        ],
+                    }
+                ],
+            },
+        )
 
     def assert_answers_hello(self, psid: str) -> None:
         self.assert_normal(self.say(psid, HELLOS[1]))
@@ -161,8 +203,12 @@ class MessengerChats(StackChannel):
 
 class RestCustomers(StackChannel):
     def say(self, sender: str, text: str) -> Turn:
-        status, body = http("POST", f"{self.rasa.url}/webhooks/rest/webhook",
-                            {"sender": sender, "message": text}, REST_HEADERS)
+        status, body = http(
+            "POST",
+            f"{self.rasa.url}/webhooks/rest/webhook",
+            {"sender": sender, "message": text},
+            REST_HEADERS,
+        )
         assert status == 200, (status, body)
         assert isinstance(body, list), body
         tracker = self.tracker(f"rest:{sender}")

@@ -71,8 +71,11 @@ def record_violation(test_id: str, error: BaseException, kwargs: Dict[str, Any])
     entry = _violations[test_id].setdefault(_kind(error), {"count": 0})
     entry["count"] += 1
     if "example" not in entry or len(example) < entry["example_length"]:
-        entry.update(example=example[:KEEP_REPR], example_length=len(example),
-                     message=str(error).split("\n")[0][:500])
+        entry.update(
+            example=example[:KEEP_REPR],
+            example_length=len(example),
+            message=str(error).split("\n")[0][:500],
+        )
 
 
 def violations(test_id: str) -> Dict[str, Dict[str, Any]]:
@@ -80,11 +83,15 @@ def violations(test_id: str) -> Dict[str, Dict[str, Any]]:
 
 
 def violation_summary(test_id: str) -> str:
-    lines = [f"{len(violations(test_id))} kind(s) of property failure while going on "
-             "through the soak profile's inputs:"]
+    lines = [
+        f"{len(violations(test_id))} kind(s) of property failure while going on "
+        "through the soak profile's inputs:"
+    ]
     for kind, entry in sorted(violations(test_id).items(), key=lambda kv: -kv[1]["count"]):
-        lines += [f"- {kind}: {entry['count']}x: {entry['message']}",
-                  f"  smallest input: {entry['example'][:600]}"]
+        lines += [
+            f"- {kind}: {entry['count']}x: {entry['message']}",
+            f"  smallest input: {entry['example'][:600]}",
+        ]
     return "\n".join(lines)
 
 
@@ -136,8 +143,11 @@ def record_result(test_id: str, outcome: str, duration: float, report_text: str)
     if outcome != "passed":
         entry["outcome"] = outcome
         entry["falsifying_example"] = falsifying_example(report_text)
-        lines = [line for line in (report_text or "").splitlines()
-                 if line.startswith("E ") or "Error:" in line]
+        lines = [
+            line
+            for line in (report_text or "").splitlines()
+            if line.startswith("E ") or "Error:" in line
+        ]
         entry["error"] = "\n".join(lines[:12])[:2000]
 
 
@@ -145,8 +155,11 @@ def write(path: str, profile: str) -> None:
     data = {
         "profile": profile,
         "tests": {
-            test_id: {**_results.get(test_id, {}), "counts": dict(_counts.get(test_id, {})),
-                      "violations": violations(test_id)}
+            test_id: {
+                **_results.get(test_id, {}),
+                "counts": dict(_counts.get(test_id, {})),
+                "violations": violations(test_id),
+            }
             for test_id in sorted(set(_results) | set(_counts))
         },
     }

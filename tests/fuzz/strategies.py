@@ -34,12 +34,14 @@ def _script_turns(script: Script) -> list:
 
 
 #: What real customers type (bench/scripts.py), in the three varieties.
-REAL_MESSAGES = sorted({turn for script in SCRIPTS for turn in _script_turns(script)
-                        if not turn.startswith("/")})
+REAL_MESSAGES = sorted(
+    {turn for script in SCRIPTS for turn in _script_turns(script) if not turn.startswith("/")}
+)
 
 bengali_letters = st.characters(min_codepoint=0x0980, max_codepoint=0x09FF)
-emoji = st.one_of(st.sampled_from(EMOJI_SEQUENCES),
-                  st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF))
+emoji = st.one_of(
+    st.sampled_from(EMOJI_SEQUENCES), st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF)
+)
 invisible = st.sampled_from(ZERO_WIDTH + DIRECTION_MARKS + BENGALI_SIGNS)
 control = st.characters(categories=["Cc"])
 odd_space = st.sampled_from(ODD_SPACES)
@@ -62,12 +64,29 @@ mixed_texts = st.lists(pieces, min_size=1, max_size=8).map("".join)
 #: Telegram-style commands: /start, /help@SebaShopBot 10456, "/" alone ...
 commands = st.builds(
     lambda name, bot, rest: f"/{name}{bot}{rest}",
-    st.one_of(st.sampled_from(["start", "help", "restart", "stop", "order", "back",
-                               "session_start", "inform", "greet", ""]),
-              st.text(st.characters(categories=["L", "Nd"]), max_size=10)),
+    st.one_of(
+        st.sampled_from(
+            [
+                "start",
+                "help",
+                "restart",
+                "stop",
+                "order",
+                "back",
+                "session_start",
+                "inform",
+                "greet",
+                "",
+            ]
+        ),
+        st.text(st.characters(categories=["L", "Nd"]), max_size=10),
+    ),
     st.sampled_from(["", "@SebaShopBot", "@OtherBot"]),
-    st.one_of(st.just(""), st.text(max_size=20).map(lambda t: " " + t),
-              st.sampled_from([' {"phone": "01711000001"}', " 10456", "{}"])),
+    st.one_of(
+        st.just(""),
+        st.text(max_size=20).map(lambda t: " " + t),
+        st.sampled_from([' {"phone": "01711000001"}', " 10456", "{}"]),
+    ),
 )
 
 #: A long message: a real message (or any piece) repeated up to 30,000 characters.
@@ -77,8 +96,9 @@ long_texts = st.builds(
     st.integers(min_value=1_000, max_value=30_000),
 )
 
-blank_texts = st.text(st.one_of(odd_space, st.sampled_from(ZERO_WIDTH + DIRECTION_MARKS)),
-                      max_size=12)
+blank_texts = st.text(
+    st.one_of(odd_space, st.sampled_from(ZERO_WIDTH + DIRECTION_MARKS)), max_size=12
+)
 
 customer_texts = st.one_of(
     st.sampled_from(REAL_MESSAGES),
@@ -91,9 +111,7 @@ customer_texts = st.one_of(
 
 def is_customer_text(text: Any) -> bool:
     """A text message the bot must answer: it has a visible character."""
-    return isinstance(text, str) and any(
-        unicodedata.category(c)[0] in "LNPS" for c in text
-    )
+    return isinstance(text, str) and any(unicodedata.category(c)[0] in "LNPS" for c in text)
 
 
 visible_customer_texts = customer_texts.filter(is_customer_text)
@@ -104,11 +122,13 @@ HELLOS = ("হ্যালো", "hello")
 # --- JSON of any shape --------------------------------------------------------------
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(),
-    st.integers(min_value=-(2 ** 64), max_value=2 ** 64),
-    st.integers(min_value=-(10 ** 40), max_value=10 ** 40),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.integers(min_value=-(10**40), max_value=10**40),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30), customer_texts,
+    st.text(max_size=30),
+    customer_texts,
 )
 
 json_values = st.recursive(
@@ -132,12 +152,15 @@ raw_bodies = st.one_of(
     st.binary(max_size=200),
     st.binary(max_size=50).map(lambda b: b"\xff\xfe" + b + b"\xc3\x28\xed\xa0\x80"),
     st.text(max_size=100).map(lambda t: t.encode("utf-8")),
-    json_values.filter(lambda v: not isinstance(v, dict)).map(
-        lambda v: json.dumps(v).encode()),
-    st.builds(deeply_nested, st.integers(min_value=1, max_value=200_000),
-              st.sampled_from(["list", "object"])).map(str.encode),
+    json_values.filter(lambda v: not isinstance(v, dict)).map(lambda v: json.dumps(v).encode()),
+    st.builds(
+        deeply_nested,
+        st.integers(min_value=1, max_value=200_000),
+        st.sampled_from(["list", "object"]),
+    ).map(str.encode),
     st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3).map(
-        lambda t: json.dumps({"text": t}).encode()),
+        lambda t: json.dumps({"text": t}).encode()
+    ),
     st.just(b"update_id=1&message=hello"),
     st.just(b""),
 )
@@ -172,10 +195,10 @@ def encode_json(value: Any, ascii_only: bool = False) -> bytes:
 
 #: Platform ids: small, typical, and far beyond 64 bits.
 big_ids = st.one_of(
-    st.integers(min_value=1, max_value=10 ** 6),
-    st.integers(min_value=10 ** 8, max_value=2 ** 52),
-    st.integers(min_value=2 ** 52, max_value=2 ** 63),
-    st.integers(min_value=2 ** 63, max_value=10 ** 30),
+    st.integers(min_value=1, max_value=10**6),
+    st.integers(min_value=10**8, max_value=2**52),
+    st.integers(min_value=2**52, max_value=2**63),
+    st.integers(min_value=2**63, max_value=10**30),
 )
 
 

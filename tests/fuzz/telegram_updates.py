@@ -32,12 +32,30 @@ from tests.fuzz.strategies import (
 )
 
 REPLY, TEXT_ONLY, ANSWERED, FORGED, SILENT, ANY = (
-    "reply", "text_only", "answered", "forged", "silent", "any")
+    "reply",
+    "text_only",
+    "answered",
+    "forged",
+    "silent",
+    "any",
+)
 KNOWN_KINDS = ("message", "edited_message", "callback_query")
-UNKNOWN_KINDS = ("channel_post", "edited_channel_post", "inline_query", "chosen_inline_result",
-                 "shipping_query", "pre_checkout_query", "poll", "poll_answer", "my_chat_member",
-                 "chat_member", "chat_join_request", "message_reaction", "business_message",
-                 "purchased_paid_media")
+UNKNOWN_KINDS = (
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "shipping_query",
+    "pre_checkout_query",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "message_reaction",
+    "business_message",
+    "purchased_paid_media",
+)
 
 
 @dataclass
@@ -56,54 +74,72 @@ class TelegramCase:
 def users(user_id: int) -> st.SearchStrategy:
     return st.fixed_dictionaries(
         {"id": st.just(user_id), "is_bot": st.just(False), "first_name": st.text(max_size=20)},
-        optional={"username": st.text(max_size=20),
-                  "language_code": st.sampled_from(["bn", "en", "hi", "ar", "", "bn-BD"]),
-                  "last_name": st.text(max_size=10), "is_premium": st.booleans()},
+        optional={
+            "username": st.text(max_size=20),
+            "language_code": st.sampled_from(["bn", "en", "hi", "ar", "", "bn-BD"]),
+            "last_name": st.text(max_size=10),
+            "is_premium": st.booleans(),
+        },
     )
 
 
 def chats(chat_id: int, private: bool) -> st.SearchStrategy:
     if private:
-        return st.fixed_dictionaries({"id": st.just(chat_id), "type": st.just("private")},
-                                     optional={"first_name": st.text(max_size=20)})
-    return st.fixed_dictionaries({
-        "id": st.just(chat_id), "type": st.sampled_from(["group", "supergroup", "channel"]),
-        "title": st.text(max_size=30)})
+        return st.fixed_dictionaries(
+            {"id": st.just(chat_id), "type": st.just("private")},
+            optional={"first_name": st.text(max_size=20)},
+        )
+    return st.fixed_dictionaries(
+        {
+            "id": st.just(chat_id),
+            "type": st.sampled_from(["group", "supergroup", "channel"]),
+            "title": st.text(max_size=30),
+        }
+    )
 
 
 def _file(**extra: Any) -> Dict[str, Any]:
     return {"file_id": "AgAD" + "x" * 20, "file_unique_id": "AQAD", **extra}
 
 
-NON_TEXT = st.sampled_from([
-    {"sticker": _file(type="regular", width=512, height=512, is_animated=False,
-                      is_video=False, emoji="😊")},
-    {"photo": [_file(width=90, height=90), _file(width=800, height=800)],
-     "caption": "এটা দেখুন"},
-    {"location": {"latitude": 23.8103, "longitude": 90.4125}},
-    {"contact": {"phone_number": "+8801711000001", "first_name": "Rahim"}},
-    {"voice": _file(duration=3)},
-    {"document": _file(file_name="invoice.pdf")},
-    {"video_note": _file(length=240, duration=5)},
-    {"dice": {"emoji": "🎲", "value": 4}},
-    {"venue": {"location": {"latitude": 23.8, "longitude": 90.4}, "title": "Seba",
-               "address": "Dhaka"}},
-]).map(copy.deepcopy)  # a fresh copy every time: mutations change it in place
+NON_TEXT = st.sampled_from(
+    [
+        {
+            "sticker": _file(
+                type="regular", width=512, height=512, is_animated=False, is_video=False, emoji="😊"
+            )
+        },
+        {"photo": [_file(width=90, height=90), _file(width=800, height=800)], "caption": "এটা দেখুন"},
+        {"location": {"latitude": 23.8103, "longitude": 90.4125}},
+        {"contact": {"phone_number": "+8801711000001", "first_name": "Rahim"}},
+        {"voice": _file(duration=3)},
+        {"document": _file(file_name="invoice.pdf")},
+        {"video_note": _file(length=240, duration=5)},
+        {"dice": {"emoji": "🎲", "value": 4}},
+        {
+            "venue": {
+                "location": {"latitude": 23.8, "longitude": 90.4},
+                "title": "Seba",
+                "address": "Dhaka",
+            }
+        },
+    ]
+).map(copy.deepcopy)  # a fresh copy every time: mutations change it in place
 
 
 @st.composite
 def messages(draw, chat: Dict[str, Any], message_id: int, content: Dict[str, Any]) -> Dict:
     user = draw(users(abs(chat["id"])))
-    date = draw(st.integers(0, 2 ** 32 - 1))  # Unix time, as Telegram sends it
-    return {"message_id": message_id, "date": date, "chat": chat,
-            "from": user, **content}
+    date = draw(st.integers(0, 2**32 - 1))  # Unix time, as Telegram sends it
+    return {"message_id": message_id, "date": date, "chat": chat, "from": user, **content}
 
 
 def text_content(text: str) -> Dict[str, Any]:
     content: Dict[str, Any] = {"text": text}
     if text.startswith("/"):
-        content["entities"] = [{"type": "bot_command", "offset": 0,
-                                "length": len(text.split(" ")[0])}]
+        content["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": len(text.split(" ")[0])}
+        ]
     return content
 
 
@@ -113,8 +149,9 @@ def text_cases(draw, texts: st.SearchStrategy = customer_texts) -> TelegramCase:
     chat_id = draw(big_ids)
     text = draw(texts)
     message = draw(messages(draw(chats(chat_id, True)), draw(big_ids), text_content(text)))
-    return TelegramCase(chat_id, True, [Step({"message": message},
-                                             REPLY if is_customer_text(text) else ANY)])
+    return TelegramCase(
+        chat_id, True, [Step({"message": message}, REPLY if is_customer_text(text) else ANY)]
+    )
 
 
 @st.composite
@@ -147,11 +184,18 @@ def edit_cases(draw) -> TelegramCase:
 
 
 callback_data = st.one_of(
-    st.sampled_from(["/order_status", "/return_request", "ডেলিভারি চার্জ কত?",
-                     '/inform{"return_reason": "wrong_size_or_colour"}']),
+    st.sampled_from(
+        [
+            "/order_status",
+            "/return_request",
+            "ডেলিভারি চার্জ কত?",
+            '/inform{"return_reason": "wrong_size_or_colour"}',
+        ]
+    ),
     st.text(max_size=80),
-    st.text(st.characters(min_codepoint=0x30, max_codepoint=0x66), min_size=1,
-            max_size=30).map(lambda t: "seba:" + t),  # a short id this process never issued
+    st.text(st.characters(min_codepoint=0x30, max_codepoint=0x66), min_size=1, max_size=30).map(
+        lambda t: "seba:" + t
+    ),  # a short id this process never issued
     st.text(min_size=65, max_size=300),  # longer than Telegram allows
 )
 
@@ -164,10 +208,18 @@ def callback_cases(draw) -> TelegramCase:
     keyboard = draw(st.sampled_from(["none", "has_data", "other_data"]))
     if keyboard != "none":
         on_message = data if keyboard == "has_data" else data + "-other"
-        message["reply_markup"] = {"inline_keyboard": [[
-            {"text": draw(st.text(min_size=1, max_size=30)), "callback_data": on_message}]]}
-    query = {"id": draw(st.text(min_size=1, max_size=20)), "chat_instance": "ci",
-             "from": draw(users(chat_id)), "data": data, "message": message}
+        message["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": draw(st.text(min_size=1, max_size=30)), "callback_data": on_message}]
+            ]
+        }
+    query = {
+        "id": draw(st.text(min_size=1, max_size=20)),
+        "chat_instance": "ci",
+        "from": draw(users(chat_id)),
+        "data": data,
+        "message": message,
+    }
     expect = FORGED if keyboard == "other_data" else ANSWERED
     return TelegramCase(chat_id, True, [Step({"callback_query": query}, expect)])
 
@@ -183,14 +235,25 @@ def group_cases(draw) -> TelegramCase:
 
 @st.composite
 def unknown_kind_cases(draw) -> TelegramCase:
-    kind = draw(st.one_of(st.sampled_from(UNKNOWN_KINDS),
-                          st.text(min_size=1, max_size=20).filter(lambda k: k not in KNOWN_KINDS
-                                                                  and k != "update_id")))
+    kind = draw(
+        st.one_of(
+            st.sampled_from(UNKNOWN_KINDS),
+            st.text(min_size=1, max_size=20).filter(
+                lambda k: k not in KNOWN_KINDS and k != "update_id"
+            ),
+        )
+    )
     return TelegramCase(draw(big_ids), True, [Step({kind: draw(json_values)}, ANY)])
 
 
-well_formed_cases = st.one_of(text_cases(), non_text_cases(), edit_cases(), callback_cases(),
-                              group_cases(), unknown_kind_cases())
+well_formed_cases = st.one_of(
+    text_cases(),
+    non_text_cases(),
+    edit_cases(),
+    callback_cases(),
+    group_cases(),
+    unknown_kind_cases(),
+)
 
 
 @st.composite

@@ -31,7 +31,7 @@ from tests.fuzz.stack_turns import TelegramChats, fresh_id
 from tests.handoff.helpers import LOCK_RULES, LOCKED_ORDER, PASSWORD, FakeClock, InProcessConsole
 
 #: Three wrong phones lock the order; every phone is new, so no phone limit is reached.
-RULES = dataclasses.replace(LOCK_RULES, max_failures_per_phone=10 ** 6)
+RULES = dataclasses.replace(LOCK_RULES, max_failures_per_phone=10**6)
 ASK_FOR_A_PERSON = ("I want to talk to a real person please", "আমি একজন মানুষের সাথে কথা বলতে চাই")
 
 
@@ -41,9 +41,16 @@ def lock_an_order(shop_url: str, now: dt.datetime) -> None:
         return
     conversation = f"tg:{fresh_id()}"
     for minutes in (3, 2, 1):
-        phone = f"0171{fresh_id() % 10 ** 7:07d}"
-        verification.check(LOCKED_ORDER, phone, conversation, "telegram",
-                           now=now - dt.timedelta(minutes=minutes), rules=RULES, url=shop_url)
+        phone = f"0171{fresh_id() % 10**7:07d}"
+        verification.check(
+            LOCKED_ORDER,
+            phone,
+            conversation,
+            "telegram",
+            now=now - dt.timedelta(minutes=minutes),
+            rules=RULES,
+            url=shop_url,
+        )
     assert verification.active_locks(now=now, url=shop_url), "could not lock the demo order"
 
 
@@ -65,20 +72,34 @@ def console_world(demo_template_db, tmp_path_factory):
     migrate.upgrade(db_url)
     accounts = {"agent": "rina", "other": "karim", "content": "cora", "owner": "owen"}
     for role, name in accounts.items():
-        agents.create_agent(name, name.title(), PASSWORD, url=db_url,
-                            role="agent" if role == "other" else role)
+        agents.create_agent(
+            name, name.title(), PASSWORD, url=db_url, role="agent" if role == "other" else role
+        )
     shop_url = copy_demo_db(demo_template_db, workdir / "shop.db")
     rasa = FakeRasaApi().start_in_thread()
     clock = FakeClock()
-    console = InProcessConsole(db_url, shop_url, clock,
-                               rasa=RasaClient(base_url=rasa.url)).start()
+    console = InProcessConsole(db_url, shop_url, clock, rasa=RasaClient(base_url=rasa.url)).start()
 
     def new_ticket() -> int:
-        return queue.enqueue(f"tg:{fresh_id()}", "telegram", "bn", "customer_request",
-                             "আমার অর্ডারটা আসেনি", now=clock(), url=db_url).ticket_id
+        return queue.enqueue(
+            f"tg:{fresh_id()}",
+            "telegram",
+            "bn",
+            "customer_request",
+            "আমার অর্ডারটা আসেনি",
+            now=clock(),
+            url=db_url,
+        ).ticket_id
 
-    world = ConsoleWorld(console.url, db_url, shop_url, accounts, new_ticket,
-                         lambda conversation, text: text in rasa.bot_texts(conversation), clock)
+    world = ConsoleWorld(
+        console.url,
+        db_url,
+        shop_url,
+        accounts,
+        new_ticket,
+        lambda conversation, text: text in rasa.bot_texts(conversation),
+        clock,
+    )
     yield world
     console.stop()
     rasa.stop_thread()
@@ -97,8 +118,11 @@ STARTS_A_PROCESS = {"/content/retrain/start", "/content/retrain/try"}
 
 
 def _starts_a_process(request: ConsoleRequest) -> bool:
-    return (request.route in STARTS_A_PROCESS and request.who in ("content", "owner")
-            and request.csrf in ("right", "header"))
+    return (
+        request.route in STARTS_A_PROCESS
+        and request.who in ("content", "owner")
+        and request.csrf in ("right", "header")
+    )
 
 
 @settings(max_examples=console_examples())
@@ -111,13 +135,23 @@ def test_any_form_post_gets_its_documented_answer(console_world, form_post):
     console_world.check_still_working()
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"\x80", "application/x-www-form-urlencoded"),
-    (b"", "multipart/form-data; boundary=xyz"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"\x80", "application/x-www-form-urlencoded"),
+        (b"", "multipart/form-data; boundary=xyz"),
+    ],
+)
 def test_a_form_body_that_cannot_be_read_gets_400(console_world, body, content_type):
-    request = ConsoleRequest(route="/claim-next", ticket="waiting", who="agent", csrf="right",
-                             encoding="raw", fields=body, content_type=content_type)
+    request = ConsoleRequest(
+        route="/claim-next",
+        ticket="waiting",
+        who="agent",
+        csrf="right",
+        encoding="raw",
+        fields=body,
+        content_type=content_type,
+    )
     console_world.prepare(request)
     answer = console_world.post(request)
     assert answer.status_code == 400, answer.status_code
@@ -146,9 +180,15 @@ def stack_world(fuzz_stack, fake_bot_api):
         first_bubble = split_message(text, MAX_MESSAGE_LENGTH, utf16_len)[0]
         return first_bubble in fake_bot_api.texts(conversation.split(":", 1)[1])
 
-    return ConsoleWorld(fuzz_stack.console.url, db_url, fuzz_stack.shop_url,
-                        {"agent": "rina", "other": "karim", "content": "cora"},
-                        new_ticket, delivered, local_now)
+    return ConsoleWorld(
+        fuzz_stack.console.url,
+        db_url,
+        fuzz_stack.shop_url,
+        {"agent": "rina", "other": "karim", "content": "cora"},
+        new_ticket,
+        delivered,
+        local_now,
+    )
 
 
 @pytest.mark.slow

@@ -38,8 +38,7 @@ CANARY = "9000000000000001"
 @pytest.fixture(scope="module")
 def messenger(shop_db_module):
     server = ConnectorServer(
-        lambda api: MessengerInput(VERIFY, SECRET, TOKEN, graph_url=api.url,
-                                   api_version="19.0"),
+        lambda api: MessengerInput(VERIFY, SECRET, TOKEN, graph_url=api.url, api_version="19.0"),
         FakeGraph(),
     )
     yield server
@@ -54,9 +53,23 @@ def post_signed(server: ConnectorServer, body: bytes):
 
 
 def hello(psid: str) -> dict:
-    return {"object": "page", "entry": [{"id": "PAGE1", "time": 1, "messaging": [
-        {"sender": {"id": psid}, "recipient": {"id": "PAGE1"}, "timestamp": 1,
-         "message": {"mid": uuid.uuid4().hex, "text": HELLOS[1]}}]}]}
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": "PAGE1",
+                "time": 1,
+                "messaging": [
+                    {
+                        "sender": {"id": psid},
+                        "recipient": {"id": "PAGE1"},
+                        "timestamp": 1,
+                        "message": {"mid": uuid.uuid4().hex, "text": HELLOS[1]},
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def check_customers_go_on(server: ConnectorServer, people) -> None:
@@ -115,11 +128,17 @@ def test_bodies_that_are_not_a_json_object_get_400(messenger, body):
     check_customers_go_on(messenger, [])
 
 
-@pytest.mark.parametrize("batch", [
-    {"object": "page", "entry": 1},
-    {"object": "page", "entry": [{"messaging": 7}]},
-    {"object": "page", "entry": [{"messaging": [{"sender": "123", "message": {"text": "hi"}}]}]},
-])
+@pytest.mark.parametrize(
+    "batch",
+    [
+        {"object": "page", "entry": 1},
+        {"object": "page", "entry": [{"messaging": 7}]},
+        {
+            "object": "page",
+            "entry": [{"messaging": [{"sender": "123", "message": {"text": "hi"}}]}],
+        },
+    ],
+)
 def test_a_batch_of_odd_shape_gets_no_5xx(messenger, batch):
     """Found by the fuzzing: numbers where lists belong, a sender that is not an object."""
     body = encode_json(batch)

@@ -33,8 +33,9 @@ def rest():
 
 
 def say_hello(server: ConnectorServer, sender: str) -> list:
-    status, body = server.post("/webhook", encode_json({"sender": sender,
-                                                        "message": HELLOS[0]}), AUTH)
+    status, body = server.post(
+        "/webhook", encode_json({"sender": sender, "message": HELLOS[0]}), AUTH
+    )
     assert status == 200, (status, body)
     return body
 

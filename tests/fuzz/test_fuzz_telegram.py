@@ -50,8 +50,9 @@ _message_ids = itertools.count(9_000_000_000)
 @pytest.fixture(scope="module")
 def telegram(shop_db_module):
     server = ConnectorServer(
-        lambda api: TelegramInput(TelegramConfig(token=api.token, webhook_secret=SECRET,
-                                                 api_base_url=api.url)),
+        lambda api: TelegramInput(
+            TelegramConfig(token=api.token, webhook_secret=SECRET, api_base_url=api.url)
+        ),
         FakeTelegram(),
     )
     yield server
@@ -59,9 +60,15 @@ def telegram(shop_db_module):
 
 
 def hello_update(chat_id: int, text: str = HELLOS[0]) -> dict:
-    return {"message": {"message_id": next(_message_ids), "date": 1, "text": text,
-                        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-                        "from": {"id": abs(chat_id), "is_bot": False, "first_name": "F"}}}
+    return {
+        "message": {
+            "message_id": next(_message_ids),
+            "date": 1,
+            "text": text,
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": {"id": abs(chat_id), "is_bot": False, "first_name": "F"},
+        }
+    }
 
 
 def send(server: ConnectorServer, update: dict):
@@ -76,8 +83,11 @@ def send(server: ConnectorServer, update: dict):
 
 
 def sends_to(calls, chat_id) -> list:
-    return [c for c in calls
-            if c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat_id)]
+    return [
+        c
+        for c in calls
+        if c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat_id)
+    ]
 
 
 def check_step(server: ConnectorServer, case: TelegramCase, step) -> str:

@@ -89,11 +89,14 @@ async def run_sequence(server: ConnectorServer, sequence: List[Emit]) -> None:
         for emit in sequence:
             await socket.emit(emit)
         wanted = Counter(echo_of(e.text) for e in sequence if e.must_reply)
-        await until(lambda: not wanted - Counter(socket.texts()),
-                    f"replies to every text message: wanted {wanted}, got {socket.texts()}")
+        await until(
+            lambda: not wanted - Counter(socket.texts()),
+            f"replies to every text message: wanted {wanted}, got {socket.texts()}",
+        )
         await socket.sio.emit("user_uttered", {"message": HELLOS[0]})
-        await until(lambda: echo_of(HELLOS[0]) in socket.texts(),
-                    "an answer to হ্যালো: the socket is stuck")
+        await until(
+            lambda: echo_of(HELLOS[0]) in socket.texts(), "an answer to হ্যালো: the socket is stuck"
+        )
         conversations = {conversation_of(token) for token in socket.confirmed}
         assert None not in conversations, f"a token the server did not issue: {socket.confirmed}"
         senders = {m.sender_id for m in server.collector.messages}

@@ -25,14 +25,30 @@ from tests.fuzz.strategies import customer_texts, is_customer_text, json_values
 RESERVED = {"connect", "connect_error", "disconnect", "__disconnect_final"}
 
 claimed_ids = st.one_of(
-    st.none(), st.text(max_size=70), json_values,
-    st.sampled_from(["4242", "tg:4242", "fb:12345", "rest:app-user", "web:" + "0" * 32,
-                     "0" * 64, "f" * 64, "a" * 32 + "b" * 32]),
+    st.none(),
+    st.text(max_size=70),
+    json_values,
+    st.sampled_from(
+        [
+            "4242",
+            "tg:4242",
+            "fb:12345",
+            "rest:app-user",
+            "web:" + "0" * 32,
+            "0" * 64,
+            "f" * 64,
+            "a" * 32 + "b" * 32,
+        ]
+    ),
     st.text(st.sampled_from("0123456789abcdef"), min_size=64, max_size=64),  # forged
 )
-page_data = st.one_of(json_values, st.fixed_dictionaries(
-    {"language": st.sampled_from(["bn", "en", "fr", "", None])},
-    optional={"session_id": claimed_ids, "extra": json_values}))
+page_data = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"language": st.sampled_from(["bn", "en", "fr", "", None])},
+        optional={"session_id": claimed_ids, "extra": json_values},
+    ),
+)
 
 
 @dataclass
@@ -43,13 +59,19 @@ class Emit:
 
     @property
     def must_reply(self) -> bool:
-        return (self.event == "user_uttered" and isinstance(self.data, dict)
-                and is_customer_text(self.data.get("message")))
+        return (
+            self.event == "user_uttered"
+            and isinstance(self.data, dict)
+            and is_customer_text(self.data.get("message"))
+        )
 
     @property
     def reaches_rasa(self) -> bool:
-        return (self.event == "user_uttered" and isinstance(self.data, dict)
-                and isinstance(self.data.get("message"), str))
+        return (
+            self.event == "user_uttered"
+            and isinstance(self.data, dict)
+            and isinstance(self.data.get("message"), str)
+        )
 
     @property
     def text(self) -> Optional[str]:
@@ -63,20 +85,30 @@ session_requests = st.one_of(
 )
 
 user_messages = st.one_of(
-    st.builds(lambda text, sid, meta: Emit("user_uttered", {"message": text, "session_id": sid,
-                                                            "customData": meta}),
-              customer_texts, claimed_ids, page_data),
+    st.builds(
+        lambda text, sid, meta: Emit(
+            "user_uttered", {"message": text, "session_id": sid, "customData": meta}
+        ),
+        customer_texts,
+        claimed_ids,
+        page_data,
+    ),
     st.builds(lambda value: Emit("user_uttered", {"message": value}), json_values),
     st.builds(lambda data: Emit("user_uttered", data), json_values),
-    st.builds(lambda args: Emit("user_uttered", tuple(args)),
-              st.lists(json_values, min_size=2, max_size=3)),
+    st.builds(
+        lambda args: Emit("user_uttered", tuple(args)),
+        st.lists(json_values, min_size=2, max_size=3),
+    ),
 )
 
 other_events = st.builds(
     Emit,
-    st.one_of(st.sampled_from(["bot_uttered", "session_confirm", "message", "user_utter",
-                               "USER_UTTERED"]),
-              st.text(min_size=1, max_size=30)).filter(lambda name: name not in RESERVED),
+    st.one_of(
+        st.sampled_from(
+            ["bot_uttered", "session_confirm", "message", "user_utter", "USER_UTTERED"]
+        ),
+        st.text(min_size=1, max_size=30),
+    ).filter(lambda name: name not in RESERVED),
     json_values,
 )
 

@@ -59,8 +59,9 @@ def pg_handoff_url(request, shop_settings, monkeypatch):
     server_url = request.getfixturevalue("postgres_url")
     name = f"handoff_{int(time.time() * 1000) % 10**9}"
     server = make_url(server_url)
-    conn = psycopg2.connect(host=server.host, port=server.port, user=server.username,
-                            dbname="postgres")
+    conn = psycopg2.connect(
+        host=server.host, port=server.port, user=server.username, dbname="postgres"
+    )
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
@@ -83,10 +84,14 @@ def two_agents(handoff_url):
 def console(tmp_path, handoff_url, two_agents, shop_settings):
     """The console on a free port over a fresh database; Rasa deliberately unreachable."""
     dead_rasa = f"http://127.0.0.1:{free_port()}"
-    server = start_console(tmp_path, handoff_url, {
-        "RASA_URL": dead_rasa,
-        "SEBA_SHOP_SETTINGS": str(shop_settings),
-    })
+    server = start_console(
+        tmp_path,
+        handoff_url,
+        {
+            "RASA_URL": dead_rasa,
+            "SEBA_SHOP_SETTINGS": str(shop_settings),
+        },
+    )
     try:
         yield Console(f"http://127.0.0.1:{server.port}", handoff_url, server)
     finally:
@@ -152,13 +157,20 @@ def rasa_console(tmp_path_factory, shop_db_module):
         mp.setenv("HANDOFF_DATABASE_URL", db_url)
         mp.setattr(tests.servers, "MODEL", model)
         rasa = start_rasa_stack(
-            stack, workdir / "rasa", env=env,
+            stack,
+            workdir / "rasa",
+            env=env,
             with_actions=os.environ.get("HANDOFF_TEST_WITH_ACTIONS", "1") != "0",
         )
-        server = start_console(workdir, db_url, {
-            **env, "RASA_URL": rasa.url,
-            "HANDOFF_SYNC_SECONDS": "1",
-        })
+        server = start_console(
+            workdir,
+            db_url,
+            {
+                **env,
+                "RASA_URL": rasa.url,
+                "HANDOFF_SYNC_SECONDS": "1",
+            },
+        )
         stack.callback(server.stop)
         yield Stack(rasa, Console(f"http://127.0.0.1:{server.port}", db_url, server), db_url)
     dispose(db_url)

@@ -58,8 +58,14 @@ class AgentClient:
         kwargs.setdefault("allow_redirects", False)
         return self.http.get(self.base + path, **kwargs)
 
-    def post(self, path: str, data: Optional[Dict] = None, csrf: bool = True,
-             json_api: bool = False, **kwargs) -> requests.Response:
+    def post(
+        self,
+        path: str,
+        data: Optional[Dict] = None,
+        csrf: bool = True,
+        json_api: bool = False,
+        **kwargs,
+    ) -> requests.Response:
         data = dict(data or {})
         if csrf and self.csrf:
             data.setdefault("csrf_token", self.csrf)
@@ -81,7 +87,8 @@ class AgentClient:
         response = self.http.post(
             self.base + "/login",
             data={"csrf_token": token, "username": username, "password": password},
-            allow_redirects=False, timeout=30,
+            allow_redirects=False,
+            timeout=30,
         )
         if response.status_code == 303:
             queue_page = self.get("/")
@@ -142,8 +149,13 @@ class InProcessConsole:
         from handoff.console.app import create_app
 
         async def up():
-            app = create_app(url=self.db_url, shop_url=self.shop_url, clock=self.clock,
-                             background=False, **self.options)
+            app = create_app(
+                url=self.db_url,
+                shop_url=self.shop_url,
+                clock=self.clock,
+                background=False,
+                **self.options,
+            )
             self.app = app
             self._runner = web.AppRunner(app)
             await self._runner.setup()
@@ -176,21 +188,37 @@ class InProcessConsole:
 # --- verification locks in the shop database ---------------------------------------------------
 
 # Three wrong phones for one order lock it (the demo shop's order 10456 has 01711000001).
-LOCK_RULES = VerificationPolicy(window_minutes=60, max_failures_per_order=3, lock_hours=24,
-                                max_failures_per_phone=10, max_failures_per_conversation=5,
-                                slow_down_seconds=1, idle_minutes=30)
+LOCK_RULES = VerificationPolicy(
+    window_minutes=60,
+    max_failures_per_order=3,
+    lock_hours=24,
+    max_failures_per_phone=10,
+    max_failures_per_conversation=5,
+    slow_down_seconds=1,
+    idle_minutes=30,
+)
 LOCKED_ORDER, ORDER_PHONE = "10456", "01711000001"
 WRONG_PHONES = ["01711000101", "01711000102", "01711000103"]
 
 
-def make_lock(shop_url: str, conversation_id: str, order: str = LOCKED_ORDER,
-              now: Optional[dt.datetime] = None) -> None:
+def make_lock(
+    shop_url: str,
+    conversation_id: str,
+    order: str = LOCKED_ORDER,
+    now: Optional[dt.datetime] = None,
+) -> None:
     """Lock ``order`` the way a stranger does: wrong phones from ``conversation_id``."""
     now = now or local_now()
     outcomes = [
-        verification.check(order, phone, conversation_id, "telegram",
-                           now=now - dt.timedelta(minutes=len(WRONG_PHONES) - n),
-                           rules=LOCK_RULES, url=shop_url).status
+        verification.check(
+            order,
+            phone,
+            conversation_id,
+            "telegram",
+            now=now - dt.timedelta(minutes=len(WRONG_PHONES) - n),
+            rules=LOCK_RULES,
+            url=shop_url,
+        ).status
         for n, phone in enumerate(WRONG_PHONES)
     ]
     assert outcomes == [verification.MISMATCH, verification.MISMATCH, verification.LOCKED]

@@ -22,8 +22,9 @@ def enqueue(conversation_id="c-1", message="আমার পার্সেল �
     kwargs.setdefault("channel", "telegram")
     kwargs.setdefault("language", "bn")
     kwargs.setdefault("reason", "customer_request")
-    return queue.enqueue(conversation_id, kwargs["channel"], kwargs["language"],
-                         kwargs["reason"], message)
+    return queue.enqueue(
+        conversation_id, kwargs["channel"], kwargs["language"], kwargs["reason"], message
+    )
 
 
 # --- login, sessions, CSRF -------------------------------------------------------------------
@@ -48,9 +49,12 @@ def test_wrong_password_and_missing_login_csrf_are_refused(console):
     assert client.login("rina", "wrong password").status_code == 401
     assert client.get("/").status_code == 303  # still not logged in
     # A login POST without the form's token (e.g. from another site) is refused.
-    fresh = requests.post(console.url + "/login",
-                          data={"username": "rina", "password": PASSWORD},
-                          allow_redirects=False, timeout=30)
+    fresh = requests.post(
+        console.url + "/login",
+        data={"username": "rina", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert fresh.status_code == 403 and "seba_console" not in fresh.headers.get("Set-Cookie", "")
 
 
@@ -95,9 +99,12 @@ def test_every_post_needs_the_csrf_token(console):
         assert rina.post(path, {"status": "away", "csrf_token": "forged"}).status_code == 403, path
     assert queue.get_ticket(ticket_id).state == "waiting"
     # The header works too (that is what the page's script sends).
-    response = rina.http.post(console.url + "/status", data={"status": "away"},
-                              headers={"X-CSRF-Token": rina.csrf, "Accept": "application/json"},
-                              timeout=30)
+    response = rina.http.post(
+        console.url + "/status",
+        data={"status": "away"},
+        headers={"X-CSRF-Token": rina.csrf, "Accept": "application/json"},
+        timeout=30,
+    )
     assert response.status_code == 200 and response.json() == {"ok": True, "status": "away"}
 
 
@@ -105,8 +112,9 @@ def test_logout_ends_the_session(console):
     rina = console.login("rina")
     cookie = rina.http.cookies.get("seba_console")
     assert rina.post("/logout").status_code == 303
-    stale = requests.get(console.url + "/", cookies={"seba_console": cookie},
-                         allow_redirects=False, timeout=30)
+    stale = requests.get(
+        console.url + "/", cookies={"seba_console": cookie}, allow_redirects=False, timeout=30
+    )
     assert stale.status_code == 303 and stale.headers["Location"] == "/login"
     assert [a.status for a in agents.list_agents() if a.username == "rina"] == ["away"]
 
@@ -129,8 +137,9 @@ def test_security_headers(console):
 
 def test_queue_page_and_api_show_waiting_customers(console):
     enqueue("c-bn", "আমার অর্ডার কবে আসবে?")
-    enqueue("c-en", "I want to talk to a person", channel="facebook", language="en",
-            reason="complaint")
+    enqueue(
+        "c-en", "I want to talk to a person", channel="facebook", language="en", reason="complaint"
+    )
     rina = console.login("rina")
     page = rina.get("/")
     assert "আমার অর্ডার কবে আসবে?" in page.text and "Messenger" in page.text
@@ -152,9 +161,9 @@ def test_queue_streams_as_server_sent_events(console):
             event, data = None, None
             for line in lines:
                 if line.startswith("event: "):
-                    event = line[len("event: "):]
+                    event = line[len("event: ") :]
                 elif line.startswith("data: "):
-                    data = json.loads(line[len("data: "):])
+                    data = json.loads(line[len("data: ") :])
                 elif line == "" and event:
                     return event, data
             raise AssertionError("stream ended")
@@ -198,16 +207,23 @@ def test_claim_and_a_second_agents_claim_is_refused(console):
     assert "Already taken: রিনা is handling this conversation." in refused.text
     as_json = karim.post(f"/tickets/{ticket_id}/claim", json_api=True)
     assert as_json.status_code == 409
-    assert as_json.json() == {"ok": False,
-                              "message": "Already taken: রিনা is handling this conversation."}
+    assert as_json.json() == {
+        "ok": False,
+        "message": "Already taken: রিনা is handling this conversation.",
+    }
     assert queue.get_ticket(ticket_id).agent_name == "রিনা"
     # Karim cannot reply, hand back, resolve or release it either.
     for action in ("reply", "handback", "resolve", "release"):
         response = karim.post(f"/tickets/{ticket_id}/{action}", {"text": "hi"}, json_api=True)
         assert response.status_code == 409 and "Already taken" in response.json()["message"]
     api = karim.get(f"/api/tickets/{ticket_id}", headers={"Accept": "application/json"}).json()
-    assert api["can"] == {"claim": False, "reply": False, "hand_back": False, "resolve": False,
-                          "release": False}
+    assert api["can"] == {
+        "claim": False,
+        "reply": False,
+        "hand_back": False,
+        "resolve": False,
+        "release": False,
+    }
     assert api["refusal"].startswith("Already taken")
 
 
@@ -216,7 +232,9 @@ def test_claim_next_takes_the_longest_waiting(console):
     enqueue("second")
     karim = console.login("karim")
     response = karim.post("/claim-next")
-    assert response.status_code == 303 and response.headers["Location"].startswith(f"/tickets/{first}")
+    assert response.status_code == 303 and response.headers["Location"].startswith(
+        f"/tickets/{first}"
+    )
     assert queue.get_ticket(first).agent_name == "Karim"
 
 
@@ -260,11 +278,17 @@ def test_ticket_page_shows_canned_replies_in_the_customers_language(console):
 
 def test_create_agent_command(handoff_url):
     def run(*args, stdin=""):
-        return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "handoff", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
-    done = run("create-agent", "Sumi", "--name", "সুমি আক্তার", "--password-stdin",
-               stdin="a long secret\n")
+    done = run(
+        "create-agent", "Sumi", "--name", "সুমি আক্তার", "--password-stdin", stdin="a long secret\n"
+    )
     assert done.returncode == 0, done.stderr
     assert "created agent sumi (সুমি আক্তার)" in done.stdout
     assert agents.authenticate("sumi", "a long secret").display_name == "সুমি আক্তার"
@@ -281,11 +305,24 @@ def test_create_agent_command(handoff_url):
 
 def test_roles_on_the_command_line(handoff_url):
     def run(*args, stdin=""):
-        return subprocess.run([sys.executable, "-m", "handoff", *args], input=stdin,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "handoff", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
-    made = run("create-agent", "mita", "--name", "মিতা", "--role", "content", "--password-stdin",
-               stdin="a long secret\n")
+    made = run(
+        "create-agent",
+        "mita",
+        "--name",
+        "মিতা",
+        "--role",
+        "content",
+        "--password-stdin",
+        stdin="a long secret\n",
+    )
     assert made.returncode == 0, made.stderr
     assert "created content mita (মিতা)" in made.stdout
     assert run("create-agent", "rina", "--password-stdin", stdin="a long secret\n").returncode == 0
@@ -317,11 +354,20 @@ def hand_to_queue(stack, sender):
     say(stack, sender, "আমি একজন মানুষের সাথে কথা বলতে চাই")
     ticket = queue.open_ticket(sender, url=stack.db_url)
     if ticket is None:
-        queue.enqueue(sender, "rest", "bn", "customer_request", "আমি একজন মানুষের সাথে কথা বলতে চাই",
-                      url=stack.db_url)
-        requests.post(stack.rasa.api(f"/conversations/{sender}/tracker/events"),
-                      json=[{"event": "pause"}], headers=stack.rasa.auth,
-                      timeout=30).raise_for_status()
+        queue.enqueue(
+            sender,
+            "rest",
+            "bn",
+            "customer_request",
+            "আমি একজন মানুষের সাথে কথা বলতে চাই",
+            url=stack.db_url,
+        )
+        requests.post(
+            stack.rasa.api(f"/conversations/{sender}/tracker/events"),
+            json=[{"event": "pause"}],
+            headers=stack.rasa.auth,
+            timeout=30,
+        ).raise_for_status()
         ticket = queue.open_ticket(sender, url=stack.db_url)
     assert tracker(stack, sender)["paused"]
     return ticket
@@ -347,12 +393,15 @@ def test_agent_reply_reaches_the_customers_conversation(rasa_console):
     assert rina.post(f"/tickets/{ticket.id}/claim").status_code == 303
     page = rina.get(f"/tickets/{ticket.id}")
     assert "হ্যালো? কেউ আছেন?" in page.text and "while waiting" in page.text
-    sent = rina.post(f"/tickets/{ticket.id}/reply", {"text": "আমি রিনা, আপনার অর্ডার দেখছি।"},
-                     json_api=True)
+    sent = rina.post(
+        f"/tickets/{ticket.id}/reply", {"text": "আমি রিনা, আপনার অর্ডার দেখছি।"}, json_api=True
+    )
     assert sent.status_code == 200 and sent.json()["ok"], sent.text
 
     events = tracker(stack, sender)["events"]
-    agent_says = [e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")]
+    agent_says = [
+        e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")
+    ]
     assert agent_says[-1]["text"] == "আমি রিনা, আপনার অর্ডার দেখছি।"
     assert agent_says[-1]["metadata"]["agent"] == "রিনা"
     assert tracker(stack, sender)["paused"]  # still the agent's conversation
@@ -378,16 +427,18 @@ def test_hand_back_resumes_the_bot(rasa_console):
     state = tracker(stack, sender)
     assert not state["paused"]
     names = [e["event"] for e in state["events"]]
-    assert "resume" in names[names.index("pause"):]
+    assert "resume" in names[names.index("pause") :]
     closed = queue.get_ticket(ticket.id, url=stack.db_url)
     assert (closed.state, closed.resolution) == ("resolved", "handed_back")
 
-    domain = requests.get(stack.rasa.api("/domain"),
-                          headers={"Accept": "application/json", **stack.rasa.auth},
-                          timeout=30).json()
+    domain = requests.get(
+        stack.rasa.api("/domain"),
+        headers={"Accept": "application/json", **stack.rasa.auth},
+        timeout=30,
+    ).json()
     if HANDBACK_INTENT in domain.get("intents", []):
         # The bot's welcome-back ran after the resume.
-        after = state["events"][len(names) - names[::-1].index("resume"):]
+        after = state["events"][len(names) - names[::-1].index("resume") :]
         assert back.json()["welcomed_back"] is True
         assert any(e["event"] == "bot" for e in after)
     else:

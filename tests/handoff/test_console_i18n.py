@@ -36,10 +36,15 @@ def _extracted() -> set:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=i18n.KEYWORDS,
-            directory_filter=lambda path: not any(
-                part in ("node_modules", ".venv", "models", "var") or part.startswith(".")
-                for part in path.split("/")[-1:])):
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords=i18n.KEYWORDS,
+        directory_filter=lambda path: not any(
+            part in ("node_modules", ".venv", "models", "var") or part.startswith(".")
+            for part in path.split("/")[-1:]
+        ),
+    ):
         found.add(message if isinstance(message, str) else tuple(message[:2]))
     return found
 
@@ -144,8 +149,11 @@ def test_pages_in_bangla_show_no_english_of_the_translated_strings(make_console,
     waiting = queue.enqueue("tg:42", "telegram", "bn", "verification_locked", "হ্যালো").ticket_id
     make_lock(db_url, "tg:42")
     console = make_console()
-    pages = {"rina": ["/", f"/tickets/{waiting}", "/locks", "/home", "/accounts"],
-             "boss": ["/accounts", "/"], "mita": ["/home"]}
+    pages = {
+        "rina": ["/", f"/tickets/{waiting}", "/locks", "/home", "/accounts"],
+        "boss": ["/accounts", "/"],
+        "mita": ["/home"],
+    }
     msgids = {m.id for m in _catalog() if isinstance(m.id, str) and m.id}
     checked = 0
     for username, paths in pages.items():
@@ -161,8 +169,7 @@ def test_pages_in_bangla_show_no_english_of_the_translated_strings(make_console,
             checked += len(shown_in_english)
     assert checked > 60
     queue_page = _in(console.login("rina"), "bn").get("/").text
-    for bangla in ("পরের কাস্টমারকে নিন", "অপেক্ষায়", "বারবার ভুল যাচাইয়ে অর্ডার লক হয়েছে",
-                   "লগ আউট", "অনলাইন"):
+    for bangla in ("পরের কাস্টমারকে নিন", "অপেক্ষায়", "বারবার ভুল যাচাইয়ে অর্ডার লক হয়েছে", "লগ আউট", "অনলাইন"):
         assert bangla in queue_page
     labels = json.loads(re.search(r'id="labels">(.*?)</script>', queue_page).group(1))
     assert labels["reasons"]["complaint"] == "অভিযোগ"
@@ -180,8 +187,9 @@ def test_the_login_page_and_its_errors_in_bangla(make_console, people):
     assert "Wrong username" not in answer.text
 
 
-def test_console_language_sets_the_default_and_a_cookie_overrides_it(make_console, people,
-                                                                     monkeypatch):
+def test_console_language_sets_the_default_and_a_cookie_overrides_it(
+    make_console, people, monkeypatch
+):
     monkeypatch.setenv("CONSOLE_LANGUAGE", "bn")
     console = make_console()
     assert "এজেন্ট লগ ইন" in console.client().get("/login").text
@@ -207,15 +215,18 @@ def test_json_answers_come_in_the_chosen_language(make_console, people, db_url):
     english = console.login("rina").post(f"/tickets/{ticket_id}/claim", json_api=True).json()
     assert english["message"] == "Already taken: Karim is handling this conversation."
     assert rina.get(f"/api/tickets/{ticket_id}", headers=JSON).json()["refusal"] == (
-        "আগেই নেওয়া হয়েছে: চ্যাটটি Karim দেখছেন।")
+        "আগেই নেওয়া হয়েছে: চ্যাটটি Karim দেখছেন।"
+    )
     nobody = rina.post("/claim-next", json_api=True)
     assert nobody.status_code == 409 and nobody.json()["message"] == "কেউ অপেক্ষায় নেই।"
     lift = rina.post("/locks/lift", {"order_number": "10456"}, json_api=True).json()
-    assert lift["message"] == ("অর্ডার 10456 আর লক করা ছিল না (এর মধ্যে কেউ খুলে দিয়েছেন বা "
-                               "মেয়াদ শেষ হয়েছে)।")
+    assert lift["message"] == (
+        "অর্ডার 10456 আর লক করা ছিল না (এর মধ্যে কেউ খুলে দিয়েছেন বা মেয়াদ শেষ হয়েছে)।"
+    )
     refused = _in(console.login("mita"), "bn").get("/api/queue", headers=JSON).json()
-    assert refused["message"] == ("অনুমতি নেই: এই পাতা ব্যবহার করতে পারেন এজেন্টরা ও মালিক, আর "
-                                  "আপনার অ্যাকাউন্টের ভূমিকা কনটেন্ট।")
+    assert refused["message"] == (
+        "অনুমতি নেই: এই পাতা ব্যবহার করতে পারেন এজেন্টরা ও মালিক, আর আপনার অ্যাকাউন্টের ভূমিকা কনটেন্ট।"
+    )
     anonymous = _in(console.client(), "bn").get("/api/queue", headers=JSON)
     assert anonymous.status_code == 401 and anonymous.json()["message"] == "আগে লগ ইন করুন।"
 
@@ -224,8 +235,9 @@ def test_json_answers_come_in_the_chosen_language(make_console, people, db_url):
 
 
 def _lang_cookie(response):
-    return [c for c in response.raw.headers.getlist("Set-Cookie")
-            if c.startswith(i18n.COOKIE + "=")]
+    return [
+        c for c in response.raw.headers.getlist("Set-Cookie") if c.startswith(i18n.COOKIE + "=")
+    ]
 
 
 def test_the_switch_sets_a_year_long_lax_cookie_and_goes_back(make_console, people):
@@ -243,10 +255,20 @@ def test_the_switch_sets_a_year_long_lax_cookie_and_goes_back(make_console, peop
     assert back.headers["Location"] == "/" and '<html lang="en">' in rina.get("/").text
 
 
-@pytest.mark.parametrize("back", [
-    "//evil.example/", "/\\evil.example", "\\\\evil.example", "https://evil.example/",
-    "http:evil.example", "javascript:alert(1)", "/\t/evil.example", "evil.example", "",
-])
+@pytest.mark.parametrize(
+    "back",
+    [
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "http:evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        "evil.example",
+        "",
+    ],
+)
 def test_the_switch_redirects_only_to_this_site(make_console, people, back):
     console = make_console()
     rina = console.login("rina")
@@ -296,7 +318,9 @@ def test_text_from_data_through_gettext_is_escaped(language):
     msgids (stored or typed text given to ``_()``) must still come out escaped."""
     env = render.jinja_env()
     page = env.from_string("{{ _(value) }}|{{ _('Waiting') }}").render(
-        value="<script>alert(1)</script>", ui_lang=language)
+        value="<script>alert(1)</script>", ui_lang=language
+    )
     assert "<script>" not in page and "&lt;script&gt;" in page
-    assert page.endswith("|" + ("Waiting" if language == "en" else
-                                i18n.gettext_for("bn", "Waiting")))
+    assert page.endswith(
+        "|" + ("Waiting" if language == "en" else i18n.gettext_for("bn", "Waiting"))
+    )

@@ -35,14 +35,20 @@ def test_lifting_needs_csrf_and_a_support_role(make_console, two_agents, handoff
     make_lock(db_url, PHONE_CONVERSATION)
     console = make_console()
     # Not logged in: nothing.
-    anonymous = requests.post(console.url + "/locks/lift", data={"order_number": LOCKED_ORDER},
-                              allow_redirects=False, timeout=30)
+    anonymous = requests.post(
+        console.url + "/locks/lift",
+        data={"order_number": LOCKED_ORDER},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/login"
     # Logged in, but the form comes from another site (no or a forged token).
     rina = console.login("rina")
     assert rina.post("/locks/lift", {"order_number": LOCKED_ORDER}, csrf=False).status_code == 403
-    assert rina.post("/locks/lift", {"order_number": LOCKED_ORDER,
-                                     "csrf_token": "forged"}).status_code == 403
+    assert (
+        rina.post("/locks/lift", {"order_number": LOCKED_ORDER, "csrf_token": "forged"}).status_code
+        == 403
+    )
     # A content account with its own valid token.
     mita = console.login("mita")
     assert mita.post("/locks/lift", {"order_number": LOCKED_ORDER}).status_code == 403
@@ -58,7 +64,7 @@ def test_locks_page_lists_a_lock_and_lift_lifts_it(make_console, two_agents, db_
     page = rina.get("/locks")
     assert page.status_code == 200
     assert f'data-order="{LOCKED_ORDER}"' in page.text
-    assert f'<td>{LOCK_RULES.max_failures_per_order}</td>' in page.text  # failed checks
+    assert f"<td>{LOCK_RULES.max_failures_per_order}</td>" in page.text  # failed checks
     assert f'href="/tickets/{ticket.ticket_id}"' in page.text
     # No full phone number anywhere: not the conversation id, not the phones that were tried.
     for phone in [PHONE_CONVERSATION, ORDER_PHONE] + WRONG_PHONES:
@@ -75,8 +81,9 @@ def test_locks_page_lists_a_lock_and_lift_lifts_it(make_console, two_agents, db_
     after = rina.get(lifted.headers["Location"]).text
     assert f"Lock lifted on order {LOCKED_ORDER}" in after and "No order is locked." in after
     # The customer can check the order with the bot again.
-    outcome = verification.check(LOCKED_ORDER, ORDER_PHONE, PHONE_CONVERSATION, "rest",
-                                 rules=LOCK_RULES, url=db_url)
+    outcome = verification.check(
+        LOCKED_ORDER, ORDER_PHONE, PHONE_CONVERSATION, "rest", rules=LOCK_RULES, url=db_url
+    )
     assert outcome.status == verification.VERIFIED
 
 
@@ -89,17 +96,18 @@ def test_lifting_twice_or_a_foreign_back_address(make_console, two_agents, db_ur
     again = rina.post("/locks/lift", {"order_number": LOCKED_ORDER}, json_api=True)
     assert again.status_code == 409 and "not locked any more" in again.json()["message"]
     # "back" only ever leads to the console's own pages.
-    away = rina.post("/locks/lift", {"order_number": LOCKED_ORDER,
-                                     "back": "https://phish.example/"})
+    away = rina.post(
+        "/locks/lift", {"order_number": LOCKED_ORDER, "back": "https://phish.example/"}
+    )
     assert away.status_code == 303 and away.headers["Location"].startswith("/locks?")
 
 
-def test_the_conversation_page_shows_its_locks_with_a_lift_button(make_console, two_agents,
-                                                                  db_url):
+def test_the_conversation_page_shows_its_locks_with_a_lift_button(make_console, two_agents, db_url):
     make_lock(db_url, "tg:42")
     make_lock(db_url, "tg:other", order="10457")  # another conversation's order
-    ticket_id = queue.enqueue("tg:42", "telegram", "bn", "verification_locked",
-                              "আমার অর্ডার দেখতে পাচ্ছি না").ticket_id
+    ticket_id = queue.enqueue(
+        "tg:42", "telegram", "bn", "verification_locked", "আমার অর্ডার দেখতে পাচ্ছি না"
+    ).ticket_id
     console = make_console()
     rina = console.login("rina")
     page = rina.get(f"/tickets/{ticket_id}").text
@@ -110,8 +118,9 @@ def test_the_conversation_page_shows_its_locks_with_a_lift_button(make_console, 
     queue_page = rina.get("/").text
     assert "Order locked after failed checks" in queue_page
 
-    lifted = rina.post("/locks/lift", {"order_number": LOCKED_ORDER,
-                                       "back": f"/tickets/{ticket_id}"})
+    lifted = rina.post(
+        "/locks/lift", {"order_number": LOCKED_ORDER, "back": f"/tickets/{ticket_id}"}
+    )
     assert lifted.headers["Location"] == f"/tickets/{ticket_id}?done=lifted"
     after = rina.get(lifted.headers["Location"]).text
     assert "Lock lifted" in after and f'data-order="{LOCKED_ORDER}"' not in after

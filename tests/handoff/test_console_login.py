@@ -149,8 +149,12 @@ def test_a_stranger_hammering_rina_does_not_keep_rina_out(app_console, clock, ha
         browser.http.cookies.set("seba_device_rina", value, path="/login")
         return browser.login("rina", PASSWORD).status_code
 
-    for forged in ("x.1.y", karims, f"{device_id}.{int(issued) + 1}.{mac}",
-                   f"{device_id}.{issued}.{flipped}"):
+    for forged in (
+        "x.1.y",
+        karims,
+        f"{device_id}.{int(issued) + 1}.{mac}",
+        f"{device_id}.{issued}.{flipped}",
+    ):
         assert with_device_cookie(forged) == 429, forged
     assert with_device_cookie(device) == 303  # the control: this is how a cookie is sent
     # Without her cookie (a new computer) Rina waits like the stranger: slowed, not locked.
@@ -164,12 +168,14 @@ def test_one_address_trying_many_accounts_is_slowed_down(app_console, clock):
         assert wrong(stranger, f"user{n}").status_code == 401
     assert wrong(stranger, "karim").status_code == 429
     # Karim, from his own address, is not affected.
-    assert app_console.client(X_Forwarded_For=RINA_AT_HOME).login(
-        "karim", PASSWORD).status_code == 303
+    assert (
+        app_console.client(X_Forwarded_For=RINA_AT_HOME).login("karim", PASSWORD).status_code == 303
+    )
 
 
-def test_the_count_survives_a_restart_and_holds_across_processes(make_console, two_agents,
-                                                                 handoff_url):
+def test_the_count_survives_a_restart_and_holds_across_processes(
+    make_console, two_agents, handoff_url
+):
     first, second = make_console(), make_console()
     for console in (first, second, first):  # three consoles' worth of failures, one count
         assert wrong(console.client(X_Forwarded_For=STRANGER)).status_code == 401
@@ -185,9 +191,11 @@ def test_unknown_users_cost_the_same_password_check(app_console, monkeypatch):
 
     checks = []
     real = agent_store.verify_password
-    monkeypatch.setattr(agent_store, "verify_password",
-                        lambda password, stored: checks.append(stored is not None) or
-                        real(password, stored))
+    monkeypatch.setattr(
+        agent_store,
+        "verify_password",
+        lambda password, stored: checks.append(stored is not None) or real(password, stored),
+    )
     assert wrong(app_console.client(X_Forwarded_For=STRANGER), "nobody").status_code == 401
     assert wrong(app_console.client(X_Forwarded_For=RINA_AT_HOME), "rina").status_code == 401
     assert checks == [False, True]  # one scrypt check each, against a dummy hash for "nobody"
@@ -227,16 +235,19 @@ def test_forwarded_for_from_a_trusted_proxy_is_used(app_console, handoff_url):
     assert "address:10.9.8.7" not in keys and "address:127.0.0.1" not in keys
 
 
-@pytest.mark.parametrize("peer, header, client", [
-    ("127.0.0.1", [], "127.0.0.1"),
-    ("127.0.0.1", ["203.0.113.5"], "203.0.113.5"),
-    ("127.0.0.1", ["1.2.3.4, 203.0.113.5"], "203.0.113.5"),
-    ("127.0.0.1", ["1.2.3.4", "203.0.113.5, ::1"], "203.0.113.5"),
-    ("127.0.0.1", ["not-an-address, 127.0.0.1"], "127.0.0.1"),
-    ("127.0.0.1", ["2001:db8::5"], "2001:db8::5"),
-    ("::ffff:127.0.0.1", ["203.0.113.5"], "203.0.113.5"),
-    ("198.51.100.9", ["203.0.113.5"], "198.51.100.9"),
-])
+@pytest.mark.parametrize(
+    "peer, header, client",
+    [
+        ("127.0.0.1", [], "127.0.0.1"),
+        ("127.0.0.1", ["203.0.113.5"], "203.0.113.5"),
+        ("127.0.0.1", ["1.2.3.4, 203.0.113.5"], "203.0.113.5"),
+        ("127.0.0.1", ["1.2.3.4", "203.0.113.5, ::1"], "203.0.113.5"),
+        ("127.0.0.1", ["not-an-address, 127.0.0.1"], "127.0.0.1"),
+        ("127.0.0.1", ["2001:db8::5"], "2001:db8::5"),
+        ("::ffff:127.0.0.1", ["203.0.113.5"], "203.0.113.5"),
+        ("198.51.100.9", ["203.0.113.5"], "198.51.100.9"),
+    ],
+)
 def test_client_address_is_the_right_most_untrusted_hop(peer, header, client):
     assert TrustedProxies("127.0.0.1,::1").client_address(peer, header) == client
 
@@ -245,20 +256,24 @@ def _login_cookies(url, **headers):
     """Log in as rina with raw requests (Secure cookies are not sent back over http)."""
     page = requests.get(url + "/login", headers=headers, timeout=30)
     token = AgentClient.csrf_in(page.text)
-    login = requests.post(url + "/login", headers={**headers, "Cookie": f"seba_login_csrf={token}"},
-                          data={"csrf_token": token, "username": "rina", "password": PASSWORD},
-                          allow_redirects=False, timeout=30)
+    login = requests.post(
+        url + "/login",
+        headers={**headers, "Cookie": f"seba_login_csrf={token}"},
+        data={"csrf_token": token, "username": "rina", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert login.status_code == 303
     return set_cookies(page) + set_cookies(login)
 
 
-def test_cookies_are_secure_over_https_via_a_trusted_proxy(make_console, two_agents,
-                                                           monkeypatch):
+def test_cookies_are_secure_over_https_via_a_trusted_proxy(make_console, two_agents, monkeypatch):
     def secure(cookies, name):
         found = [c for c in cookies if c.startswith(name + "=")]
         assert found, name
-        return all(any(part.strip().lower() == "secure" for part in c.split(";")[1:])
-                   for c in found)
+        return all(
+            any(part.strip().lower() == "secure" for part in c.split(";")[1:]) for c in found
+        )
 
     trusted = make_console()
     cookies = _login_cookies(trusted.url, **{"X-Forwarded-Proto": "https"})
@@ -268,8 +283,9 @@ def test_cookies_are_secure_over_https_via_a_trusted_proxy(make_console, two_age
     assert not secure(plain, "seba_console")
     # From a peer that is not a proxy, the header means nothing.
     untrusted = make_console(trusted_proxies="192.0.2.1")
-    assert not secure(_login_cookies(untrusted.url, **{"X-Forwarded-Proto": "https"}),
-                      "seba_console")
+    assert not secure(
+        _login_cookies(untrusted.url, **{"X-Forwarded-Proto": "https"}), "seba_console"
+    )
     # The owner can insist (e.g. a proxy that does not send the header).
     monkeypatch.setenv("HANDOFF_COOKIE_SECURE", "1")
     assert secure(_login_cookies(untrusted.url), "seba_console")

@@ -36,8 +36,14 @@ def test_every_route_says_who_may_use_it(handoff_url, db_url):
         else:
             guarded[(route.method, path)] = route.handler.allowed_roles
     # The language switch of the login page (login form's double-submit token).
-    assert public == {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
-                      ("POST", "/login/language"), ("GET", "/healthz"), ("HEAD", "/healthz")}
+    assert public == {
+        ("GET", "/login"),
+        ("HEAD", "/login"),
+        ("POST", "/login"),
+        ("POST", "/login/language"),
+        ("GET", "/healthz"),
+        ("HEAD", "/healthz"),
+    }
     assert guarded[("POST", "/language")] == ANY_ROLE
     assert guarded[("GET", "/")] == SUPPORT
     assert guarded[("POST", "/tickets/{ticket_id}/reply")] == SUPPORT
@@ -53,23 +59,30 @@ def test_a_content_account_is_refused_queue_ticket_and_lock_routes(make_console,
     mita = console.login("mita")
     assert mita.csrf  # a real session with a real CSRF token: only the role is wrong
 
-    for path, people_allowed in (("/", "agents and the owner"),
-                                 (f"/tickets/{ticket_id}", "agents and the owner"),
-                                 ("/locks", "agents and the owner"),
-                                 ("/accounts", "the owner")):
+    for path, people_allowed in (
+        ("/", "agents and the owner"),
+        (f"/tickets/{ticket_id}", "agents and the owner"),
+        ("/locks", "agents and the owner"),
+        ("/accounts", "the owner"),
+    ):
         page = mita.get(path)
         assert page.status_code == 403, path
-        assert (f"Not allowed: this page is for {people_allowed}, and your account&#39;s role "
-                "is content.") in page.text, path
+        assert (
+            f"Not allowed: this page is for {people_allowed}, and your account&#39;s role "
+            "is content."
+        ) in page.text, path
     for path in ("/api/queue", f"/api/tickets/{ticket_id}", "/events"):
         answer = mita.get(path, headers=JSON)
         assert answer.status_code == 403, path
         assert answer.json()["ok"] is False and "role is content" in answer.json()["message"]
-    posts = [f"/tickets/{ticket_id}/{action}"
-             for action in ("claim", "reply", "handback", "resolve", "release")]
+    posts = [
+        f"/tickets/{ticket_id}/{action}"
+        for action in ("claim", "reply", "handback", "resolve", "release")
+    ]
     for path in posts + ["/claim-next", "/status", "/locks/lift"]:
-        response = mita.post(path, {"text": "hi", "status": "online", "order_number": "10456"},
-                             json_api=True)
+        response = mita.post(
+            path, {"text": "hi", "status": "online", "order_number": "10456"}, json_api=True
+        )
         assert response.status_code == 403, path
         assert "role is content" in response.json()["message"], path
     # Nothing happened.
@@ -84,8 +97,10 @@ def test_an_agent_is_refused_owner_pages_and_the_owner_may_do_everything(make_co
     rina = console.login("rina")
     refused = rina.get("/accounts")
     assert refused.status_code == 403
-    assert ("Not allowed: this page is for the owner, and your account&#39;s role is agent."
-            in refused.text)
+    assert (
+        "Not allowed: this page is for the owner, and your account&#39;s role is agent."
+        in refused.text
+    )
     assert rina.get("/accounts", headers=JSON).status_code == 403
 
     boss = console.login("boss")
@@ -107,12 +122,16 @@ def test_each_role_lands_on_its_pages_and_sees_only_its_menu(make_console, peopl
         response = client.login(username, PASSWORD)
         landing[username] = response.headers["Location"]
         home = client.get("/home").text
-        menus[username] = [label for label in ("Queue", "Order locks", "Accounts")
-                           if f">{label}</a>" in home]
+        menus[username] = [
+            label for label in ("Queue", "Order locks", "Accounts") if f">{label}</a>" in home
+        ]
         assert f'data-role="{people[username].role}"' in home
     assert landing == {"rina": "/", "mita": "/content/review", "boss": "/"}
-    assert menus == {"rina": ["Queue", "Order locks"], "mita": [],
-                     "boss": ["Queue", "Order locks", "Accounts"]}
+    assert menus == {
+        "rina": ["Queue", "Order locks"],
+        "mita": [],
+        "boss": ["Queue", "Order locks", "Accounts"],
+    }
     mita_home = console.login("mita").get("/home").text
     assert "Your role: <strong data-role>Content</strong>" in mita_home
     assert "Review" in mita_home and "data-status-form" not in mita_home  # no online toggle

@@ -72,10 +72,13 @@ def test_own_version_table_next_to_the_shop_tables(tmp_path):
 
 
 def test_enqueue_is_idempotent_per_conversation(handoff_url):
-    first = queue.enqueue("c-1", "telegram", "bn", "customer_request", "মানুষের সাথে কথা বলতে চাই",
-                          now=T0)
+    first = queue.enqueue(
+        "c-1", "telegram", "bn", "customer_request", "মানুষের সাথে কথা বলতে চাই", now=T0
+    )
     assert first.created and first.position == 1 and first.state == "waiting"
-    again = queue.enqueue("c-1", "telegram", "bn", "complaint", "এখনো কেউ নেই?", now=T0 + minutes(2))
+    again = queue.enqueue(
+        "c-1", "telegram", "bn", "complaint", "এখনো কেউ নেই?", now=T0 + minutes(2)
+    )
     assert not again.created
     assert again.ticket_id == first.ticket_id and again.position == 1
     ticket = queue.get_ticket(first.ticket_id)
@@ -100,13 +103,29 @@ def test_the_database_refuses_a_second_open_ticket(handoff_url):
     queue.enqueue("c-1", "facebook", "en", "complaint", now=T0)
     with pytest.raises(IntegrityError):
         with session_scope(handoff_url) as session:
-            session.add(Ticket(conversation_id="c-1", channel="facebook", language="en",
-                               reason="complaint", state="assigned", created_at=T0))
+            session.add(
+                Ticket(
+                    conversation_id="c-1",
+                    channel="facebook",
+                    language="en",
+                    reason="complaint",
+                    state="assigned",
+                    created_at=T0,
+                )
+            )
     # Closed tickets do not count: many per conversation are fine.
     with session_scope(handoff_url) as session:
         for state in ("resolved", "abandoned", "resolved"):
-            session.add(Ticket(conversation_id="c-1", channel="facebook", language="en",
-                               reason="complaint", state=state, created_at=T0))
+            session.add(
+                Ticket(
+                    conversation_id="c-1",
+                    channel="facebook",
+                    language="en",
+                    reason="complaint",
+                    state=state,
+                    created_at=T0,
+                )
+            )
 
 
 def test_concurrent_enqueues_make_one_ticket(handoff_url):
@@ -141,8 +160,10 @@ def test_fifo_positions_and_claim_next(handoff_url, two_agents):
         queue.enqueue(f"c-{i}", "telegram", "bn", "customer_request", now=T0 + minutes(i)).ticket_id
         for i in range(4)
     ]
-    assert [queue.enqueue(f"c-{i}", "telegram", "bn", "customer_request",
-                          now=T0 + minutes(10)).position for i in range(4)] == [1, 2, 3, 4]
+    assert [
+        queue.enqueue(f"c-{i}", "telegram", "bn", "customer_request", now=T0 + minutes(10)).position
+        for i in range(4)
+    ] == [1, 2, 3, 4]
     snapshot = queue.queue_snapshot(now=T0 + minutes(10))
     assert [t.id for t in snapshot.waiting] == ids
     assert [t["position"] for t in snapshot.to_json()["waiting"]] == [1, 2, 3, 4]
@@ -206,9 +227,18 @@ def test_concurrent_claims_from_two_processes_have_one_winner(handoff_url, two_a
         start = time.time() + 2.5
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", CLAIM_SCRIPT, handoff_url, str(ticket_id), str(agent.id),
-                 str(start)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                [
+                    sys.executable,
+                    "-c",
+                    CLAIM_SCRIPT,
+                    handoff_url,
+                    str(ticket_id),
+                    str(agent.id),
+                    str(start),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for agent in (rina, karim)
         ]
@@ -221,8 +251,10 @@ def test_concurrent_claims_from_two_processes_have_one_winner(handoff_url, two_a
 
 def test_concurrent_claim_next_never_hands_out_a_ticket_twice(handoff_url):
     team = [agents.create_agent(f"agent{i}", f"Agent {i}", PASSWORD) for i in range(4)]
-    ids = {queue.enqueue(f"c-{i}", "telegram", "bn", "complaint", now=T0 + minutes(i)).ticket_id
-           for i in range(24)}
+    ids = {
+        queue.enqueue(f"c-{i}", "telegram", "bn", "complaint", now=T0 + minutes(i)).ticket_id
+        for i in range(24)
+    }
     barrier = threading.Barrier(len(team))
 
     def work(agent):
@@ -253,7 +285,10 @@ def test_only_the_assigned_agent_closes_or_releases(handoff_url, two_agents):
     assert not queue.resolve(a, rina.id)  # once
     assert queue.hand_back(b, rina.id, now=T0 + minutes(9))
     assert (queue.get_ticket(a).state, queue.get_ticket(a).resolution) == ("resolved", "resolved")
-    assert (queue.get_ticket(b).state, queue.get_ticket(b).resolution) == ("resolved", "handed_back")
+    assert (queue.get_ticket(b).state, queue.get_ticket(b).resolution) == (
+        "resolved",
+        "handed_back",
+    )
     # Released: waiting again, in its old place (FIFO by when the customer asked).
     d = queue.enqueue("c-d", "telegram", "bn", "complaint", now=T0 + minutes(10)).ticket_id
     assert queue.release(c, rina.id)
@@ -270,7 +305,9 @@ def test_sweep_abandons_quiet_waiting_customers(handoff_url, two_agents, monkeyp
     quiet = queue.enqueue("quiet", "telegram", "bn", "customer_request", "hello?", now=T0).ticket_id
     talking = queue.enqueue("talking", "telegram", "bn", "customer_request", now=T0).ticket_id
     helped = queue.enqueue("helped", "telegram", "bn", "customer_request", now=T0).ticket_id
-    fresh = queue.enqueue("fresh", "telegram", "bn", "customer_request", now=T0 + minutes(20)).ticket_id
+    fresh = queue.enqueue(
+        "fresh", "telegram", "bn", "customer_request", now=T0 + minutes(20)
+    ).ticket_id
     assert queue.touch_customer("talking", T0 + minutes(25), "still there")
     assert not queue.touch_customer("nobody", T0 + minutes(25))
     assert queue.claim(helped, rina.id, now=T0 + minutes(1))
@@ -290,7 +327,9 @@ def test_sweep_abandons_quiet_waiting_customers(handoff_url, two_agents, monkeyp
     snapshot = queue.queue_snapshot(now=T0 + minutes(36))
     assert snapshot.waiting == [] and snapshot.abandoned_today == 3
     # The abandoned customer may ask again later: a new ticket.
-    assert queue.enqueue("quiet", "telegram", "bn", "customer_request", now=T0 + minutes(40)).created
+    assert queue.enqueue(
+        "quiet", "telegram", "bn", "customer_request", now=T0 + minutes(40)
+    ).created
 
 
 # --- agents available, expected wait -------------------------------------------------------
@@ -323,7 +362,9 @@ def test_agents_back_at_follows_agent_hours(handoff_url):
     assert queue.agents_back_at(FRIDAY_NOON) == dt.datetime(2025, 1, 11, 10, 0)
     # Aware datetimes are converted to shop time (Asia/Dhaka, UTC+6).
     utc = dt.timezone.utc
-    assert queue.agents_back_at(dt.datetime(2025, 1, 6, 15, 0, tzinfo=utc)) == dt.datetime(2025, 1, 7, 10, 0)
+    assert queue.agents_back_at(dt.datetime(2025, 1, 6, 15, 0, tzinfo=utc)) == dt.datetime(
+        2025, 1, 7, 10, 0
+    )
 
 
 def test_enqueue_tells_when_agents_are_back(handoff_url, two_agents):
@@ -343,7 +384,9 @@ def test_expected_wait_uses_median_handling_time(handoff_url, two_agents):
     assert (first.expected_wait_minutes, second.expected_wait_minutes) == (5, 10)
     # History: handled in 2, 4 and 12 minutes -> median 4.
     for i, took in enumerate((2, 4, 12)):
-        ticket_id = queue.enqueue(f"h-{i}", "telegram", "bn", "complaint", now=T0 - minutes(60)).ticket_id
+        ticket_id = queue.enqueue(
+            f"h-{i}", "telegram", "bn", "complaint", now=T0 - minutes(60)
+        ).ticket_id
         assert queue.claim(ticket_id, karim.id, now=T0 - minutes(50))
         assert queue.resolve(ticket_id, karim.id, now=T0 - minutes(50) + minutes(took))
     third = queue.enqueue("w-3", "telegram", "bn", "complaint", now=T0 + minutes(1))
@@ -372,8 +415,9 @@ def test_ratings_go_to_the_agent_ticket_or_to_the_bot(handoff_url, two_agents):
     with pytest.raises(ValueError):
         queue.record_rating("helped", "great")
     with session_scope(handoff_url) as session:
-        bot = session.execute(select(BotRating.conversation_id, BotRating.rating)
-                              .order_by(BotRating.id)).all()
+        bot = session.execute(
+            select(BotRating.conversation_id, BotRating.rating).order_by(BotRating.id)
+        ).all()
     assert [tuple(r) for r in bot] == [("solo", 5), ("helped", 3)]
 
 
@@ -410,14 +454,20 @@ def test_snapshot_shows_agents_and_counts(handoff_url, two_agents):
 def test_postgres_claims_are_atomic_with_skip_locked(pg_handoff_url):
     url = pg_handoff_url
     with get_engine(url).connect() as connection:
-        index = connection.execute(text(
-            "SELECT indexdef FROM pg_indexes "
-            "WHERE indexname = 'uq_handoff_tickets_open_conversation'"
-        )).scalar_one()
+        index = connection.execute(
+            text(
+                "SELECT indexdef FROM pg_indexes "
+                "WHERE indexname = 'uq_handoff_tickets_open_conversation'"
+            )
+        ).scalar_one()
     assert "UNIQUE" in index and "WHERE" in index
     team = [agents.create_agent(f"pg{i}", f"PG {i}", PASSWORD, url=url) for i in range(4)]
-    ids = {queue.enqueue(f"pg-{i}", "telegram", "bn", "complaint", now=T0 + minutes(i), url=url).ticket_id
-           for i in range(30)}
+    ids = {
+        queue.enqueue(
+            f"pg-{i}", "telegram", "bn", "complaint", now=T0 + minutes(i), url=url
+        ).ticket_id
+        for i in range(30)
+    }
     barrier = threading.Barrier(len(team))
 
     def work(agent):
@@ -445,9 +495,11 @@ def test_postgres_claims_are_atomic_with_skip_locked(pg_handoff_url):
         assert sorted(pool.map(claim, team[:2])) == [False, True]
     # One open ticket per conversation, also on PostgreSQL.
     with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(
-            lambda i: queue.enqueue("pg-same", "telegram", "bn", "complaint", url=url), range(6)
-        ))
+        results = list(
+            pool.map(
+                lambda i: queue.enqueue("pg-same", "telegram", "bn", "complaint", url=url), range(6)
+            )
+        )
     assert len({r.ticket_id for r in results}) == 1 and sum(r.created for r in results) == 1
 
 
@@ -456,13 +508,17 @@ def test_postgres_skip_locked_passes_over_a_row_being_claimed(pg_handoff_url):
     url = pg_handoff_url
     rina = agents.create_agent("rina", "রিনা", PASSWORD, url=url)
     first = queue.enqueue("pg-1", "telegram", "bn", "complaint", now=T0, url=url).ticket_id
-    second = queue.enqueue("pg-2", "telegram", "bn", "complaint", now=T0 + minutes(1), url=url).ticket_id
+    second = queue.enqueue(
+        "pg-2", "telegram", "bn", "complaint", now=T0 + minutes(1), url=url
+    ).ticket_id
     with get_engine(url).connect() as other:
         transaction = other.begin()
-        locked = other.execute(text(
-            "SELECT id FROM handoff_tickets WHERE state = 'waiting' ORDER BY created_at, id "
-            "LIMIT 1 FOR UPDATE SKIP LOCKED"
-        )).scalar_one()
+        locked = other.execute(
+            text(
+                "SELECT id FROM handoff_tickets WHERE state = 'waiting' ORDER BY created_at, id "
+                "LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+        ).scalar_one()
         assert locked == first
         claimed = queue.claim_next(rina.id, url=url)
         assert claimed is not None and claimed.id == second
@@ -476,17 +532,28 @@ def _thousand_racing_claims(url):
     import random
 
     team = [agents.create_agent(f"racer{i}", f"Racer {i}", PASSWORD, url=url) for i in range(4)]
-    ids = [queue.enqueue(f"race-{i}", "socketio", "bn", "customer_request",
-                         now=T0 + dt.timedelta(seconds=i), url=url).ticket_id
-           for i in range(1000)]
+    ids = [
+        queue.enqueue(
+            f"race-{i}",
+            "socketio",
+            "bn",
+            "customer_request",
+            now=T0 + dt.timedelta(seconds=i),
+            url=url,
+        ).ticket_id
+        for i in range(1000)
+    ]
     barrier = threading.Barrier(len(team))
 
     def work(agent):
         order = list(ids)
         random.Random(agent.id).shuffle(order)
         barrier.wait()
-        return [(ticket_id, agent.id) for ticket_id in order
-                if queue.claim(ticket_id, agent.id, url=url)]
+        return [
+            (ticket_id, agent.id)
+            for ticket_id in order
+            if queue.claim(ticket_id, agent.id, url=url)
+        ]
 
     with ThreadPoolExecutor(len(team)) as pool:
         wins = [win for batch in pool.map(work, team) for win in batch]

@@ -20,8 +20,12 @@ PAGE = "/content/retrain"
 
 @pytest.fixture
 def paths(tmp_path, monkeypatch):
-    paths = Paths(root=tmp_path / "project", live_model=tmp_path / "models" / "seba.tar.gz",
-                  models_dir=tmp_path / "var" / "models", retrain_dir=tmp_path / "var" / "retrain")
+    paths = Paths(
+        root=tmp_path / "project",
+        live_model=tmp_path / "models" / "seba.tar.gz",
+        models_dir=tmp_path / "var" / "models",
+        retrain_dir=tmp_path / "var" / "retrain",
+    )
     paths.root.mkdir()
     paths.live_model.parent.mkdir()
     paths.live_model.write_bytes(b"model A")
@@ -46,19 +50,43 @@ def promoted_b(paths, tmp_path):
     a = store.keep_live()
     source = tmp_path / "b.tar.gz"
     source.write_bytes(b"model B")
-    b = store.keep(source, source="retrain", started_by="mita", scores={
-        "bn": {"examples": 10, "intent_accuracy": 0.9, "oos_detected": 0.5, "oos_examples": 2,
-               "in_scope_rejected": 0.125, "in_scope_examples": 8}})
+    b = store.keep(
+        source,
+        source="retrain",
+        started_by="mita",
+        scores={
+            "bn": {
+                "examples": 10,
+                "intent_accuracy": 0.9,
+                "oos_detected": 0.5,
+                "oos_examples": 2,
+                "in_scope_rejected": 0.125,
+                "in_scope_examples": 8,
+            }
+        },
+    )
     store.activate(b["id"], "mita", "promote")
     return store, a, b
 
 
 def fake_job(paths, state="refused", pid=None, **extra):
     job_id = time.strftime("%Y%m%d-%H%M%S-") + "ab12"
-    status = {"id": job_id, "state": state, "step": "checks", "step_label": "Checking the content",
-              "percent": 8, "started_by": "mita", "started_at": "2025-01-06T12:00:00",
-              "finished_at": None, "go_live": True, "message": "The content checks found "
-              "mistakes.", "problems": [], "scores": None, "pid": pid, **extra}
+    status = {
+        "id": job_id,
+        "state": state,
+        "step": "checks",
+        "step_label": "Checking the content",
+        "percent": 8,
+        "started_by": "mita",
+        "started_at": "2025-01-06T12:00:00",
+        "finished_at": None,
+        "go_live": True,
+        "message": "The content checks found mistakes.",
+        "problems": [],
+        "scores": None,
+        "pid": pid,
+        **extra,
+    }
     Jobs(paths).job_dir(job_id).mkdir(parents=True)
     Jobs(paths).write(status)
     write_json(paths.retrain_dir / "current.json", {"id": job_id})
@@ -71,18 +99,24 @@ def test_agents_and_strangers_cannot_retrain_roll_back_or_try(site, paths, tmp_p
     assert rina.get(PAGE).status_code == 403
     assert rina.get(PAGE + "/status", headers=JSON).status_code == 403
     assert rina.get(f"{PAGE}/use?model={a['id']}").status_code == 403
-    for path, fields in ((PAGE + "/start", {"go_live": "1"}),
-                         (PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"}),
-                         (PAGE + "/put-live", {"job_id": "20250101-000000-abcd"}),
-                         (PAGE + "/try", {"text": "হ্যালো"})):
+    for path, fields in (
+        (PAGE + "/start", {"go_live": "1"}),
+        (PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"}),
+        (PAGE + "/put-live", {"job_id": "20250101-000000-abcd"}),
+        (PAGE + "/try", {"text": "হ্যালো"}),
+    ):
         answer = rina.post(path, fields, json_api=True)
         assert answer.status_code == 403, path
         assert "role is agent" in answer.json()["message"]
     stranger = site.client()
     assert stranger.get(PAGE).status_code == 303  # to the login page
     assert stranger.get(PAGE).headers["Location"] == "/login"
-    assert stranger.post(PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"},
-                         json_api=True).status_code == 401
+    assert (
+        stranger.post(
+            PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"}, json_api=True
+        ).status_code
+        == 401
+    )
     assert stranger.post(PAGE + "/start", json_api=True).status_code == 401
     # Nothing happened: no job, B still live.
     assert Jobs(paths).recent() == []
@@ -92,12 +126,15 @@ def test_agents_and_strangers_cannot_retrain_roll_back_or_try(site, paths, tmp_p
 def test_every_post_needs_the_csrf_token(site, paths, tmp_path):
     store, a, b = promoted_b(paths, tmp_path)
     mita = site.login("mita")
-    for path, fields in ((PAGE + "/start", {"go_live": "1"}),
-                         (PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"}),
-                         (PAGE + "/try", {"text": "hello"})):
+    for path, fields in (
+        (PAGE + "/start", {"go_live": "1"}),
+        (PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"}),
+        (PAGE + "/try", {"text": "hello"}),
+    ):
         assert mita.post(path, fields, csrf=False).status_code == 403, path
-        assert mita.post(path, {**fields, "csrf_token": "forged"}, csrf=False
-                         ).status_code == 403, path
+        assert mita.post(path, {**fields, "csrf_token": "forged"}, csrf=False).status_code == 403, (
+            path
+        )
     assert Jobs(paths).recent() == []
     assert store.live_entry()["id"] == b["id"]
 
@@ -107,7 +144,7 @@ def test_the_previous_model_is_one_confirmed_click_away(site, paths, tmp_path):
     mita = site.login("mita")
     page = mita.get(PAGE)
     assert page.status_code == 200
-    assert f'data-live-model>{b["id"]}<' in page.text
+    assert f"data-live-model>{b['id']}<" in page.text
     assert f'href="/content/retrain/use?model={a["id"]}" data-rollback' in page.text
     assert "Bangla: 90.0% · 50.0% · 12.5%" in page.text  # B's scores in the history
 
@@ -119,13 +156,18 @@ def test_the_previous_model_is_one_confirmed_click_away(site, paths, tmp_path):
     done = mita.post(PAGE + "/use", {"model_id": a["id"], "confirmed": "yes"})
     assert done.status_code == 303 and done.headers["Location"] == PAGE + "?done=live"
     assert paths.live_model.read_bytes() == b"model A"
-    assert store.activations()[-1] == {**store.activations()[-1], "model_id": a["id"],
-                                       "by": "mita", "kind": "rollback"}
+    assert store.activations()[-1] == {
+        **store.activations()[-1],
+        "model_id": a["id"],
+        "by": "mita",
+        "kind": "rollback",
+    }
     assert f"Model {a['id']} is live" in mita.get(done.headers["Location"]).text
 
 
-@pytest.mark.parametrize("model_id", ["../../var/secrets.env", "20250101-000000-deadbeef",
-                                      "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "model_id", ["../../var/secrets.env", "20250101-000000-deadbeef", "<script>alert(1)</script>"]
+)
 def test_unknown_models_are_refused_politely(site, paths, tmp_path, model_id):
     store, a, b = promoted_b(paths, tmp_path)
     mita = site.login("mita")
@@ -147,24 +189,36 @@ def test_a_forged_kept_file_is_not_put_live(site, paths, tmp_path):
 
 def test_a_second_click_while_training_is_told_politely(site, paths):
     # A process that looks like a running job (its command line names the job module).
-    job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
-                            "seba.content.retrain"])
+    job = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", "seba.content.retrain"]
+    )
     try:
-        job_id = fake_job(paths, state="running", pid=job.pid, percent=37, step="train",
-                          step_label="Training the new model", message="Training…")
+        job_id = fake_job(
+            paths,
+            state="running",
+            pid=job.pid,
+            percent=37,
+            step="train",
+            step_label="Training the new model",
+            message="Training…",
+        )
         mita = site.login("mita")
         answer = mita.post(PAGE + "/start", {"go_live": "1"}, json_api=True)
         assert answer.status_code == 409
-        assert answer.json()["message"] == ("A retrain is already running (started by mita). "
-                                            "Wait for it to finish.")
+        assert answer.json()["message"] == (
+            "A retrain is already running (started by mita). Wait for it to finish."
+        )
         form_answer = mita.post(PAGE + "/start", {"go_live": "1"})
         assert form_answer.headers["Location"] == PAGE + "?done=already"
         status = mita.get(PAGE + "/status", headers=JSON).json()["job"]
         assert status["id"] == job_id and status["percent"] == 37
         assert status["state"] == "running"
         page = mita.get(PAGE).text
-        assert 'data-running="yes"' in page and '<progress class="progress state-running" ' \
-            'max="100" value="37"' in page and " disabled data-start>" in page
+        assert (
+            'data-running="yes"' in page
+            and '<progress class="progress state-running" max="100" value="37"' in page
+            and " disabled data-start>" in page
+        )
         assert [j["id"] for j in Jobs(paths).recent()] == [job_id]  # still one job
     finally:
         job.kill()
@@ -177,13 +231,20 @@ def test_a_second_click_while_training_is_told_politely(site, paths):
 def test_a_refused_job_says_why_in_plain_words_and_escapes_them(site, paths):
     from seba.content.retrain import CHECKS_MISSING
 
-    fake_job(paths, message_bn="কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
-             notes=[CHECKS_MISSING],
-             step_label_bn="কনটেন্ট যাচাই করা হচ্ছে", problems=[{
-        "title": "Check “rasa data validate” failed in data/rules.yml, line 4",
-        "detail": "The rule uses <script>utter_nothing</script>, which does not exist.",
-        "fix": "Add the response to domain.yml or correct its name.",
-        "detail_bn": "নিয়মটি এমন একটি উত্তর ব্যবহার করেছে যা নেই।"}])
+    fake_job(
+        paths,
+        message_bn="কনটেন্ট যাচাইয়ে ভুল পাওয়া গেছে, তাই কিছু ট্রেইন করা হয়নি।",
+        notes=[CHECKS_MISSING],
+        step_label_bn="কনটেন্ট যাচাই করা হচ্ছে",
+        problems=[
+            {
+                "title": "Check “rasa data validate” failed in data/rules.yml, line 4",
+                "detail": "The rule uses <script>utter_nothing</script>, which does not exist.",
+                "fix": "Add the response to domain.yml or correct its name.",
+                "detail_bn": "নিয়মটি এমন একটি উত্তর ব্যবহার করেছে যা নেই।",
+            }
+        ],
+    )
     page = site.login("mita").get(PAGE).text
     assert "Check “rasa data validate” failed in data/rules.yml, line 4" in page
     assert "What to do: Add the response to domain.yml or correct its name." in page
@@ -194,8 +255,10 @@ def test_a_refused_job_says_why_in_plain_words_and_escapes_them(site, paths):
     assert "Stopped at: Checking the content" in page
     assert "যে ধাপে থেমেছে: কনটেন্ট যাচাই করা হচ্ছে" in page
     # Without seba.content.check only rasa data validate ran, and the page says so.
-    assert "Only Rasa&#39;s own data validation ran: The content checks (make check-content) " \
+    assert (
+        "Only Rasa&#39;s own data validation ran: The content checks (make check-content) "
         "are not installed" in page
+    )
     assert "শুধু Rasa-র নিজের ডেটা যাচাই চলেছে" in page
 
 

@@ -15,19 +15,38 @@ def at(hour, minute):
 
 EVENTS = [
     {"event": "session_started", "timestamp": at(11, 0)},
-    {"event": "user", "timestamp": at(11, 1), "text": "আমার অর্ডার কোথায়?", "input_channel": "telegram",
-     "parse_data": {"intent": {"name": "order_status"}}},
+    {
+        "event": "user",
+        "timestamp": at(11, 1),
+        "text": "আমার অর্ডার কোথায়?",
+        "input_channel": "telegram",
+        "parse_data": {"intent": {"name": "order_status"}},
+    },
     {"event": "action", "timestamp": at(11, 1), "name": "order_form"},
-    {"event": "bot", "timestamp": at(11, 1), "text": "অর্ডার নম্বরটি দিন।",
-     "data": {"buttons": [{"title": "মানুষের সাথে কথা", "payload": "/human_handoff"}]},
-     "metadata": {"utter_action": "utter_ask_order_number"}},
+    {
+        "event": "bot",
+        "timestamp": at(11, 1),
+        "text": "অর্ডার নম্বরটি দিন।",
+        "data": {"buttons": [{"title": "মানুষের সাথে কথা", "payload": "/human_handoff"}]},
+        "metadata": {"utter_action": "utter_ask_order_number"},
+    },
     {"event": "user", "timestamp": at(11, 2), "text": "মানুষ চাই", "input_channel": "telegram"},
     {"event": "pause", "timestamp": at(11, 2)},
     {"event": "user", "timestamp": at(11, 5), "text": "হ্যালো?", "input_channel": "telegram"},
-    {"event": "bot", "timestamp": at(11, 6), "text": "আমি রিনা, দেখছি।", "metadata": {"agent": "রিনা"}},
+    {
+        "event": "bot",
+        "timestamp": at(11, 6),
+        "text": "আমি রিনা, দেখছি।",
+        "metadata": {"agent": "রিনা"},
+    },
     {"event": "resume", "timestamp": at(11, 9)},
-    {"event": "user", "timestamp": at(11, 9), "text": "EXTERNAL: EXTERNAL_handback",
-     "metadata": {"is_external": True}, "parse_data": {"intent": {"name": "EXTERNAL_handback"}}},
+    {
+        "event": "user",
+        "timestamp": at(11, 9),
+        "text": "EXTERNAL: EXTERNAL_handback",
+        "metadata": {"is_external": True},
+        "parse_data": {"intent": {"name": "EXTERNAL_handback"}},
+    },
     {"event": "bot", "timestamp": at(11, 9), "text": "আমি আবার আছি! রেটিং দিন।"},
 ]
 
@@ -65,13 +84,18 @@ def test_canned_replies_from_shop_yml_with_fallback(shop_settings, monkeypatch):
     raw["handoff"] = {
         "abandon_after_minutes": 45,
         "canned_replies": [
-            {"id": "hello", "bn": "নমস্কার, আমি {agent}। {shop_phone}", "en": "Hi, I'm {agent}. {shop_phone}"},
+            {
+                "id": "hello",
+                "bn": "নমস্কার, আমি {agent}। {shop_phone}",
+                "en": "Hi, I'm {agent}. {shop_phone}",
+            },
             {"id": "broken"},
             {"bn": "শুধু বাংলা {unknown}"},
         ],
     }
     shop_settings.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     import os
+
     os.utime(shop_settings, (1, 2))  # a new mtime: the settings are re-read
     replies = config.canned_replies()
     assert [r.id for r in replies] == ["hello", "reply_3"]
@@ -87,8 +111,13 @@ def test_customer_values_in_both_languages():
     result = queue.EnqueueResult(7, True, 3, 15, False, dt.datetime(2025, 1, 11, 10, 0))
     thursday_night = dt.datetime(2025, 1, 9, 21, 0)
     assert queue.customer_values(result, "bn", now=thursday_night) == {
-        "queue_position": "৩", "wait_minutes": "১৫", "agents_back": "শনিবার সকাল ১০টা"}
-    assert queue.customer_values(result, "en", now=dt.datetime(2025, 1, 10, 21, 0))["agents_back"] \
+        "queue_position": "৩",
+        "wait_minutes": "১৫",
+        "agents_back": "শনিবার সকাল ১০টা",
+    }
+    assert (
+        queue.customer_values(result, "en", now=dt.datetime(2025, 1, 10, 21, 0))["agents_back"]
         == "tomorrow 10 AM"
+    )
     now_open = queue.EnqueueResult(7, True, 2, 10, True, None)
     assert queue.customer_values(now_open, "en")["agents_back"] == ""

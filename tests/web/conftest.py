@@ -45,9 +45,15 @@ WIDGET_BUNDLE = ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--window-size=1280,900",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
 ]
 
 _servers: List[Server] = []  # running servers, for their logs in a failure report
@@ -76,8 +82,7 @@ def _drain_console(nodeid: str, driver) -> None:
         entries = driver.get_log("browser")
     except Exception as exc:  # the browser may be gone already
         entries = [{"level": "ERROR", "message": f"(console log unavailable: {exc})"}]
-    _console.setdefault(nodeid, []).extend(
-        f"{e.get('level')} {e.get('message')}" for e in entries)
+    _console.setdefault(nodeid, []).extend(f"{e.get('level')} {e.get('message')}" for e in entries)
 
 
 class DroppingProxy:
@@ -97,7 +102,8 @@ class DroppingProxy:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", self.port))
+            asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        )
         self._ready.set()
         self._loop.run_forever()
 
@@ -123,16 +129,19 @@ class DroppingProxy:
         pair = {client_writer, up_writer}
         self._writers |= pair
         try:
-            await asyncio.gather(self._pipe(client_reader, up_writer),
-                                 self._pipe(up_reader, client_writer))
+            await asyncio.gather(
+                self._pipe(client_reader, up_writer), self._pipe(up_reader, client_writer)
+            )
         finally:
             self._writers -= pair
 
     def drop(self) -> None:
         """Abort every connection (RST), like a mobile network going away."""
+
         def abort_all():
             for writer in list(self._writers):
                 writer.transport.abort()
+
         self._loop.call_soon_threadsafe(abort_all)
 
     def close(self) -> None:
@@ -156,8 +165,9 @@ class WebStack:
         return api_headers()
 
 
-def _start(stack: ExitStack, server: Server, health_url: str, timeout: float = 240,
-           **ready: Any) -> Server:
+def _start(
+    stack: ExitStack, server: Server, health_url: str, timeout: float = 240, **ready: Any
+) -> Server:
     stack.callback(server.stop)
     _servers.append(server)
     stack.callback(_servers.remove, server)
@@ -173,26 +183,48 @@ def web_stack(shop_db_module, redis, tmp_path_factory):
         pytest.skip("the chat widget is not installed: run `npm ci --prefix web`")
     workdir = tmp_path_factory.mktemp("web-stack")
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    env = {"DATABASE_URL": shop_db_module,
-           "SEBA_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}"}
+    env = {"DATABASE_URL": shop_db_module, "SEBA_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}"}
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
     endpoints, workers_env = for_workers(endpoints, 2, f"redis://127.0.0.1:{redis.port}")
     with ExitStack() as stack:
-        _start(stack, Server("action server", action_server_cmd(action_port),
-                             workdir / "actions.log", env),
-               f"http://127.0.0.1:{action_port}/health")
-        _start(stack, Server("rasa server",
-                             rasa_server_cmd(rasa_port, endpoints, ROOT / "credentials.yml"),
-                             workdir / "rasa.log", {**env, **workers_env}),
-               f"http://127.0.0.1:{rasa_port}/", ready_line=RASA_READY_LINE, count=2)
+        _start(
+            stack,
+            Server("action server", action_server_cmd(action_port), workdir / "actions.log", env),
+            f"http://127.0.0.1:{action_port}/health",
+        )
+        _start(
+            stack,
+            Server(
+                "rasa server",
+                rasa_server_cmd(rasa_port, endpoints, ROOT / "credentials.yml"),
+                workdir / "rasa.log",
+                {**env, **workers_env},
+            ),
+            f"http://127.0.0.1:{rasa_port}/",
+            ready_line=RASA_READY_LINE,
+            count=2,
+        )
         proxy = DroppingProxy(rasa_port)
         stack.callback(proxy.close)
-        _start(stack, Server(
-            "web page server",
-            [str(VENV_BIN / "python"), "-m", "web.serve", "--port", str(web_port),
-             "--rasa-url", f"http://127.0.0.1:{proxy.port}"],
-            workdir / "web.log", env,
-        ), f"http://127.0.0.1:{web_port}/healthz", timeout=30)
+        _start(
+            stack,
+            Server(
+                "web page server",
+                [
+                    str(VENV_BIN / "python"),
+                    "-m",
+                    "web.serve",
+                    "--port",
+                    str(web_port),
+                    "--rasa-url",
+                    f"http://127.0.0.1:{proxy.port}",
+                ],
+                workdir / "web.log",
+                env,
+            ),
+            f"http://127.0.0.1:{web_port}/healthz",
+            timeout=30,
+        )
         yield WebStack(f"http://127.0.0.1:{web_port}/", f"http://127.0.0.1:{rasa_port}", proxy)
 
 
@@ -210,8 +242,10 @@ def browser(request, tmp_path, artifacts_dir):
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     for program in (CHROMIUM, CHROMEDRIVER):
         if not (os.path.isfile(program) and os.access(program, os.X_OK)):
-            pytest.skip(f"{program} not found (install the Debian packages chromium and "
-                        "chromium-driver, or set CHROMIUM_BIN / CHROMEDRIVER_BIN)")
+            pytest.skip(
+                f"{program} not found (install the Debian packages chromium and "
+                "chromium-driver, or set CHROMIUM_BIN / CHROMEDRIVER_BIN)"
+            )
     from selenium.webdriver.chrome.service import Service as ChromeService
 
     options = webdriver.ChromeOptions()
@@ -219,8 +253,9 @@ def browser(request, tmp_path, artifacts_dir):
     for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = ChromeService(executable_path=CHROMEDRIVER,
-                            log_output=str(artifacts_dir / "chromedriver.log"))
+    service = ChromeService(
+        executable_path=CHROMEDRIVER, log_output=str(artifacts_dir / "chromedriver.log")
+    )
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
     try:

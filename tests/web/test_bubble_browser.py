@@ -46,15 +46,19 @@ class Bubble:
 
     def wait(self, condition, timeout: float = None, message: str = ""):
         return WebDriverWait(self.driver, timeout or self.timeout, poll_frequency=0.25).until(
-            condition, message)
+            condition, message
+        )
 
     def wait_connected(self) -> None:
         # hideWhenNotConnected: the launcher appears once the socket is connected.
-        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, LAUNCHER)),
-                  message="the bubble never connected to Rasa's socket.io channel")
-        self.wait(lambda d: d.execute_script(
-            "return !!(window.SebaBubble && SebaBubble.isConnected())"),
-            message="SebaBubble did not report a connection")
+        self.wait(
+            EC.element_to_be_clickable((By.CSS_SELECTOR, LAUNCHER)),
+            message="the bubble never connected to Rasa's socket.io channel",
+        )
+        self.wait(
+            lambda d: d.execute_script("return !!(window.SebaBubble && SebaBubble.isConnected())"),
+            message="SebaBubble did not report a connection",
+        )
 
     def is_open(self) -> bool:
         return bool(self.driver.find_elements(By.CSS_SELECTOR, INPUT))
@@ -62,8 +66,10 @@ class Bubble:
     def open(self) -> None:
         if not self.is_open():
             self.driver.find_element(By.CSS_SELECTOR, LAUNCHER).click()
-        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, INPUT)),
-                  message="the chat window did not open")
+        self.wait(
+            EC.element_to_be_clickable((By.CSS_SELECTOR, INPUT)),
+            message="the chat window did not open",
+        )
 
     # DOM reads go through one script call each: React re-renders the widget
     # while messages arrive, which makes element handles go stale.
@@ -71,7 +77,10 @@ class Bubble:
         return self.driver.execute_script(
             "return Array.from(document.querySelectorAll(arguments[0]))"
             ".filter(e => !arguments[1] || e.offsetParent !== null)"
-            ".map(e => e.innerText.trim());", selector, visible_only)
+            ".map(e => e.innerText.trim());",
+            selector,
+            visible_only,
+        )
 
     def bot_messages(self) -> List[str]:
         return self.texts(BOT_MESSAGE)
@@ -84,8 +93,10 @@ class Bubble:
 
     def wait_bot_reply(self, before: int, quiet: float = 2.5) -> List[str]:
         """Wait for bot messages after the first ``before``, until no more arrive."""
-        self.wait(lambda d: len(self.bot_messages()) > before,
-                  message=f"no bot reply (transcript so far:\n{self.transcript()})")
+        self.wait(
+            lambda d: len(self.bot_messages()) > before,
+            message=f"no bot reply (transcript so far:\n{self.transcript()})",
+        )
         seen, since = len(self.bot_messages()), time.monotonic()
         while time.monotonic() - since < quiet:
             time.sleep(0.25)
@@ -114,8 +125,7 @@ class Bubble:
 
 
 def tracker(stack, sender: str) -> dict:
-    r = requests.get(stack.api(f"/conversations/{sender}/tracker"), headers=stack.auth,
-                     timeout=30)
+    r = requests.get(stack.api(f"/conversations/{sender}/tracker"), headers=stack.auth, timeout=30)
     r.raise_for_status()
     return r.json()
 
@@ -131,7 +141,8 @@ def ask_order_status(bubble: Bubble, shot) -> str:
     answer = " ".join(replies)
     if TRACKING not in answer:
         assert any(w in answer.lower() for w in PHONE_WORDS), (
-            f"expected the bot to ask for the phone number, got: {replies}")
+            f"expected the bot to ask for the phone number, got: {replies}"
+        )
         replies = bubble.send(PHONE)
         shot("gave-phone")
         answer = " ".join(replies)
@@ -153,7 +164,8 @@ def test_order_status_in_bangla_survives_a_reload(web_stack, browser, shot):
     shot("greeting")
     assert greeting, "no greeting"
     assert len(buttons) >= 2 and all(buttons), (
-        f"the greeting's quick replies are not shown as buttons: {buttons}")
+        f"the greeting's quick replies are not shown as buttons: {buttons}"
+    )
 
     answer = ask_order_status(bubble, shot)
     assert TRACKING in answer, f"no tracking code in the answer: {answer}"
@@ -168,14 +180,17 @@ def test_order_status_in_bangla_survives_a_reload(web_stack, browser, shot):
     assert all((e.get("metadata") or {}).get("language") == "bn" for e in events), (
         "the page language did not reach Rasa as message metadata "
         "(credentials.yml socketio needs `metadata_key: customData`): "
-        f"{[e.get('metadata') for e in events]}")
+        f"{[e.get('metadata') for e in events]}"
+    )
 
     # A reload keeps the conversation: same id, transcript back, and the bot
     # still answers in the same conversation.
     browser.refresh()
     bubble.wait_connected()
-    bubble.wait(lambda d: TRACKING in bubble.transcript() and QUESTION in bubble.transcript(),
-                message="the conversation was not restored after a reload")
+    bubble.wait(
+        lambda d: TRACKING in bubble.transcript() and QUESTION in bubble.transcript(),
+        message="the conversation was not restored after a reload",
+    )
     assert bubble.session_id() == token
     shot("after-reload")
     bubble.open()
@@ -208,8 +223,11 @@ def test_dropped_connection_resumes_the_same_conversation(web_stack, browser, sh
 
     browser.execute_script("localStorage.removeItem('chat_session')")
     web_stack.proxy.drop()
-    bubble.wait(lambda d: not d.execute_script("return SebaBubble.isConnected()"), 30,
-                "the socket did not notice the dropped connection")
+    bubble.wait(
+        lambda d: not d.execute_script("return SebaBubble.isConnected()"),
+        30,
+        "the socket did not notice the dropped connection",
+    )
     shot("dropped")
     bubble.wait_connected()
     assert bubble.session_id() == token
@@ -217,7 +235,8 @@ def test_dropped_connection_resumes_the_same_conversation(web_stack, browser, sh
     replies = bubble.send(PHONE)
     shot("answer-after-reconnect")
     assert any(TRACKING in r for r in replies), (
-        f"after reconnecting the conversation was not the same one: {replies}")
+        f"after reconnecting the conversation was not the same one: {replies}"
+    )
     texts = [e.get("text") for e in user_events(web_stack, sender)]
     assert QUESTION in texts and PHONE in texts, texts
 
@@ -244,8 +263,9 @@ def test_english_switch_changes_page_and_metadata(web_stack, browser, shot):
     sender = bubble.conversation_id()
     events = user_events(web_stack, sender)
     mine = [e for e in events if e.get("text") == question]
-    assert mine and (mine[0].get("metadata") or {}).get("language") == "en", (
-        [e.get("metadata") for e in events])
+    assert mine and (mine[0].get("metadata") or {}).get("language") == "en", [
+        e.get("metadata") for e in events
+    ]
 
     # The page remembers the choice.
     browser.refresh()

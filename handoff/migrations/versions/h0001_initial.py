@@ -16,7 +16,11 @@ depends_on = None
 # Frozen copies of the value lists at this revision.
 AGENT_STATUSES = ("online", "away")
 REASONS = (
-    "customer_request", "low_confidence", "repeated_failure", "complaint", "verification_failed",
+    "customer_request",
+    "low_confidence",
+    "repeated_failure",
+    "complaint",
+    "verification_failed",
 )
 STATES = ("waiting", "assigned", "resolved", "abandoned")
 OPEN_STATES_SQL = "state IN ('waiting', 'assigned')"
@@ -33,7 +37,9 @@ def _pk(table: str) -> sa.PrimaryKeyConstraint:
 
 def _fk(table: str, column: str, referred: str, ondelete: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        [column], [f"{referred}.id"], name=op.f(f"fk_{table}_{column}_{referred}"),
+        [column],
+        [f"{referred}.id"],
+        name=op.f(f"fk_{table}_{column}_{referred}"),
         ondelete=ondelete,
     )
 
@@ -90,9 +96,7 @@ def upgrade() -> None:
     )
     _index("handoff_tickets", "conversation_id")
     _index("handoff_tickets", "agent_id")
-    op.create_index(
-        "ix_handoff_tickets_state_created", "handoff_tickets", ["state", "created_at"]
-    )
+    op.create_index("ix_handoff_tickets_state_created", "handoff_tickets", ["state", "created_at"])
     # At most one open (waiting/assigned) ticket per conversation.
     op.create_index(
         "uq_handoff_tickets_open_conversation",

@@ -14,7 +14,11 @@ branch_labels = None
 depends_on = None
 
 OLD_REASONS = (
-    "customer_request", "low_confidence", "repeated_failure", "complaint", "verification_failed",
+    "customer_request",
+    "low_confidence",
+    "repeated_failure",
+    "complaint",
+    "verification_failed",
 )
 NEW_REASONS = OLD_REASONS + ("verification_locked",)
 
@@ -32,6 +36,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("UPDATE handoff_tickets SET reason = 'verification_failed' "
-               "WHERE reason = 'verification_locked'")
+    op.execute(
+        "UPDATE handoff_tickets SET reason = 'verification_failed' "
+        "WHERE reason = 'verification_locked'"
+    )
     _set_reasons(OLD_REASONS)

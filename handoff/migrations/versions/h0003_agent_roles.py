@@ -23,9 +23,14 @@ def upgrade() -> None:
     quoted = ", ".join(f"'{r}'" for r in ROLES)
     # Batch mode: SQLite cannot add a CHECK constraint to an existing table (it is copied).
     with op.batch_alter_table("handoff_agents") as batch:
-        batch.add_column(sa.Column(
-            "role", sa.String(length=10), nullable=False, server_default="agent",
-        ))
+        batch.add_column(
+            sa.Column(
+                "role",
+                sa.String(length=10),
+                nullable=False,
+                server_default="agent",
+            )
+        )
         batch.create_check_constraint("role", f"role IN ({quoted})")
 
 

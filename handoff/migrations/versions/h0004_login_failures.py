@@ -27,11 +27,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handoff_login_failures")),
     )
     op.create_index(
-        "ix_handoff_login_failures_key_created", "handoff_login_failures",
+        "ix_handoff_login_failures_key_created",
+        "handoff_login_failures",
         ["throttle_key", "created_at"],
     )
     op.create_index(
-        op.f("ix_handoff_login_failures_created_at"), "handoff_login_failures", ["created_at"],
+        op.f("ix_handoff_login_failures_created_at"),
+        "handoff_login_failures",
+        ["created_at"],
     )
     with op.batch_alter_table("handoff_agent_sessions") as batch:
         batch.add_column(sa.Column("last_seen_at", sa.DateTime(), nullable=True))
@@ -40,7 +43,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("handoff_agent_sessions") as batch:
         batch.drop_column("last_seen_at")
-    op.drop_index(op.f("ix_handoff_login_failures_created_at"),
-                  table_name="handoff_login_failures")
+    op.drop_index(op.f("ix_handoff_login_failures_created_at"), table_name="handoff_login_failures")
     op.drop_index("ix_handoff_login_failures_key_created", table_name="handoff_login_failures")
     op.drop_table("handoff_login_failures")

@@ -46,23 +46,32 @@ def upgrade() -> None:
         sa.Column("reverts_id", sa.Integer(), nullable=True),
         sa.Column("reverted_by_id", sa.Integer(), nullable=True),
         _one_of("kind", KINDS),
-        sa.ForeignKeyConstraint(["agent_id"], ["handoff_agents.id"],
-                                name=op.f("fk_handoff_content_changes_agent_id_handoff_agents"),
-                                ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
-            ["reverts_id"], ["handoff_content_changes.id"],
+            ["agent_id"],
+            ["handoff_agents.id"],
+            name=op.f("fk_handoff_content_changes_agent_id_handoff_agents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reverts_id"],
+            ["handoff_content_changes.id"],
             name=op.f("fk_handoff_content_changes_reverts_id_handoff_content_changes"),
-            ondelete="SET NULL"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
-            ["reverted_by_id"], ["handoff_content_changes.id"],
+            ["reverted_by_id"],
+            ["handoff_content_changes.id"],
             name=op.f("fk_handoff_content_changes_reverted_by_id_handoff_content_changes"),
-            ondelete="SET NULL"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handoff_content_changes")),
     )
-    op.create_index(op.f("ix_handoff_content_changes_agent_id"), "handoff_content_changes",
-                    ["agent_id"])
-    op.create_index(op.f("ix_handoff_content_changes_created_at"), "handoff_content_changes",
-                    ["created_at"])
+    op.create_index(
+        op.f("ix_handoff_content_changes_agent_id"), "handoff_content_changes", ["agent_id"]
+    )
+    op.create_index(
+        op.f("ix_handoff_content_changes_created_at"), "handoff_content_changes", ["created_at"]
+    )
     op.create_table(
         "handoff_review_decisions",
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -74,21 +83,26 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=True),
         _one_of("decision", DECISIONS),
-        sa.ForeignKeyConstraint(["agent_id"], ["handoff_agents.id"],
-                                name=op.f("fk_handoff_review_decisions_agent_id_handoff_agents"),
-                                ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
-            ["change_id"], ["handoff_content_changes.id"],
+            ["agent_id"],
+            ["handoff_agents.id"],
+            name=op.f("fk_handoff_review_decisions_agent_id_handoff_agents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["change_id"],
+            ["handoff_content_changes.id"],
             name=op.f("fk_handoff_review_decisions_change_id_handoff_content_changes"),
-            ondelete="SET NULL"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_handoff_review_decisions")),
     )
 
 
 def downgrade() -> None:
     op.drop_table("handoff_review_decisions")
-    op.drop_index(op.f("ix_handoff_content_changes_created_at"),
-                  table_name="handoff_content_changes")
-    op.drop_index(op.f("ix_handoff_content_changes_agent_id"),
-                  table_name="handoff_content_changes")
+    op.drop_index(
+        op.f("ix_handoff_content_changes_created_at"), table_name="handoff_content_changes"
+    )
+    op.drop_index(op.f("ix_handoff_content_changes_agent_id"), table_name="handoff_content_changes")
     op.drop_table("handoff_content_changes")

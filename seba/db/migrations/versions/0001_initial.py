@@ -17,7 +17,13 @@ depends_on = None
 # with a new migration).
 AREAS = ("inside_dhaka", "outside_dhaka")
 ORDER_STATUSES = (
-    "placed", "confirmed", "packed", "shipped", "out_for_delivery", "delivered", "cancelled",
+    "placed",
+    "confirmed",
+    "packed",
+    "shipped",
+    "out_for_delivery",
+    "delivered",
+    "cancelled",
     "returned",
 )
 COURIERS = ("Pathao", "Steadfast", "RedX", "Paperfly", "Sundarban")

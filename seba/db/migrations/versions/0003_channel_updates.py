@@ -29,13 +29,16 @@ def upgrade() -> None:
         sa.Column("lease_until", sa.DateTime(), nullable=True),
         sa.Column("done_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_updates")),
-        sa.UniqueConstraint("channel", "external_id",
-                            name=op.f("uq_channel_updates_channel_external_id")),
-        sa.CheckConstraint("state IN ('pending', 'processing', 'done')",
-                           name=op.f("ck_channel_updates_state")),
+        sa.UniqueConstraint(
+            "channel", "external_id", name=op.f("uq_channel_updates_channel_external_id")
+        ),
+        sa.CheckConstraint(
+            "state IN ('pending', 'processing', 'done')", name=op.f("ck_channel_updates_state")
+        ),
     )
-    op.create_index(op.f("ix_channel_updates_conversation_id"), "channel_updates",
-                    ["conversation_id"])
+    op.create_index(
+        op.f("ix_channel_updates_conversation_id"), "channel_updates", ["conversation_id"]
+    )
     op.create_index("ix_channel_updates_state_id", "channel_updates", ["state", "id"])
 
 
