@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+ATOMIC_REDIS = "seba.lock_store.AtomicRedisLockStore"  # Rasa's, made atomic
 LOCK_STORE_DB = 1
 SOCKETIO_DB = 2
 
@@ -42,7 +43,7 @@ def with_lock_store(endpoints: Dict[str, Any], redis_url: str) -> Dict[str, Any]
     if out.get("lock_store"):
         return out
     host, port, password = parse_redis_url(redis_url)
-    lock: Dict[str, Any] = {"type": "redis", "url": host, "port": port, "db": LOCK_STORE_DB}
+    lock: Dict[str, Any] = {"type": ATOMIC_REDIS, "url": host, "port": port, "db": LOCK_STORE_DB}
     if password:
         lock["password"] = password
     if redis_url.startswith("rediss://"):

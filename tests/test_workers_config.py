@@ -16,7 +16,7 @@ def test_a_redis_lock_store_is_added_on_database_1():
         {"nlg": {"type": "seba.nlg.SebaNLG"}}, "redis://:pw@127.0.0.1:6380"
     )
     assert out["lock_store"] == {
-        "type": "redis",
+        "type": "seba.lock_store.AtomicRedisLockStore",
         "url": "127.0.0.1",
         "port": 6380,
         "db": 1,
@@ -57,6 +57,11 @@ def test_the_command_writes_a_private_file_and_prints_the_socketio_url(tmp_path)
     source = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     assert written == {
         **source,
-        "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6380, "db": 1},
+        "lock_store": {
+            "type": "seba.lock_store.AtomicRedisLockStore",
+            "url": "127.0.0.1",
+            "port": 6380,
+            "db": 1,
+        },
     }
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
