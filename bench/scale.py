@@ -28,7 +28,12 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
         "username": pg_user,
         "password": "",
     }
-    lock = {"type": "redis", "url": "127.0.0.1", "port": redis_port, "db": 1}
+    lock = {
+        "type": "seba.lock_store.AtomicRedisLockStore",
+        "url": "127.0.0.1",
+        "port": redis_port,
+        "db": 1,
+    }
     endpoints = endpoints_for(
         "ours",
         run_dir,
