@@ -17,6 +17,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from seba import PROJECT_ROOT
+from seba.content import limits
 from seba.nlg import SebaNLG
 from seba.settings import load_settings
 
@@ -27,34 +28,8 @@ EN_CONDITION = [{"type": "slot", "name": "language", "value": "en"}]
 BENGALI = re.compile(r"[\u0980-\u09FF]")
 PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 
-# Values custom actions pass to dispatcher.utter_message(response=..., **values).
-ACTION_VALUES = {
-    "order_number",
-    "status",
-    "courier",
-    "tracking_code",
-    "expected_date",
-    "delivered_date",
-    "amount",
-    "refund_method",
-    "refund_status",
-    "completed_date",
-    "reference",
-    "return_status",
-    "days_left",
-    "items",
-    "pickup_days",
-    "product_name",
-    "price",
-    "sizes",
-    # actions/handoff.py (handoff.queue.customer_values, the agent's name)
-    "queue_position",
-    "wait_minutes",
-    "agents_back",
-    "agent_name",
-    # actions/verification.py (how long to wait before the next order check)
-    "seconds",
-}
+# Values custom actions pass to responses: the content checks own the list.
+ACTION_VALUES = limits.ACTION_VALUES
 # Digits a response may contain: examples of the formats we ask for and list numbering.
 ALLOWED_NUMBERS = {
     "10456",

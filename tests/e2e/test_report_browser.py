@@ -8,10 +8,7 @@ the date fields; then a preset. Screenshots: tests/artifacts/report/<test>/.
 """
 
 import os
-import re
-import shutil
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
@@ -20,9 +17,10 @@ from rasa.shared.core.domain import Domain
 from handoff import agents, migrate
 from handoff.console.report_pages import NODE_MODULES_ENV, chart_js_file
 from handoff.db import dispose
+from tests.e2e.test_console_browser import artifacts, browser  # noqa: F401 - fixtures
 from tests.handoff.helpers import PASSWORD, start_console
 from tests.handoff.test_report_figures import scripted
-from tests.servers import ROOT, free_port
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -31,18 +29,6 @@ By = pytest.importorskip("selenium.webdriver.common.by").By
 WebDriverWait = pytest.importorskip("selenium.webdriver.support.ui").WebDriverWait
 EC = pytest.importorskip("selenium.webdriver.support.expected_conditions")
 
-ARTIFACTS = ROOT / "tests" / "artifacts" / "report"
-CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--window-size=1366,900",
-]
 CHARTS = ["days", "outcomes", "reasons", "channels", "languages", "ratings", "questions"]
 
 # How much of each chart's canvas is painted (not transparent), read in the page.
@@ -90,36 +76,11 @@ def report_console(tmp_path_factory):
         yield f"http://127.0.0.1:{server.port}"
 
 
-@pytest.fixture
-def artifacts(request) -> Path:
-    path = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def browser(tmp_path, artifacts):
-    for program in (CHROMIUM, CHROMEDRIVER):
-        if not (os.path.isfile(program) and os.access(program, os.X_OK)):
-            pytest.skip(f"{program} not found (Debian packages chromium and chromium-driver)")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(artifacts / "chromedriver.log"))
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def test_the_owner_sees_the_charts_and_moves_the_date_range(report_console, browser, artifacts):
+def test_the_owner_sees_the_charts_and_moves_the_date_range(
+    report_console,
+    browser,  # noqa: F811 - the imported fixture
+    artifacts,  # noqa: F811 - the imported fixture
+):
     driver, wait = browser, WebDriverWait(browser, 60, poll_frequency=0.25)
     problems = []
 
