@@ -379,6 +379,7 @@ class OrderNotice(Base):
     reason = Column(String(60))
     attempts = Column(Integer, nullable=False, default=0)
     lease_until = Column(DateTime)
+    due_at = Column(DateTime)  # not before (e.g. the "received it?" check after delivery)
     created_at = Column(DateTime, nullable=False, default=local_now)
     sent_at = Column(DateTime)
 
@@ -391,8 +392,7 @@ class ChannelIdentity(Base):
 
     ``customer_id`` is set after a successful order check on a channel whose identities the
     platform proves (Telegram, Messenger); on the web only for that session's conversation id.
-    ``notices_stopped_at`` set: the customer said STOP to order updates (cleared by START).
-    ``last_inbound_at``: the customer's last message (Messenger's 24-hour window)."""
+    ``notices_stopped_at`` set: the customer said STOP to order updates (cleared by START)."""
 
     __tablename__ = "channel_identities"
 
@@ -402,7 +402,6 @@ class ChannelIdentity(Base):
     customer_id = Column(Integer, ForeignKey("customers.id"), index=True)
     linked_at = Column(DateTime)
     linked_order_number = Column(String(32))
-    last_inbound_at = Column(DateTime)
     notices_stopped_at = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=local_now)
     updated_at = Column(DateTime, nullable=False, default=local_now, onupdate=local_now)
