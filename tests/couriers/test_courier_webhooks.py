@@ -113,6 +113,11 @@ async def test_pathaos_setup_test_needs_the_secret_too(db_url):
     )
     assert signed.status == 202 and signed.headers[INTEGRATION_HEADER] == INTEGRATION_VALUE
     assert unsigned.status == 401 and INTEGRATION_HEADER not in unsigned.headers
+    for secret in (None, ""):  # not set up: even the set-up test fails
+        (answer,) = await calls(
+            db_url, "pathao", ("", test_call, {"X-PATHAO-Signature": ""}), secret=secret
+        )
+        assert answer.status == 401 and INTEGRATION_HEADER not in answer.headers
     nothing_stored(db_url)
 
 
