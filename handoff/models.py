@@ -211,3 +211,28 @@ class ReviewDecision(Base):
     author = Column(String(120), nullable=False)
     created_at = Column(DateTime, nullable=False, default=local_now)
     change_id = Column(Integer, ForeignKey("handoff_content_changes.id", ondelete="SET NULL"))
+
+
+# --- private notes beside a conversation (the console's customer panel; issue 13) ----------
+
+NOTE_KINDS = ("agent", "delivery_time")
+
+
+class CustomerNote(Base):
+    """A private note the customer never sees: an agent's (``agent``), or what a customer
+    answered to a failed delivery attempt (``delivery_time``, written by the bot for the
+    shop to pass on to the courier). ``customer_id`` is the shop database's customer id when
+    the conversation is linked to one (no foreign key: the two databases may be apart)."""
+
+    __tablename__ = "handoff_customer_notes"
+    __table_args__ = (one_of("kind", NOTE_KINDS),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    customer_id = Column(Integer, index=True)
+    kind = Column(String(20), nullable=False, default="agent")
+    body = Column(Text, nullable=False)
+    agent_id = Column(Integer, ForeignKey("handoff_agents.id", ondelete="SET NULL"))
+    author = Column(String(120), nullable=False)  # an agent's name, or "Seba"
+    order_number = Column(String(32))
+    created_at = Column(DateTime, nullable=False, default=local_now, index=True)

@@ -5,6 +5,12 @@
 | ``RASA_JWT_SECRET`` | Rasa, console, scripts | Rasa's HTTP API (HS256 bearer, never ``?token=``) |
 | ``SEBA_ACTION_SECRET`` | Rasa, action server | action server calls (``X-Seba-Action-Secret``) |
 | ``SEBA_SECRET_KEY`` | Rasa, action server, console | web-chat session tokens, keyed phone hashes |
+| ``PATHAO_WEBHOOK_SECRET`` | Rasa, Pathao's panel | Pathao's webhook (``X-PATHAO-Signature``) |
+| ``STEADFAST_WEBHOOK_TOKEN`` | Rasa, Steadfast's panel | Steadfast's webhook (bearer token) |
+| ``REDX_WEBHOOK_TOKEN`` | Rasa, RedX's panel | RedX's webhook (``?token=`` in its callback URL) |
+
+The couriers' secrets are typed into each courier's merchant panel (docs/couriers.md): to
+use one the panel gave you instead, replace its line in the file.
 
 ``python -m seba.secrets`` (``make secrets``, run by ``make setup``) creates the file with the
 names that are missing, and tightens its mode to 0600 if it was created more open. Processes
@@ -26,7 +32,15 @@ from seba import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
-NAMES = ("RASA_JWT_SECRET", "SEBA_ACTION_SECRET", "SEBA_SECRET_KEY")
+NAMES = (
+    "RASA_JWT_SECRET",
+    "SEBA_ACTION_SECRET",
+    "SEBA_SECRET_KEY",
+    # The couriers' webhooks (couriers/): generated here, copied into their panels.
+    "PATHAO_WEBHOOK_SECRET",
+    "STEADFAST_WEBHOOK_TOKEN",
+    "REDX_WEBHOOK_TOKEN",
+)
 ACTION_SECRET_HEADER = "X-Seba-Action-Secret"
 
 

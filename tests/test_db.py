@@ -39,6 +39,9 @@ SHOP_TABLES = {
     "verification_attempts",
     "verification_locks",
     "channel_updates",
+    "courier_events",
+    "order_notices",
+    "channel_identities",
 }
 TRACKING = {
     "Pathao": r"PTH\d{6}",
@@ -166,13 +169,13 @@ def test_unreachable_database_is_shop_unavailable(tmp_path):
 def test_migrations_from_empty(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert current_revision(url) is None
-    assert upgrade(url) == head_revision() == "0003"
+    assert upgrade(url) == head_revision() == "0004"
     assert SHOP_TABLES | {"alembic_version"} <= set(inspect(get_engine(url)).get_table_names())
     assert schema_drift(url) == []
-    assert upgrade(url) == "0003"  # idempotent
+    assert upgrade(url) == "0004"  # idempotent
     assert downgrade(url) is None
     assert set(inspect(get_engine(url)).get_table_names()) == {"alembic_version"}
-    assert upgrade(url) == "0003"
+    assert upgrade(url) == "0004"
     drop_all(url)
     assert inspect(get_engine(url)).get_table_names() == []
 
@@ -376,7 +379,7 @@ def test_cli_init_and_reset(tmp_path):
     )
     first = run("init")
     assert first.returncode == 0, first.stderr
-    assert "at revision 0003" in first.stdout and "405 orders" in first.stdout
+    assert "at revision 0004" in first.stdout and "405 orders" in first.stdout
     again = run("init")
     assert "not loaded" in again.stdout
     with session_scope(url) as session:

@@ -30,6 +30,15 @@ ORDER_STATUSES = (
 )
 AREAS = ("inside_dhaka", "outside_dhaka")
 COURIERS = ("Pathao", "Steadfast", "RedX", "Paperfly", "Sundarban")
+#: A parcel's life as the couriers report it (couriers/*.py map their own statuses onto these).
+COURIER_STAGES = (
+    "picked_up",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "failed_attempt",
+    "returned",
+)
 PAYMENT_METHODS = ("cod", "bkash", "nagad", "card")
 PAYMENT_STATUSES = ("pending", "paid", "refunded", "refund_pending")
 RETURN_REASONS = ("wrong_size_or_colour", "damaged", "not_as_described", "changed_mind")
@@ -116,6 +125,7 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         one_of("status", ORDER_STATUSES),
+        one_of("courier_stage", COURIER_STAGES),
         one_of("delivery_area", AREAS),
         one_of("courier", COURIERS),
         one_of("payment_method", PAYMENT_METHODS),
@@ -143,6 +153,10 @@ class Order(Base):
     delivered_at = Column(DateTime)
     cancelled_at = Column(DateTime)
     expected_delivery = Column(Date)
+    # The courier's last word on the parcel (couriers/): one of COURIER_STAGES, and when the
+    # courier said it (out-of-order events older than this do not move it back).
+    courier_stage = Column(String(20))
+    courier_stage_at = Column(DateTime)
     updated_at = Column(DateTime, nullable=False, default=local_now, onupdate=local_now)
 
     customer = relationship("Customer", back_populates="orders")
@@ -299,3 +313,97 @@ class ChannelUpdate(Base):
     attempts = Column(Integer, nullable=False, default=0)
     lease_until = Column(DateTime)  # while processing: reclaimable after this
     done_at = Column(DateTime)
+
+
+# --- courier updates (couriers/) and what the customer hears of them (issue 13) ------------
+
+
+class CourierEvent(Base):
+    """One status call from a courier's webhook, stored before the courier gets its answer.
+
+    ``event_key`` is what makes a redelivery the same event (the courier's own event id where
+    it sends one, else a digest of tracking code + status + time): stored once per courier.
+    ``order_id`` is empty for a tracking number that is not ours (kept, for the shop to see).
+    ``applied`` says whether it moved the order (an older, out-of-order event does not)."""
+
+    __tablename__ = "courier_events"
+    __table_args__ = (
+        one_of("stage", COURIER_STAGES),
+        UniqueConstraint("courier", "event_key", name="uq_courier_events_courier_event_key"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    courier = Column(String(20), nullable=False)  # "pathao", "steadfast", "redx"
+    event_key = Column(String(120), nullable=False)
+    tracking_code = Column(String(60), nullable=False, index=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), index=True)
+    raw_status = Column(String(80), nullable=False)  # the courier's own word
+    stage = Column(String(20))  # None: a status the customer need not hear about
+    message = Column(Text)  # the courier's note (RedX sends one in Bangla)
+    occurred_at = Column(DateTime)  # the courier's time, when it sends one
+    received_at = Column(DateTime, nullable=False, default=local_now)
+    payload = Column(Text, nullable=False)  # the body as received (JSON text)
+    applied = Column(Boolean, nullable=False, default=False)
+
+    order = relationship("Order")
+
+
+NOTICE_KINDS = ("stage", "delivered_check", "failed_attempt")
+NOTICE_STATES = ("pending", "waiting", "sent", "skipped", "failed")
+
+
+class OrderNotice(Base):
+    """A message the customer should get about their order (an outbox row).
+
+    Written in the same transaction as the courier event that caused it; delivered through
+    Rasa to the conversation that proved the order theirs. ``waiting``: not deliverable yet
+    (a web visitor who is not connected; Messenger outside its window) — ``reason`` says why.
+    ``skipped``: never sent (opted out, no conversation to reach)."""
+
+    __tablename__ = "order_notices"
+    __table_args__ = (
+        one_of("kind", NOTICE_KINDS),
+        one_of("state", NOTICE_STATES),
+        UniqueConstraint("courier_event_id", "kind", name="uq_order_notices_courier_event_id"),
+        Index("ix_order_notices_state_id", "state", "id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
+    courier_event_id = Column(Integer, ForeignKey("courier_events.id"))
+    kind = Column(String(20), nullable=False, default="stage")
+    stage = Column(String(20))
+    conversation_id = Column(String(255), index=True)  # where it goes (channel-prefixed id)
+    channel = Column(String(40))
+    state = Column(String(12), nullable=False, default="pending")
+    reason = Column(String(60))
+    attempts = Column(Integer, nullable=False, default=0)
+    lease_until = Column(DateTime)
+    due_at = Column(DateTime)  # not before (e.g. the "received it?" check after delivery)
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    sent_at = Column(DateTime)
+
+    order = relationship("Order")
+    courier_event = relationship("CourierEvent")
+
+
+class ChannelIdentity(Base):
+    """What the shop knows of one channel identity (a channel-prefixed conversation id).
+
+    ``customer_id`` is set after a successful order check on a channel whose identities the
+    platform proves (Telegram, Messenger); on the web only for that session's conversation id.
+    ``notices_stopped_at`` set: the customer said STOP to order updates (cleared by START)."""
+
+    __tablename__ = "channel_identities"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True, index=True)
+    channel = Column(String(40), nullable=False)
+    customer_id = Column(Integer, ForeignKey("customers.id"), index=True)
+    linked_at = Column(DateTime)
+    linked_order_number = Column(String(32))
+    notices_stopped_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=local_now)
+    updated_at = Column(DateTime, nullable=False, default=local_now, onupdate=local_now)
+
+    customer = relationship("Customer")
