@@ -140,7 +140,7 @@ class Order(Base):
     address = Column(String(300), nullable=False)
     status = Column(String(20), nullable=False, default="placed", index=True)
     courier = Column(String(20))
-    tracking_code = Column(String(40))
+    tracking_code = Column(String(40), index=True)  # courier webhooks find orders by it
     payment_method = Column(String(10), nullable=False, default="cod")
     payment_status = Column(String(20), nullable=False, default="pending")
     subtotal = Column(Integer, nullable=False)

@@ -39,6 +39,8 @@ def upgrade() -> None:
         batch.create_check_constraint(
             "courier_stage", "courier_stage IN (%s)" % ", ".join(f"'{s}'" for s in STAGES)
         )
+    # Courier webhooks find the order by its tracking code.
+    op.create_index(op.f("ix_orders_tracking_code"), "orders", ["tracking_code"])
 
     op.create_table(
         "courier_events",
@@ -135,6 +137,7 @@ def downgrade() -> None:
     op.drop_index("ix_order_notices_state_id", "order_notices")
     op.drop_table("order_notices")
     op.drop_table("courier_events")
+    op.drop_index(op.f("ix_orders_tracking_code"), "orders")
     with op.batch_alter_table("orders") as batch:
         batch.drop_constraint("courier_stage", type_="check")
         batch.drop_column("courier_stage_at")
