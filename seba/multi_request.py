@@ -122,12 +122,14 @@ def _as_message(reading: Dict[str, Any], whole: Dict[str, Any], text: str) -> Di
     return {**reading, "text": text, "entities": list(whole.get("entities") or [])}
 
 
-def later_parse(request: Dict[str, Any]) -> Dict[str, Any]:
-    """The parse data a waiting request is logged with."""
+def later_parse(request: Dict[str, Any], rest: List[Dict[str, Any]] = ()) -> Dict[str, Any]:
+    """The parse data a waiting request is logged with (``rest``: those still after it)."""
     parse = clarify.label_parse(
         str(request.get("text") or ""),
         str(request.get("label") or ""),
         list(request.get("entities") or []),
     )
     parse[FROM_EARLIER] = True
+    if rest:  # if this one opens a form, the customer is told about the next
+        parse[REQUESTS] = [request.get("label")] + [r.get("label") for r in rest]
     return parse

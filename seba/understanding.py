@@ -105,7 +105,7 @@ class UnderstandingMixin:
                 return
             request, rest = waiting[0], waiting[1:]
             tracker.update(SlotSet(multi_request.PENDING_SLOT, rest or None), self.domain)
-            parse = multi_request.later_parse(request)
+            parse = multi_request.later_parse(request, rest)
             tracker.update(
                 UserUttered(
                     parse["text"],
