@@ -22,9 +22,10 @@ Anything else keeps the whole message's reading.
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
 from seba import clarify
+from seba.nlu.linear_classifier import KEY_RANKING
 
 #: The slot holding the requests still to answer: [{"text", "label", "entities"}].
 PENDING_SLOT = "pending_requests"
@@ -84,36 +85,56 @@ Parser = Callable[[str], Awaitable[Dict[str, Any]]]
 
 
 async def plan(text: str, whole: Dict[str, Any], parse: Parser) -> Optional[Plan]:
-    """How to answer a message the NLU read as ``whole``: None keeps that reading."""
+    """How to answer a message the NLU read as ``whole``: None keeps that reading.
+
+    ``parse`` reads a clause (its parse data may carry the classifier's KEY_RANKING). A clause
+    the NLU is torn about between two requests ("how do i return a shirt": the return policy,
+    or a return?) counts as a request too: when its turn comes, the bot asks which one
+    (``seba.clarify``); it is answered after the confident ones, as the question waits for
+    the customer."""
     if not has_seams(text):
         return None
     requests: List[Dict[str, Any]] = []
     small_talk = True
     for clause in clauses(text)[: MAX_REQUESTS * 3]:
         reading = await parse(clause)
-        label = label_of(reading)
+        key_ranking = reading.pop(KEY_RANKING, None)
+        label, choices = label_of(reading), None
+        if label is None:
+            choices = clarify.close_pair(clarify.ranked_labels(reading, key_ranking))
+            label = choices[0] if choices else None
         if label is None:
             name = (reading.get("intent") or {}).get("name")
             small_talk = small_talk and name in PLEASANTRIES
             continue
-        if all(r["label"] != label for r in requests):
-            requests.append({"text": clause, "label": label, "reading": reading})
-    if len(requests) >= 2:
-        first, *later = requests[:MAX_REQUESTS]
+        if all(r["label"] != label and label not in (r["choices"] or ()) for r in requests):
+            requests.append(
+                {"text": clause, "label": label, "choices": choices, "reading": reading}
+            )
+    requests.sort(key=lambda r: r["choices"] is not None)  # stable: the sure ones first
+    requests = requests[:MAX_REQUESTS]
+    if len(requests) >= 2 and requests[0]["choices"] is None:
+        first, *later = requests
         parsed = _as_message(first["reading"], whole, text)
-        parsed[REQUESTS] = [r["label"] for r in requests[:MAX_REQUESTS]]
-        return Plan(
-            parsed,
-            [
-                {"text": r["text"], "label": r["label"], "entities": r["reading"].get("entities")}
-                for r in later
-            ],
-        )
+        parsed[REQUESTS] = [r["label"] for r in requests]
+        return Plan(parsed, [_waiting(r) for r in later])
     whole_name = (whole.get("intent") or {}).get("name")
-    if len(requests) == 1 and small_talk and label_of(whole) != requests[0]["label"]:
+    sure = [r for r in requests if r["choices"] is None]
+    if len(requests) == 1 and sure and small_talk and label_of(whole) != sure[0]["label"]:
         if whole_name in PLEASANTRIES or whole_name == "nlu_fallback" or label_of(whole) is None:
-            return Plan(_as_message(requests[0]["reading"], whole, text))
+            return Plan(_as_message(sure[0]["reading"], whole, text))
     return None
+
+
+def _waiting(request: Dict[str, Any]) -> Dict[str, Any]:
+    waiting = {
+        "text": request["text"],
+        "label": request["label"],
+        "entities": request["reading"].get("entities"),
+    }
+    if request["choices"]:
+        waiting["choices"] = list(request["choices"])
+    return waiting
 
 
 def _as_message(reading: Dict[str, Any], whole: Dict[str, Any], text: str) -> Dict[str, Any]:
@@ -122,14 +143,25 @@ def _as_message(reading: Dict[str, Any], whole: Dict[str, Any], text: str) -> Di
     return {**reading, "text": text, "entities": list(whole.get("entities") or [])}
 
 
-def later_parse(request: Dict[str, Any], rest: List[Dict[str, Any]] = ()) -> Dict[str, Any]:
-    """The parse data a waiting request is logged with (``rest``: those still after it)."""
-    parse = clarify.label_parse(
-        str(request.get("text") or ""),
-        str(request.get("label") or ""),
-        list(request.get("entities") or []),
-    )
+def later_parse(request: Dict[str, Any], rest: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
+    """The parse data a waiting request is logged with (``rest``: those still after it); a
+    request the NLU was torn about is logged as the question which one (``seba.clarify``)."""
+    text = str(request.get("text") or "")
+    entities = list(request.get("entities") or [])
+    choices = [c for c in request.get("choices") or [] if c in clarify.LABELS][:2]
+    if len(choices) == 2:
+        parse = clarify.mark_ambiguous({"text": text, "entities": entities}, tuple(choices))
+    else:
+        parse = clarify.label_parse(text, str(request.get("label") or ""), entities)
     parse[FROM_EARLIER] = True
     if rest:  # if this one opens a form, the customer is told about the next
         parse[REQUESTS] = [request.get("label")] + [r.get("label") for r in rest]
     return parse
+
+
+def waiting_topic(request: Dict[str, Any], language: str) -> str:
+    """What the customer is told will be answered next ("Return policy")."""
+    choices = [c for c in request.get("choices") or [] if c in clarify.LABELS][:2]
+    if len(choices) == 2:
+        return " / ".join(clarify.topic(c, language) for c in choices)
+    return clarify.topic(str(request.get("label") or ""), language)

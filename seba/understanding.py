@@ -68,9 +68,7 @@ class UnderstandingMixin:
             return parse
 
         async def read(clause: str) -> Dict[str, Any]:
-            reading = await self.parse_message(UserMessage(clause, sender_id=message.sender_id))
-            reading.pop(KEY_RANKING, None)
-            return reading
+            return await self.parse_message(UserMessage(clause, sender_id=message.sender_id))
 
         plan = await multi_request.plan(text, parse, read)
         if plan is not None:
@@ -95,11 +93,13 @@ class UnderstandingMixin:
             waiting = tracker.get_slot(multi_request.PENDING_SLOT)
             if not waiting:
                 return
+            latest = tracker.latest_message.parse_data if tracker.latest_message else {}
+            if (latest or {}).get("intent", {}).get("name") == clarify.CLARIFY_INTENT:
+                return  # the bot asked which one: the customer's answer comes first
             if tracker.is_paused():  # a person took the conversation over: theirs to answer
                 tracker.update(SlotSet(multi_request.PENDING_SLOT, None), self.domain)
                 return
             if tracker.active_loop_name:
-                latest = tracker.latest_message.parse_data if tracker.latest_message else {}
                 if (latest or {}).get(multi_request.REQUESTS):
                     await self._tell_later(output_channel, tracker, waiting[0])
                 return
@@ -125,7 +125,7 @@ class UnderstandingMixin:
             LATER_RESPONSE,
             tracker,
             output_channel.name(),
-            pending_topic=clarify.topic(str(request.get("label") or ""), language),
+            pending_topic=multi_request.waiting_topic(request, language),
         )
         if response:
             event = create_bot_utterance(dict(response))

@@ -6,6 +6,7 @@ import asyncio
 import pytest
 
 from seba import multi_request as mr
+from seba.nlu.linear_classifier import KEY_RANKING
 
 
 @pytest.mark.parametrize(
@@ -57,10 +58,23 @@ READINGS = {
     "koto din lagbe": ("faq", 0.9, "faq/delivery_time"),
     "ar koto": ("faq", 0.3, "faq/delivery_time"),
     "hmm": ("nlu_fallback", 0.3, None),
+    "where is my parcel": ("order_status", 0.94, None),
+    "how do i return a shirt": (
+        "nlu_fallback",
+        0.3,
+        [("return_policy", 0.5), ("return_request", 0.49), ("faq/size_guide", 0.0)],
+    ),
 }
 
 
 def reading(text, intent, confidence, key=None, entities=()):
+    if isinstance(key, list):  # a key ranking
+        return {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [],
+            KEY_RANKING: key,
+        }
     parsed = {
         "text": text,
         "intent": {"name": intent, "confidence": confidence},
@@ -142,3 +156,21 @@ def test_otherwise_the_whole_reading_stays(text, whole):
 def test_a_message_without_seams_costs_no_second_reading():
     plan, read = run_plan("order kothay", reading("order kothay", "order_status", 0.9))
     assert plan is None and read == []
+
+
+def test_a_torn_clause_is_asked_about_after_the_sure_one():
+    text = "how do i return a shirt and where is my parcel"
+    plan, _ = run_plan(text, reading(text, "return_request", 0.76))
+    assert plan.first["intent"]["name"] == "order_status"  # the sure one first
+    [waiting] = plan.later
+    assert waiting["choices"] == ["return_policy", "return_request"]
+    later = mr.later_parse(waiting)
+    assert later["intent"]["name"] == "clarify"
+    assert later["seba_clarify"] == ["return_policy", "return_request"]
+    assert mr.waiting_topic(waiting, "en") == "Return policy / Return an item"
+
+
+def test_a_torn_clause_alone_is_no_plan():
+    text = "hmm, how do i return a shirt"
+    plan, _ = run_plan(text, reading(text, "return_request", 0.6))
+    assert plan is None

@@ -58,12 +58,12 @@ def ambiguous(rasa_stack):
 
 
 def user_events(stack, sender):
-    events = stack.tracker(sender)["events"]
+    events = stack.tracker("rest:" + sender)["events"]
     return [e for e in events if e["event"] == "user"]
 
 
 def actions_after_last_user(stack, sender):
-    events = stack.tracker(sender)["events"]
+    events = stack.tracker("rest:" + sender)["events"]
     last = max(i for i, e in enumerate(events) if e["event"] == "user")
     return [e["name"] for e in events[last:] if e["event"] == "action"]
 
@@ -121,7 +121,7 @@ def test_a_pressed_button_answers_the_original_message_as_that_label(rasa_stack,
     assert "action_clarify" not in done and "utter_please_rephrase" not in done
     if key:
         assert "utter_faq" in done
-        bot = [e for e in rasa_stack.tracker(sender)["events"] if e["event"] == "bot"][-1]
+        bot = [e for e in rasa_stack.tracker("rest:" + sender)["events"] if e["event"] == "bot"][-1]
         assert bot["metadata"].get("utter_action") == f"utter_{second}"
 
 
@@ -161,7 +161,7 @@ def test_two_faq_questions_are_answered_in_turn(rasa_stack):
     assert labels_of(events) == ["faq/delivery_time", "faq/delivery_charge"]
     assert events[0]["text"] == "ডেলিভারি কত দিনে হয়? আর ডেলিভারি চার্জ কত?"
     assert len(replies) >= 2
-    bots = [e for e in rasa_stack.tracker(sender)["events"] if e["event"] == "bot"]
+    bots = [e for e in rasa_stack.tracker("rest:" + sender)["events"] if e["event"] == "bot"]
     assert [b["metadata"].get("utter_action") for b in bots[-2:]] == [
         "utter_faq/delivery_time",
         "utter_faq/delivery_charge",
@@ -169,31 +169,44 @@ def test_two_faq_questions_are_answered_in_turn(rasa_stack):
 
 
 def test_a_form_first_then_the_second_question_when_it_is_done(rasa_stack):
+    # Read whole, this is a return request (the loudest part); the second clause alone is
+    # torn between the return policy and a return: asked about once the order is answered.
     sender = new_sender()
     replies = rasa_stack.say(sender, "where is my parcel and how do i return a shirt")
     texts = [r.get("text") or "" for r in replies]
     assert any("I'll answer your question about" in t for t in texts), texts
     [first] = user_events(rasa_stack, sender)
     assert first["parse_data"]["intent"]["name"] == "order_status"
-    pending = rasa_stack.tracker(sender)["slots"]["pending_requests"]
-    assert [p["label"] for p in pending] == ["return_policy"]
+    [waiting] = rasa_stack.tracker("rest:" + sender)["slots"]["pending_requests"]
+    assert waiting["text"] == "how do i return a shirt"
+    assert set(waiting.get("choices") or [waiting["label"]]) <= {"return_policy", "return_request"}
     rasa_stack.say(sender, "10456")
-    rasa_stack.say(sender, "01711000001")
+    replies = rasa_stack.say(sender, "01711000001")
     events = user_events(rasa_stack, sender)
-    assert labels_of(events)[-1] == "return_policy"
     assert events[-1]["parse_data"].get("seba_from_earlier") is True
-    tracker = rasa_stack.tracker(sender)
+    assert events[-1]["text"] == "how do i return a shirt"
+    tracker = rasa_stack.tracker("rest:" + sender)
     assert tracker["slots"]["pending_requests"] is None
     done = [e["name"] for e in tracker["events"] if e["event"] == "action"]
-    assert done.index("action_order_status") < done.index("utter_return_policy")
+    later = "action_clarify" if waiting.get("choices") else f"utter_{waiting['label']}"
+    assert done.index("action_order_status") < done.index(later)
+    if waiting.get("choices"):  # the question's buttons answer it, as for any message
+        pressed = rasa_stack.say(sender, clarify.payload(waiting["choices"][0]))
+        assert pressed
+        assert user_events(rasa_stack, sender)[-1]["parse_data"][clarify.CHOSE]["text"] == (
+            "how do i return a shirt"
+        )
 
 
 def test_a_form_left_then_the_second_question(rasa_stack):
     sender = new_sender()
     rasa_stack.say(sender, "order kothay ar return korbo kivabe?")
+    [first] = user_events(rasa_stack, sender)
+    assert first["parse_data"]["intent"]["name"] == "order_status"
     rasa_stack.say(sender, "na thak")
-    assert labels_of(user_events(rasa_stack, sender))[-1] == "return_policy"
-    assert rasa_stack.tracker(sender)["slots"]["pending_requests"] is None
+    last = user_events(rasa_stack, sender)[-1]
+    assert last["text"] == "return korbo kivabe" and last["parse_data"]["seba_from_earlier"]
+    assert labels_of([last]) == ["return_request"]
 
 
 def test_a_greeting_and_thanks_around_a_request_answer_the_request(rasa_stack):
