@@ -2,7 +2,8 @@
 
 0. Every customer message is screened before the NLU (``SebaMessageProcessor``): cleaned,
    bounded in length, never empty (``seba.inbound``), and customers cannot type the bot's
-   controls (``seba.controls``).
+   controls (``seba.controls``). After the NLU, two close guesses get a clarifying question
+   and two requests in one message are answered in turn (``seba.understanding``).
 
 1. A failed custom action gets an apology. Out of the box, when the action server
    is down or answers with an error, Rasa logs it and the customer hears nothing; when it
@@ -41,6 +42,7 @@ from rasa.utils.endpoints import EndpointConfig
 from seba import inbound, model_pull, tracker_copy
 from seba.action_client import pooled
 from seba.controls import customer_text
+from seba.understanding import UnderstandingMixin
 
 logger = logging.getLogger(__name__)
 
@@ -240,9 +242,10 @@ def recent_history(
     )
 
 
-class SebaMessageProcessor(MessageProcessor):
-    """Rasa's processor; customers cannot type the bot's controls (``seba.controls``), and
-    the policies predict from the recent history."""
+class SebaMessageProcessor(UnderstandingMixin, MessageProcessor):
+    """Rasa's processor; customers cannot type the bot's controls (``seba.controls``), the
+    NLU's reading may become a question or two turns (``seba.understanding``), and the
+    policies predict from the recent history."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -326,11 +329,19 @@ class SebaMessageProcessor(MessageProcessor):
         if not message.parse_data:
             text, intent = inbound.screen(message.text)
             if intent:
-                message.parse_data = inbound.parse_data(text, intent)
+                message.text, message.parse_data = text, inbound.parse_data(text, intent)
             else:
-                text = customer_text(text, tracker.events)
-            message.text = text
+                message.text = customer_text(text, tracker.events)
+                message.parse_data = await self.understand(message, tracker)
         await super()._handle_message_with_tracker(message, tracker)
+        self.log_later_requests(message, tracker)
+
+    async def _run_prediction_loop(self, output_channel: Any, tracker: DialogueStateTracker):
+        await super()._run_prediction_loop(output_channel, tracker)
+        await self.answer_later_requests(output_channel, tracker)
+
+    async def _seba_prediction_loop(self, output_channel: Any, tracker: DialogueStateTracker):
+        await super()._run_prediction_loop(output_channel, tracker)
 
     def _predict_next_with_tracker(self, tracker: DialogueStateTracker):
         if tracker.followup_action:

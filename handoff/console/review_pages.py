@@ -99,6 +99,8 @@ def _item_view(item: rq.ReviewItem, engine) -> Dict[str, Any]:
             for g in item.guesses
         ],
         "last_seen": item.last_seen,
+        "chosen": item.chosen,  # seba.clarify: the customer's own choice, pre-selected
+        "chosen_title": label_title(item.chosen) if item.chosen else "",
         "context": rq.context(engine, item.sample.sender_id, item.sample.event_id),
     }
 

@@ -15,6 +15,7 @@ NO_EXAMPLES: Dict[str, str] = {
     "message_too_long": "set by seba.inbound before the NLU for an over-long message",
     "empty_message": "set by seba.inbound before the NLU for a message with no text",
     "nlu_fallback": "set by Rasa's FallbackClassifier when the bot is unsure",
+    "clarify": "set by seba.clarify when the bot's two best guesses are close",
 }
 
 # Intents written in fewer varieties on purpose: intent -> the varieties it is written in
@@ -63,6 +64,14 @@ ACTION_VALUES: FrozenSet[str] = frozenset(
         "agents_back",
         "agent_name",
         "seconds",
+        # seba.clarify: utter_clarify and utter_answer_next
+        "first_choice",
+        "second_choice",
+        "first_title",
+        "second_title",
+        "first_payload",
+        "second_payload",
+        "pending_topic",
     }
 )
 

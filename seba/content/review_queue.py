@@ -9,7 +9,10 @@ the last ``review.days`` days (shop.yml). A customer message is in the queue whe
 - its conversation was handed over to a person (a ticket): the customer's messages from the
   start of that stretch with the bot (session start, restart, or the bot's return after an
   earlier handover) up to the handover. Messages sent while the bot was paused went to an
-  agent and are not the bot's business.
+  agent and are not the bot's business;
+- the bot asked which of two close guesses was meant (``seba.clarify``, intent ``clarify``):
+  "unsure"; when the customer answered with a button, "customer chose" with the chosen label
+  (``chosen``), which the review page pre-selects: one click makes it an example.
 
 Kept out as junk: messages over ``seba.inbound``'s limit, with no letters, one to three
 characters repeated ("aaaaaaa", "hahaha"), button payloads (``/intent…``), messages the
@@ -38,7 +41,7 @@ import sqlalchemy as sa
 
 from handoff.db import local_now, session_scope, to_epoch
 from handoff.models import Ticket
-from seba import inbound
+from seba import clarify, inbound
 from seba.content import N_, decisions
 from seba.content.files import one_line
 from seba.content.training_files import intent_blocks, normalised, plain
@@ -47,13 +50,17 @@ from seba.text import find_phones, mask_phones, to_bengali_digits
 from seba.tracker_db import conversation_events, events_between
 
 NOT_UNDERSTOOD, UNSURE, HANDED_OVER = "not_understood", "unsure", "handed_over"
+CUSTOMER_CHOSE = "customer_chose"
 REASON_LABELS = {
     NOT_UNDERSTOOD: N_("Not understood"),
     UNSURE: N_("Unsure"),
     HANDED_OVER: N_("Handed over"),
+    CUSTOMER_CHOSE: N_("Customer chose"),
 }
 NOT_UNDERSTOOD_INTENTS = {"nlu_fallback", "out_of_scope"}
 NOT_NLU = {inbound.TOO_LONG, inbound.EMPTY}
+# Not guesses of what a message means: Rasa's "unsure" and Seba's "which of two?".
+_NOT_GUESSES = ("nlu_fallback", clarify.CLARIFY_INTENT)
 DEFAULT_CONFIDENCE_LINE, DEFAULT_DAYS = 0.6, 30
 #: A phone number in a message is written into the training data as this demo number.
 EXAMPLE_PHONE = "01711000001"
@@ -86,6 +93,7 @@ class Occurrence:
     guesses: List[Guess]
     reasons: Set[str] = field(default_factory=set)
     handover: Optional[str] = None  # the ticket's reason
+    chosen: Optional[str] = None  # the label the customer picked when the bot asked
 
 
 @dataclass
@@ -99,6 +107,7 @@ class ReviewItem:
     guesses: List[Guess]
     last_seen: dt.datetime
     sample: Occurrence  # the latest occurrence (its context is shown)
+    chosen: Optional[str] = None  # what the customer picked when asked (the latest choice)
 
     @property
     def example(self) -> str:
@@ -166,10 +175,10 @@ def guesses(parse: Dict[str, Any], count: int = 2) -> List[Guess]:
     ranking = [
         r
         for r in parse.get("intent_ranking") or []
-        if isinstance(r, dict) and r.get("name") and r["name"] != "nlu_fallback"
+        if isinstance(r, dict) and r.get("name") and r["name"] not in _NOT_GUESSES
     ]
     intent = parse.get("intent") or {}
-    if not ranking and intent.get("name") not in (None, "nlu_fallback"):
+    if not ranking and intent.get("name") not in (None, *_NOT_GUESSES):
         ranking = [intent]
     keys = ((parse.get("response_selector") or {}).get("faq") or {}).get("ranking") or []
     found: List[Guess] = []
@@ -257,18 +266,33 @@ def occurrences(
         intent = (parse.get("intent") or {}).get("name")
         if intent in NOT_NLU:
             continue
+        if isinstance(parse.get(clarify.CHOSE), dict):  # a clarify button: the choice
+            _record_choice(stretch[sender], parse[clarify.CHOSE])
+            continue
         occurrence = Occurrence(
             row.id, sender, row.moment, inbound.clean(data.get("text") or ""), guesses(parse)
         )
         if intent in NOT_UNDERSTOOD_INTENTS:
             occurrence.reasons.add(NOT_UNDERSTOOD)
-        elif _confidence(parse) < confidence_line:
+        elif intent == clarify.CLARIFY_INTENT or _confidence(parse) < confidence_line:
             occurrence.reasons.add(UNSURE)
         stretch[sender].append(occurrence)
     for sender in list(stretch):
         yield from handovers_before(sender, float("inf"))
     for found in stretch.values():
         yield from (o for o in found if o.reasons)
+
+
+def _record_choice(stretch: List[Occurrence], chose: Dict[str, Any]) -> None:
+    """The customer pressed a clarify button: the label goes on the message it answered
+    (the customer's latest message before it, when its text is the one asked about)."""
+    label = str(chose.get("label") or "")
+    if not stretch or label not in (chose.get("choices") or []):
+        return
+    original = stretch[-1]
+    if one_line(original.text) == one_line(inbound.clean(str(chose.get("text") or ""))):
+        original.chosen = label
+        original.reasons.add(CUSTOMER_CHOSE)
 
 
 def group(
@@ -299,6 +323,7 @@ def group(
         text = max(written, key=lambda t: (written[t], seen[t]))  # most often, then latest
         latest = members[-1]
         reasons = sorted({r for o in members for r in o.reasons}, key=list(REASON_LABELS).index)
+        chosen = next((o.chosen for o in reversed(members) if o.chosen), None)
         items.append(
             ReviewItem(
                 key=key,
@@ -310,6 +335,7 @@ def group(
                 guesses=latest.guesses,
                 last_seen=latest.moment,
                 sample=latest,
+                chosen=chosen,
             )
         )
     items.sort(key=lambda i: (-i.count, -i.last_seen.timestamp()))
