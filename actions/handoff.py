@@ -132,7 +132,8 @@ def handoff_reason(tracker: Tracker) -> str:
         if outcome == "failed":
             return "verification_failed"
     answered = _action_before_latest_message(events)
-    if intent == "nlu_fallback" or answered in LOW_CONFIDENCE_OFFERS:
+    # "clarify": the bot asked which of two close guesses was meant (seba/clarify.py).
+    if intent in ("nlu_fallback", "clarify") or answered in LOW_CONFIDENCE_OFFERS:
         return "low_confidence"
     if intent == "complaint" or answered in COMPLAINT_OFFERS:
         return "complaint"
@@ -191,7 +192,9 @@ def handoff_summary(tracker: Tracker, reason: str) -> Optional[str]:
             parts.append("complaint: " + _quote(complaints[-1]))
     if reason == "low_confidence":
         unclear = [
-            e["text"] for e in users if _intent(e) == "nlu_fallback" and _is_typed(e.get("text"))
+            e["text"]
+            for e in users
+            if _intent(e) in ("nlu_fallback", "clarify") and _is_typed(e.get("text"))
         ]
         if unclear:
             parts.append("not understood: " + " / ".join(_quote(t) for t in unclear[-3:]))

@@ -618,3 +618,25 @@ def test_the_hand_back_event_does_not_change_the_reply_language():
         ]
     )
     assert language_for_tracker(tracker) == "bn"
+
+
+def test_reason_low_confidence_after_clarify(handoff_db, online):
+    # The bot asked which of two close guesses was meant (seba/clarify.py), then did not
+    # understand the answer either: the summary quotes both messages it was unsure of.
+    tracker = tracker_of(
+        [
+            action("action_listen"),
+            user("order ta ferot niben ki na", "clarify"),
+            action("action_clarify"),
+            action("action_listen"),
+            user("mane oi je ager ta", "nlu_fallback"),
+            action("utter_offer_handoff_not_understood"),
+            action("action_listen"),
+            user("/human_handoff", "human_handoff"),
+        ]
+    )
+    assert handoff_reason(tracker) == "low_confidence"
+    run(ActionHandoff(), tracker)
+    [ticket] = tickets(handoff_db)
+    assert "order ta ferot niben ki na" in ticket.summary
+    assert "mane oi je ager ta" in ticket.summary
