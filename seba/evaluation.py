@@ -411,6 +411,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # else every parse prints a debug line
     logging.getLogger("rasa").setLevel(logging.WARNING)
     names = args.sets or ([args.data] if args.data else ["heldout"])
     reports = evaluate_sets(args.model, {n: set_dir(n) for n in names})
