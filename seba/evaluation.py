@@ -353,6 +353,7 @@ def model_info(model_path: str) -> Dict[str, str]:
     info["commit"] = git("log", "-1", "--format=%h", "--", *inputs) or "?"
     info["head"] = git("rev-parse", "--short", "HEAD") or "?"
     info["inputs_changed"] = "yes" if git("status", "--porcelain", "--", *inputs) else "no"
+    info["machine"] = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     return info
 
 
@@ -367,7 +368,8 @@ def format_markdown(
         f"`{info.get('commit', '?')}`{dirty}; FallbackClassifier included. In-scope understood = "
         "right intent and, for FAQs, the right answer; ✗ = below issue 12's goal "
         "(in scope ≥ 90% English, ≥ 95% Bangla and Banglish; out of scope caught ≥ 85%; "
-        "≤ 3% of in-scope messages rejected). NLU ms: one message parsed in-process."
+        "≤ 3% of in-scope messages rejected). NLU ms: one message parsed in-process"
+        + (f" ({info['machine']} at the end of the run)." if info.get("machine") else ".")
     ]
     titles = {
         "heldout": "Held-out split (`tests/nlu/heldout/`, written apart from the training data)",
