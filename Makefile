@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	$(wildcard seba/nlu/*.py) seba/policies.py
 
-.PHONY: help setup install secrets web db agent train run shell test test-fast lint fix format validate check-content review system-deps bench clean telegram-webhook console-messages
+.PHONY: help setup install secrets web db agent train run shell test test-fast lint fix format validate check-content review evaluate system-deps bench clean telegram-webhook console-messages
 
 help:
 	@echo "make run    set up and start the assistant (Rasa :5005, actions :5055, shop page :8080, agent console :5070)"
@@ -25,6 +25,7 @@ help:
 	@echo "make train | validate | db | web | secrets | bench | clean"
 	@echo "make check-content [CHECK_LANG=bn]   check domain.yml, data/ and shop.yml (docs/content-guide.en.md)"
 	@echo "make review  list what the bot did not understand (label it on the console's Review page)"
+	@echo "make evaluate  NLU figures (held-out, wide set, cross-validation) into README's NLU section"
 	@echo "make soak   200 customers for 10 min + the long fuzz run; writes bench/soak/report.md"
 	@echo "make agent AGENT=rina AGENT_NAME='Rina'      create an agent for the console"
 	@echo "make telegram-webhook URL=https://<host>     register the Telegram webhook"
@@ -83,6 +84,13 @@ check-content: install
 # What customers said that the bot did not understand (content staff's inbox).
 review: setup
 	@$(PY) -m seba.content.review_queue
+
+# NLU figures: the held-out split, the wide set and `rasa test nlu --cross-validation`
+# (FOLDS, default 5) into README's <!-- nlu:start/end --> block and var/nlu-evaluation.json.
+# Slow (cross-validation trains a model per fold): not part of make test.
+evaluate: train
+	$(PY) -m seba.evaluation --set heldout --set wide --cross-validation --folds $(or $(FOLDS),5) \
+		--markdown --json var/nlu-evaluation.json
 
 system-deps:
 	@scripts/system-deps.sh
