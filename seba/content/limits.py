@@ -15,6 +15,8 @@ NO_EXAMPLES: Dict[str, str] = {
     "message_too_long": "set by seba.inbound before the NLU for an over-long message",
     "empty_message": "set by seba.inbound before the NLU for a message with no text",
     "nlu_fallback": "set by Rasa's FallbackClassifier when the bot is unsure",
+    "EXTERNAL_order_update": "triggered by the order-notice deliverer (seba/notices)",
+    "EXTERNAL_delivery_failed": "triggered by the order-notice deliverer (seba/notices)",
 }
 
 # Intents written in fewer varieties on purpose: intent -> the varieties it is written in
@@ -63,6 +65,7 @@ ACTION_VALUES: FrozenSet[str] = frozenset(
         "agents_back",
         "agent_name",
         "seconds",
+        "detail",  # the courier's own note on an order update (actions/notices.py)
     }
 )
 
