@@ -106,7 +106,7 @@ class Deliverer:
         if sio is None:
             return []
         rooms = sio.manager.rooms.get(web.namespace or "/", {})
-        return [room for room, sids in list(rooms.items()) if room and sids]
+        return [r for r, sids in list(rooms.items()) if r and r.startswith("web:") and sids]
 
     def output_for(self, channel: str, tag: Optional[str] = None) -> Any:
         source = self._input(channel)

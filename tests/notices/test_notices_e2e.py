@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from channels.telegram import SECRET_HEADER
-from tests.channels.conftest import wait_for_turn
 from tests.channels.helpers import (
     fb_body,
     fb_event,
@@ -42,9 +41,29 @@ def tg_post(stack, update) -> None:
     assert status == 200, body
 
 
+def customer_turn(stack, conversation: str, turn: int):
+    """The tracker once Rasa has answered the customer's ``turn``-th own message (the
+    pushed updates are user events too, but not the customer's)."""
+
+    def answered():
+        url = stack.api(f"/conversations/{conversation}/tracker")
+        status, tracker = http("GET", url, headers=stack.auth)
+        if status != 200 or not isinstance(tracker, dict):
+            return None
+        own = [
+            e
+            for e in tracker["events"]
+            if e["event"] == "user" and not (e.get("metadata") or {}).get("is_external")
+        ]
+        done = len(own) >= turn and tracker.get("latest_action_name") == "action_listen"
+        return tracker if done else None
+
+    return wait_for(answered, f"turn {turn} of {conversation}", 120)
+
+
 def tg_says(stack, chat: int, text: str, turn: int):
     tg_post(stack, tg_update(message=tg_message(chat, text)))
-    return wait_for_turn(stack, f"tg:{chat}", turn)
+    return customer_turn(stack, f"tg:{chat}", turn)
 
 
 def fb_says(stack, psid: str, text: str, turn: int):
@@ -53,7 +72,7 @@ def fb_says(stack, psid: str, text: str, turn: int):
         "POST", f"{stack.url}/webhooks/facebook/webhook", body, fb_sign(FACEBOOK["secret"], body)
     )
     assert status == 200, answer
-    return wait_for_turn(stack, f"fb:{psid}", turn)
+    return customer_turn(stack, f"fb:{psid}", turn)
 
 
 def settled(stack, notice_id: int, *states: str):
@@ -199,7 +218,7 @@ def test_delivered_then_the_check_with_rating_buttons(notices_stack, fake_telegr
 
     five = next(b for b in buttons if b["text"].startswith("৫"))
     tg_post(notices_stack, tg_callback(chat, five["callback_data"]))
-    wait_for_turn(notices_stack, f"tg:{chat}", 1)
+    customer_turn(notices_stack, f"tg:{chat}", 1)
     assert "রেটিং দেওয়ার জন্য অনেক ধন্যবাদ" in fake_telegram.texts(chat)[-1]
     with session_scope(notices_stack.db) as session:
         ratings = session.execute(
