@@ -59,7 +59,12 @@ REASONS = (
 LOW_CONFIDENCE_OFFERS = {"utter_offer_handoff_not_understood", "utter_please_rephrase"}
 COMPLAINT_OFFERS = {"utter_complaint"}
 # Bot responses that ask for a rating: once one of them was said, the bot does not ask again.
-RATING_QUESTIONS = {"utter_ask_rating", "utter_handback_welcome", "utter_rating_unclear"}
+RATING_QUESTIONS = {
+    "utter_ask_rating",
+    "utter_handback_welcome",
+    "utter_rating_unclear",
+    "utter_delivered_check",  # the check after a delivery (actions/notices.py)
+}
 LOW_RATING = 2  # 1-2: apologise and offer a person
 TASK_LABELS = {
     "status": "order status",

@@ -119,9 +119,14 @@ class SebaMessengerBot(MessengerBot):
     ones used while answering a webhook log the failure and go on.
     """
 
-    def __init__(self, messenger_client: MessengerClient, strict: bool = False) -> None:
+    def __init__(
+        self, messenger_client: MessengerClient, strict: bool = False, tag: Optional[str] = None
+    ) -> None:
         super().__init__(messenger_client)
         self.strict = strict
+        # A message tag (e.g. POST_PURCHASE_UPDATE) for an order update outside the 24-hour
+        # window, where the shop allows one (seba/notices, docs/customer-updates.md).
+        self.tag = tag
 
     # -- transport ----------------------------------------------------------------
 
@@ -132,8 +137,9 @@ class SebaMessengerBot(MessengerBot):
                 self.messenger_client.send,
                 payload,
                 psid,
-                "RESPONSE",
+                "MESSAGE_TAG" if self.tag else "RESPONSE",
                 timeout=GRAPH_TIMEOUT_SECONDS,
+                tag=self.tag,
             )
             problem = _graph_error(result)
         except (requests.RequestException, ValueError) as error:

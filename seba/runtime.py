@@ -431,6 +431,25 @@ class SebaAgent(rasa_agent.Agent):
             return None
 
 
+def _run_order_notices() -> None:
+    """Rasa's server app, with the order-notice deliverer started in each worker."""
+    from rasa.core import run as rasa_run
+
+    configure_app = rasa_run.configure_app
+    if getattr(configure_app, "seba_notices", False):
+        return
+
+    def configure_app_with_notices(*args: Any, **kwargs: Any) -> Any:
+        from seba.notices.deliverer import attach
+
+        app = configure_app(*args, **kwargs)
+        attach(app)
+        return app
+
+    configure_app_with_notices.seba_notices = True  # type: ignore[attr-defined]
+    rasa_run.configure_app = configure_app_with_notices
+
+
 def install() -> None:
     import rasa
 
@@ -446,5 +465,6 @@ def install() -> None:
     rasa_agent.MessageProcessor = SebaMessageProcessor
     rasa_agent.Agent = SebaAgent  # what rasa_agent.load_agent builds
     rasa_processor.DaskGraphRunner = SequentialGraphRunner  # serving only; training keeps dask
+    _run_order_notices()  # every worker delivers courier updates (seba/notices/deliverer.py)
     tracker_copy.install()  # copies without replaying every event (seba/tracker_copy.py)
     model_pull.install()  # every worker follows the live model (seba/model_server.py)

@@ -84,6 +84,31 @@ def translate_notes(request: web.Request, items: List[Dict[str, Any]]) -> List[D
     return items
 
 
+def delivery_notes(conversation_id: str, url: Optional[str] = None) -> List[Dict[str, Any]]:
+    """What the customer answered after a failed delivery attempt (the bot's
+    ``delivery_time`` notes, actions/notices.py), newest first, phones masked."""
+    from sqlalchemy import select
+
+    from handoff.console.render import masked
+    from handoff.db import session_scope
+    from handoff.models import CustomerNote
+
+    with session_scope(url) as session:
+        rows = session.execute(
+            select(CustomerNote)
+            .where(
+                CustomerNote.conversation_id == conversation_id,
+                CustomerNote.kind == "delivery_time",
+            )
+            .order_by(CustomerNote.created_at.desc(), CustomerNote.id.desc())
+            .limit(10)
+        ).scalars()
+        return [
+            {"order_number": n.order_number, "body": masked(n.body), "created_at": n.created_at}
+            for n in rows
+        ]
+
+
 async def _conversation(request: web.Request, ticket: TicketView) -> Dict[str, Any]:
     """Transcript and bot state from Rasa (errors are reported, not raised)."""
     rasa: RasaClient = request.app[RASA]
@@ -147,6 +172,7 @@ async def _ticket_response(
         )
     conversation = await _conversation(request, ticket)
     locks, locks_error = await conversation_locks(request, ticket.conversation_id)
+    notes = await db(request, delivery_notes, ticket.conversation_id)
     can = permissions(ticket, me)
     return render(
         request,
@@ -165,6 +191,7 @@ async def _ticket_response(
         paused=conversation["paused"],
         locks=locks,
         locks_error=locks_error,
+        delivery_notes=notes,
     )
 
 

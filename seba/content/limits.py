@@ -16,6 +16,8 @@ NO_EXAMPLES: Dict[str, str] = {
     "empty_message": "set by seba.inbound before the NLU for a message with no text",
     "nlu_fallback": "set by Rasa's FallbackClassifier when the bot is unsure",
     "clarify": "set by seba.clarify when the bot's two best guesses are close",
+    "EXTERNAL_order_update": "triggered by the order-notice deliverer (seba/notices)",
+    "EXTERNAL_delivery_failed": "triggered by the order-notice deliverer (seba/notices)",
 }
 
 # Intents written in fewer varieties on purpose: intent -> the varieties it is written in
@@ -72,6 +74,7 @@ ACTION_VALUES: FrozenSet[str] = frozenset(
         "first_payload",
         "second_payload",
         "pending_topic",
+        "detail",  # the courier's own note on an order update (actions/notices.py)
     }
 )
 
