@@ -67,6 +67,13 @@ def phone_free_customer(tracker: Tracker) -> Optional[int]:
     return customer
 
 
+def read_by_link(tracker: Tracker) -> bool:
+    """The conversation holds a current verification made by the link (a read)."""
+    return tracker.get_slot("verified_by") == VERIFIED_BY_LINK and verification.still_verified(
+        tracker.get_slot("verified_order"), tracker.get_slot("verified_at")
+    )
+
+
 def _usable(customer: int, number: Any) -> Optional[str]:
     phone = customers.owned_order_phone(customer, str(number))
     if phone is None:

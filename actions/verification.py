@@ -127,6 +127,9 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         if verified and (number and number != verified or not verified_now(tracker)):
             # Another order, or the verification went idle: nothing is shown until it is
             # verified (again).
+            if not number and customer_actions.read_by_link(tracker):
+                # A change to the order a recognised customer just read: only its phone.
+                events.append(SlotSet("order_number", verified))
             events += forget_verification()
             verified = None
         if verified:

@@ -253,6 +253,22 @@ def test_an_english_list_is_in_english(shop_db):
 
 
 @pytest.mark.parametrize("task", ["cancel", "return"])
+def test_changing_the_order_just_read_asks_only_its_phone(shop_db, task):
+    link(shop_db, TG, "10456")
+    read = {
+        "verified_order": "10456",
+        "verified_phone": DEMO["10456"],
+        "verified_at": time.time(),
+        "verified_by": "link",
+        "order_task": task,
+    }
+    said, slots = form_step(TG, slots=read, text="eta cancel korte chai")
+    assert said == [] and slots["order_number"] == "10456"
+    assert slots["verified_order"] is None and slots["verified_phone"] is None
+    assert "requested_slot" not in slots  # Rasa asks for the phone
+
+
+@pytest.mark.parametrize("task", ["cancel", "return"])
 def test_cancelling_or_returning_still_needs_the_phone(shop_db, task):
     link(shop_db, TG, "10456")
     said, slots = form_step(TG, slots={"order_task": task}, candidates={"order_number": "10456"})
@@ -351,3 +367,12 @@ def test_forget_me_needs_a_clear_yes(shop_db, text):
 def test_forget_me_without_a_link_is_polite(shop_db):
     messages, _ = run(ActionForgetMe(), forget_tracker(TG_STRANGER, "হ্যাঁ, মুছে দিন"))
     assert responses(messages) == ["utter_forgotten"]
+
+
+def test_link_needs_a_real_order_and_knows_the_channels(shop_db):
+    assert customers.link(TG, "99999", url=shop_db) is None and identity(shop_db, TG) is None
+    assert customers.platform_proven(TG) and customers.platform_proven(FB)
+    assert not customers.platform_proven(WEB) and not customers.platform_proven("rest:app-1")
+    assert not customers.platform_proven("tgx:1") and not customers.platform_proven("8801711")
+    assert customers.link("rest:app-1", "10456", url=shop_db).customer_id
+    assert identity(shop_db, "rest:app-1").channel == "rest"
