@@ -26,6 +26,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import customers as customer_actions
 from actions.base import SebaAction, SebaFormValidationAction, language, slot_int
 from seba import i18n, verification
 from seba.text import normalize_order_number, normalize_phone
@@ -42,7 +43,13 @@ def max_attempts() -> int:
 
 
 def verified_now(tracker: Tracker) -> bool:
-    """The conversation holds a verification that has not gone idle."""
+    """The conversation holds a verification that has not gone idle (and, for a change to
+    the order, one made with the phone: actions/customers.py)."""
+    if (
+        tracker.get_slot("verified_by") == customer_actions.VERIFIED_BY_LINK
+        and tracker.get_slot("order_task") not in customer_actions.PHONE_FREE_TASKS
+    ):
+        return False
     return bool(tracker.get_slot("verified_phone")) and verification.still_verified(
         tracker.get_slot("verified_order"), tracker.get_slot("verified_at")
     )
@@ -53,6 +60,7 @@ def forget_verification() -> List[EventType]:
         SlotSet("verified_order", None),
         SlotSet("verified_phone", None),
         SlotSet("verified_at", None),
+        SlotSet("verified_by", None),
     ]
 
 
@@ -75,6 +83,8 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         number = tracker.get_slot("order_number")
         if verified_now(tracker) and (not number or _order_number(number) == verified):
             return []  # this order was verified earlier in the conversation
+        if customer_actions.phone_free_customer(tracker) is not None:
+            return ["order_number"]  # a recognised customer: no phone to read their order
         return domain_slots
 
     def validate_order_number(
@@ -117,9 +127,16 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
         if verified and (number and number != verified or not verified_now(tracker)):
             # Another order, or the verification went idle: nothing is shown until it is
             # verified (again).
+            if not number and customer_actions.read_by_link(tracker):
+                # A change to the order a recognised customer just read: only its phone.
+                events.append(SlotSet("order_number", verified))
             events += forget_verification()
             verified = None
-        if verified or not (number and phone):
+        if verified:
+            return events
+        if not phone:
+            return events + customer_actions.verify_by_link(tracker)
+        if not number:
             return events
 
         outcome = verification.check(
@@ -142,11 +159,15 @@ class ValidateOrderVerifyForm(SebaFormValidationAction):
             outcome.conversation_failures,
         )
         if outcome.status == verification.VERIFIED:
-            return events + [
-                SlotSet("verified_order", outcome.order_number),
-                SlotSet("verified_phone", outcome.phone),
-                SlotSet("verified_at", time.time()),
-            ]
+            return (
+                events
+                + [
+                    SlotSet("verified_order", outcome.order_number),
+                    SlotSet("verified_phone", outcome.phone),
+                    SlotSet("verified_at", time.time()),
+                ]
+                + customer_actions.link_after_check(dispatcher, tracker, outcome.order_number)
+            )
         if outcome.status == verification.LOCKED:
             return events + [SlotSet("verification_locked", True)]
         if (

@@ -15,6 +15,7 @@ from handoff.console import (
     account_pages,
     answer_pages,
     auth,
+    customer_panel,
     home_pages,
     i18n,
     language_pages,
@@ -52,6 +53,7 @@ from seba import secrets
 PAGE_MODULES = [
     queue_pages,
     ticket_pages,
+    customer_panel,
     lock_pages,
     review_pages,
     answer_pages,
