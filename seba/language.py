@@ -19,6 +19,9 @@ import re
 from typing import Any, Iterable, Optional
 
 BN, EN, BANGLISH = "bn", "en", "banglish"
+#: The slot the responses' conditions test (domain.yml; never set by the dialogue): SebaNLG
+#: fills it for each reply, and the Rasa server sends it to the actions (seba.runtime).
+LANGUAGE_SLOT = "language"
 
 _BENGALI_LETTER = re.compile(r"[\u0980-\u09E5\u09F0-\u09FF]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")

@@ -179,3 +179,45 @@ def test_decisive_variety_ignores_codes_but_not_words():
     assert decisive_variety("10456 er ki obostha") == "banglish"
     assert decisive_variety("১০৪৫৬ অর্ডারটা কোথায়") == "bn"
     assert decisive_variety("I want to cancel") == "en"  # shared words count with others
+
+
+def test_actions_get_the_whole_conversations_language_in_a_long_conversation():
+    """The action server gets the recent turns only (seba.runtime): the English message that
+    decided lies before them, and the page says bn. The Rasa server sends the language."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa_sdk import Tracker
+
+    from actions.base import language
+    from seba.runtime import MIN_EVENTS_FOR_VIEW, SebaRemoteAction
+
+    domain = Domain.from_yaml(
+        'version: "3.1"\nintents: [inform]\nslots:\n  language:\n    type: categorical\n'
+        "    values: [bn, en]\n    influence_conversation: false\n    mappings: [{type: custom}]\n"
+    )
+    events = [ActionExecuted("action_session_start")]
+    texts = ["I want to cancel my order"] + ["ok", "10456", "👍"] * (MIN_EVENTS_FOR_VIEW // 6)
+    for text in texts:
+        events += [
+            ActionExecuted("action_listen"),
+            UserUttered(text, {"name": "inform"}, metadata=PAGE_BN),
+            BotUttered("..."),
+        ]
+    tracker = DialogueStateTracker.from_events("c1", events, slots=domain.slots)
+    call = SebaRemoteAction("action_x", None)._action_call_format(tracker, domain)
+    sent = [e.get("text") for e in call["tracker"]["events"] if e["event"] == "user"]
+    assert "I want to cancel my order" not in sent  # the window starts after it
+    assert language_for_events(call["tracker"]["events"]) == "bn"  # what the events alone say
+    assert call["tracker"]["slots"]["language"] == "en"
+    action_tracker = Tracker.from_dict(call["tracker"])
+    assert language(action_tracker) == "en"
+
+
+def test_telegrams_start_decides_nothing():
+    """/start is the channel's, not the customer's words: the app's language answers it."""
+    from channels.telegram import START_TEXT
+
+    en_app = {"telegram": {"language_code": "en"}}
+    assert language_for_events([_user(START_TEXT, en_app)]) == "en"
+    assert language_for_events([_user(START_TEXT, {"telegram": {"language_code": "bn"}})]) == "bn"
