@@ -63,6 +63,7 @@ ACTION_VALUES: FrozenSet[str] = frozenset(
         "agents_back",
         "agent_name",
         "seconds",
+        "order_number_digits",
     }
 )
 
