@@ -7,7 +7,7 @@ digits decide nothing, so "10456" keeps the language of the conversation.
 
 Per conversation (``language_for_events``): the newest message that decides wins; the
 channel's report (the web page's language, the Telegram app's) only decides when nothing
-the customer wrote did. docs/channels.md, "Which language the bot answers in".
+the customer wrote did (docs/architecture.md, "Reply language").
 
 Banglish is answered in Bangla script: romanised spelling has no standard (kobe,
 kbe, kbay), so a Banglish reply reads as careless in a shop's voice, while every
