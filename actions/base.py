@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from seba.db import ShopUnavailable
-from seba.language import language_for_tracker
+from seba.language import BN, EN, LANGUAGE_SLOT, language_for_tracker
 from seba.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -106,8 +106,12 @@ class SebaFormValidationAction(Guarded, FormValidationAction, ABC):
 
 
 def language(tracker: Tracker) -> str:
-    """The reply language ("bn" or "en") for this conversation."""
-    return language_for_tracker(tracker)
+    """The reply language ("bn" or "en") for this conversation: as the Rasa server worked it
+    out from the whole conversation (seba.runtime sends it in the ``language`` slot; the
+    events the action gets may start after the customer's last decisive message), else
+    from the events."""
+    sent = tracker.get_slot(LANGUAGE_SLOT)
+    return sent if sent in (BN, EN) else language_for_tracker(tracker)
 
 
 def settings() -> Settings:

@@ -74,8 +74,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_MESSAGE_LENGTH = 4096  # Bot API: 1-4096 characters (UTF-16 code units)
 MAX_CALLBACK_DATA = 64  # Bot API: callback_data is 1-64 bytes
 MAX_CAPTION_LENGTH = 1024
-#: What ``/start`` (the first message of every Telegram chat) is passed to Rasa as.
-START_TEXT = "হ্যালো"
+#: What ``/start`` (the first message of every Telegram chat) is passed to Rasa as: a greeting
+#: in neither language, so that the app's language_code decides the first reply's language
+#: until the customer writes (seba.language).
+START_TEXT = "hello"
 TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for 5 s at most
 TYPING_MAX_SECONDS = 60.0
 #: The update types the connector handles (used by scripts/telegram_set_webhook.py).

@@ -5,6 +5,10 @@ carries romanised-Bangla words from a small lexicon, English when it carries
 English function words. Words both use ("order", "ok", "delivery", "bkash") and
 digits decide nothing, so "10456" keeps the language of the conversation.
 
+Per conversation (``language_for_events``): the newest message that decides wins; the
+channel's report (the web page's language, the Telegram app's) only decides when nothing
+the customer wrote did (docs/architecture.md, "Reply language").
+
 Banglish is answered in Bangla script: romanised spelling has no standard (kobe,
 kbe, kbay), so a Banglish reply reads as careless in a shop's voice, while every
 Banglish writer reads Bangla script — they type Latin because of the keyboard.
@@ -15,6 +19,9 @@ import re
 from typing import Any, Iterable, Optional
 
 BN, EN, BANGLISH = "bn", "en", "banglish"
+#: The slot the responses' conditions test (domain.yml; never set by the dialogue): SebaNLG
+#: fills it for each reply, and the Rasa server sends it to the actions (seba.runtime).
+LANGUAGE_SLOT = "language"
 
 _BENGALI_LETTER = re.compile(r"[\u0980-\u09E5\u09F0-\u09FF]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -147,31 +154,76 @@ def _user_events(events: Iterable[Any]):
             yield text, metadata
 
 
-def _metadata_language(metadata: Any) -> Optional[str]:
-    if isinstance(metadata, dict):
-        lang = metadata.get("language") or (metadata.get("customData") or {}).get("language")
-        if lang in (BN, EN):
-            return lang
+# Words customers of both varieties use on their own ("cancel", "refund", "size" in a Bangla
+# chat; "yes", "done"): alone, or only with neutral words, they keep the conversation's
+# language. With other words they count as English as usual ("I want to cancel").
+SHARED_WORDS = frozenset(
+    """
+cancel cancelled return refund status tracking track size colour color price stock available
+yes yeah yep yup sure done confirm confirmed received sorry welcome good nice fine great
+you u problem bye goodbye morning night
+""".split()
+)
+# Tokens with a digit: numbers, order and tracking codes ("PTH123456"), "10456er".
+_CODE_TOKEN = re.compile(r"\S*[0-9\u09E6-\u09EF]\S*")
+
+
+def decisive_variety(text: Optional[str]) -> Optional[str]:
+    """The variety a customer's message sets for the conversation, or None when it decides
+    nothing: digits, phone and order numbers, "ok", emoji, a button payload, words both
+    varieties use."""
+    if not text or text.lstrip().startswith("/"):
+        return None  # a button payload
+    text = _CODE_TOKEN.sub(" ", text)
+    variety = detect_variety(text)
+    if variety == EN:
+        words = _LATIN_WORD.findall(text.lower())
+        if all(_known(w, NEUTRAL_WORDS) or _known(w, SHARED_WORDS) for w in words):
+            return None
+    return variety
+
+
+def _telegram_language(code: Any) -> Optional[str]:
+    """A Telegram user's app language (``language_code``, IETF: "bn", "en", "en-US")."""
+    if isinstance(code, str):
+        primary = code.split("-", 1)[0].lower()
+        if primary in (BN, EN):
+            return primary
     return None
+
+
+def channel_language(metadata: Any) -> Optional[str]:
+    """The language the channel reported with a message: the web page's (``language``, or
+    ``customData.language``), a REST app's ``language``, or the Telegram app's. Messenger
+    reports none (its webhook carries no locale)."""
+    if not isinstance(metadata, dict):
+        return None
+    custom = metadata.get("customData")
+    lang = metadata.get("language")
+    if not lang and isinstance(custom, dict):
+        lang = custom.get("language")
+    if lang in (BN, EN):
+        return lang
+    telegram = metadata.get("telegram")
+    return _telegram_language(telegram.get("language_code")) if isinstance(telegram, dict) else None
 
 
 def language_for_events(events: Iterable[Any], default: str = BN) -> str:
     """Reply language for a conversation.
 
-    The newest message that decides a variety wins; otherwise the language the
-    channel reported with the newest message (the web bubble sends the page's);
-    otherwise an older decisive message; otherwise ``default``.
+    The newest message that decides a variety wins, however old (a phone number, "ok" or a
+    button after an English message keeps English; a Bangla message switches to Bangla).
+    Only when nothing the customer wrote decided, the language the channel reported with
+    its newest message does (the web page's, the Telegram app's); otherwise ``default``.
     """
-    fallback_from_metadata = None
-    for index, (text, metadata) in enumerate(_user_events(events)):
-        variety = detect_variety(text)
+    reported = None
+    for text, metadata in _user_events(events):
+        variety = decisive_variety(text)
         if variety:
             return reply_language(variety)
-        if index == 0:
-            fallback_from_metadata = _metadata_language(metadata)
-            if fallback_from_metadata:
-                return fallback_from_metadata
-    return default
+        if reported is None:
+            reported = channel_language(metadata)
+    return reported or default
 
 
 def language_for_tracker(tracker: Any, default: str = BN) -> str:

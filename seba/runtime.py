@@ -42,6 +42,7 @@ from rasa.utils.endpoints import EndpointConfig
 from seba import inbound, model_pull, tracker_copy
 from seba.action_client import pooled
 from seba.controls import customer_text
+from seba.language import LANGUAGE_SLOT, language_for_tracker
 from seba.understanding import UnderstandingMixin
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ class SebaRemoteAction(rasa_action.RemoteAction):
         start = _window_start(events, KEEP_USER_TURNS) if len(events) >= MIN_EVENTS_FOR_VIEW else 0
         sent = [e.as_dict() for e in events[start:]]
         call["tracker"]["events"] = _slim_earlier_messages(sent)
+        # The reply language is the whole conversation's: the window may start after the
+        # customer's last decisive message. Actions read it here (actions.base.language).
+        call["tracker"].setdefault("slots", {})[LANGUAGE_SLOT] = language_for_tracker(tracker)
         return call
 
     async def run(self, output_channel, nlg, tracker, domain) -> List[Event]:

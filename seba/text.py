@@ -28,8 +28,11 @@ _SEP = r"[\s\-.]?"
 _PHONE_RE = re.compile(
     r"(?<![\d+])(?:\+?88" + _SEP + r")?(0" + _SEP + r"1[3-9](?:" + _SEP + r"\d){8})(?!\d)"
 )
+#: This shop's order numbers have 5 to 7 digits (seba.db.models.Order.number): the one place
+#: that says so (the NLU's entity, the forms' "not one of our numbers" answer).
+ORDER_NUMBER_DIGITS = (5, 7)
 # An order number: 5-7 digits standing alone (optionally after '#'), not money.
-_ORDER_RE = re.compile(r"(?<![\d\w])#?\s?(\d{5,7})(?!\d)")
+_ORDER_RE = re.compile(r"(?<![\d\w])#?\s?(\d{%d,%d})(?!\d)" % ORDER_NUMBER_DIGITS)
 _MONEY_AFTER = re.compile(r"^\s*(?:tk|taka|টাকা|৳|bdt|/-)", re.IGNORECASE)
 _MONEY_BEFORE = re.compile(r"(?:tk|taka|৳|bdt)\.?\s*$", re.IGNORECASE)
 

@@ -37,13 +37,16 @@ from seba.settings import VerificationPolicy, load_settings
 from seba.text import mask_phone, normalize_order_number, normalize_phone
 
 VERIFIED, MISMATCH, WAIT, EXHAUSTED, LOCKED = "verified", "mismatch", "wait", "exhausted", "locked"
+#: Not an order number or not a phone at all: nothing checked, nothing counted (a malformed
+#: number is not a guess at a real order; the caller asks again).
+MALFORMED = "malformed"
 #: Attempts older than this are deleted as new ones come in.
 KEEP_ATTEMPTS = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # one of VERIFIED, MISMATCH, WAIT, EXHAUSTED, LOCKED
+    status: str  # one of VERIFIED, MISMATCH, WAIT, EXHAUSTED, LOCKED, MALFORMED
     order_number: Optional[str] = None  # the normalised number (VERIFIED only)
     phone: Optional[str] = None  # the normalised phone (VERIFIED only)
     conversation_failures: int = 0  # failures of this conversation in the window
@@ -153,7 +156,7 @@ def check(
     number = normalize_order_number(str(order_number or ""))
     phone_number = normalize_phone(str(phone or ""))
     if not number or not phone_number:
-        return Outcome(MISMATCH)
+        return Outcome(MALFORMED)
     window_start = now - dt.timedelta(minutes=rules.window_minutes)
     key = phone_key(phone_number)
     with session_scope(url) as session:

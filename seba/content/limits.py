@@ -75,6 +75,7 @@ ACTION_VALUES: FrozenSet[str] = frozenset(
         "second_payload",
         "pending_topic",
         "detail",  # the courier's own note on an order update (actions/notices.py)
+        "order_number_digits",
     }
 )
 
