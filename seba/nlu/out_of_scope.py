@@ -88,7 +88,7 @@ class OutOfScopeDetector(GraphComponent):
         return {
             "neighbours": 3,
             # Share of a key's own (leave-one-out) examples its threshold may reject.
-            "max_false_rejection": 0.03,
+            "max_false_rejection": 0.0,
             # Messages of at most this many words are never rejected.
             "short_words": 2,
         }
