@@ -210,3 +210,152 @@ def test_the_same_data_trains_the_same_model(storage, tmp_path):
         X = model._model.features([t for t, _, _ in EXAMPLES])
         probabilities.append(model._predict_proba(model._model.sparse_clf, X))
     assert np.array_equal(probabilities[0], probabilities[1])
+
+
+# --- Long numbers, and the out-of-scope detector -------------------------------------
+
+from seba.nlu.linear_classifier import NEAR_EXAMPLE, features_text  # noqa: E402
+from seba.nlu.out_of_scope import OutOfScopeDetector, calibrate, neighbour_scores  # noqa: E402
+
+
+def test_long_digit_runs_are_one_placeholder_word_for_the_classifier():
+    assert features_text("where is my order 123456789012?") == "where is my order 00000?"
+    assert features_text("অর্ডার ৮৮৮৮৮৮৮৮৮৮৮৮ কোথায়") == "অর্ডার 00000 কোথায়"
+    assert features_text("10456") == features_text("884512309911") == "00000"
+    # Ratings, sizes and amounts keep their digits.
+    assert features_text("5 star, size 42, 1250 taka") == "5 star, size 42, 1250 taka"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("where is my order 123456789012?", {("order_number", "123456789012")}),
+        ("amar order ৮৮৮৮৮৮৮৮৮৮৮৮ kothay", {("order_number", "888888888888")}),
+        ("order #884512309911", {("order_number", "884512309911")}),
+        ("order 10456", {("order_number", "10456")}),  # this shop's own, unchanged
+        ("+8801711000001", {("phone", "01711000001")}),  # a phone is not an order id
+        ("01911-000003", {("phone", "01911000003")}),
+        ("refund 10000000 taka", set()),  # money
+        ("code abc123456789", set()),  # part of a word
+        ("1234567890123456", set()),  # 16 digits: a card number, not an order
+    ],
+)
+def test_long_numbers_that_are_not_phones_are_order_numbers(text, expected):
+    message = Message(data={TEXT: text})
+    BengaliDigitNormalizer().process([message])
+    OrderEntityExtractor().process([message])
+    found = {(e["entity"], e["value"]) for e in message.get(ENTITIES) or []}
+    assert found == expected
+    for e in message.get(ENTITIES) or []:
+        if e["entity"] == "order_number":
+            assert message.get(TEXT)[e["start"] : e["end"]] == e["value"]
+
+
+def test_neighbour_scores_leave_each_example_out():
+    examples = np.eye(3)
+    assert np.allclose(neighbour_scores(examples, examples, 1), [1, 1, 1])
+    assert np.allclose(neighbour_scores(examples, examples, 1, leave_one_out=True), [0, 0, 0])
+
+
+def test_calibration_rejects_at_most_the_budget_of_a_keys_own_examples():
+    positives = np.linspace(0.80, 0.99, 100)
+    threshold = calibrate(positives, 0.03)
+    assert (positives < threshold).sum() == 3
+    assert calibrate(positives, 0.0) == positives.min()  # rejects none of them
+    assert calibrate(np.array([0.9]), 0.03) == -np.inf  # one example: nothing to learn
+
+
+# Fake unit "embeddings": a few topic directions, so the test needs no e5 engine.
+TOPICS = {"order": 0, "parcel": 0, "delivery": 1, "charge": 1, "weather": 2, "passport": 3}
+
+
+def _fake_embedding(text):
+    vector = np.full(8, 0.05, dtype=np.float32)
+    for word in text.lower().split():
+        if word in TOPICS:
+            vector[TOPICS[word]] += 1.0
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def fake_e5(monkeypatch):
+    from seba.nlu import e5
+
+    monkeypatch.setattr(e5, "embed", _fake_embedding)
+    monkeypatch.setattr(
+        e5, "embed_many", lambda texts, cache=None: np.vstack([_fake_embedding(t) for t in texts])
+    )
+
+
+OOS_EXAMPLES = [
+    ("what is the weather today", "out_of_scope", None),
+    ("weather in dhaka tomorrow please", "out_of_scope", None),
+]
+POSITIVES = [
+    ("where is my order now", "order_status", None),
+    ("order not here yet where is it", "order_status", None),
+    ("my parcel order please check", "order_status", None),
+    ("delivery charge koto", "faq", "faq/delivery_charge"),
+    ("how much is the delivery charge", "faq", "faq/delivery_charge"),
+    ("charge for delivery outside dhaka", "faq", "faq/delivery_charge"),
+]
+
+
+def _predicted(text, key, confidence=0.9, near=False):
+    message = Message(data={TEXT: text})
+    message.set("intent", {"name": key.split("/")[0], "confidence": confidence})
+    message.set("intent_ranking", [{"name": key.split("/")[0], "confidence": confidence}])
+    message.set("seba_key_ranking", [(key, confidence), ("greet", 0.05)])
+    message.set(NEAR_EXAMPLE, near)
+    return message
+
+
+def test_detector_thresholds_are_trained_saved_and_loaded(storage, fake_e5):
+    config = OutOfScopeDetector.get_default_config()
+    resource = Resource("oos")
+    trainer = OutOfScopeDetector(config, storage, resource)
+    trainer.train(TrainingData(training_examples=_messages(POSITIVES + OOS_EXAMPLES)))
+    thresholds = trainer._model["thresholds"]
+    assert set(thresholds) == {"order_status", "faq/delivery_charge"}
+    loaded = OutOfScopeDetector.load(config, storage, resource, None)
+    assert loaded._model["thresholds"] == thresholds
+
+    far = _predicted("how do i renew my passport this year", "order_status")
+    close = _predicted("where is my order parcel today", "order_status")
+    faq = _predicted("what is the delivery charge for dhaka", "faq/delivery_charge")
+    loaded.process([far, close, faq])
+    assert far.get("intent")["name"] == "out_of_scope"
+    # The classifier's guesses stay for the review page.
+    assert far.get("intent_ranking")[0]["name"] == "order_status"
+    assert close.get("intent")["name"] == "order_status"
+    assert faq.get("intent")["name"] == "faq"
+
+
+@pytest.mark.parametrize("text", ["ok", "hi", "👍👍", "10456", "123456789012", "ঠিক আছে", "?"])
+def test_short_non_decisive_messages_are_never_rejected(storage, fake_e5, text):
+    detector = OutOfScopeDetector(OutOfScopeDetector.get_default_config(), storage, Resource("o"))
+    detector.train(TrainingData(training_examples=_messages(POSITIVES + OOS_EXAMPLES)))
+    message = _predicted(text, "order_status", confidence=0.4)
+    detector.process([message])
+    assert message.get("intent")["name"] == "order_status"
+
+
+def test_a_message_near_an_example_skips_the_embedding(storage, fake_e5, monkeypatch):
+    from seba.nlu import e5
+
+    detector = OutOfScopeDetector(OutOfScopeDetector.get_default_config(), storage, Resource("o"))
+    detector.train(TrainingData(training_examples=_messages(POSITIVES + OOS_EXAMPLES)))
+    monkeypatch.setattr(e5, "embed", lambda text: pytest.fail("embedded"))
+    message = _predicted("how do i renew my passport this year", "order_status", near=True)
+    detector.process([message])
+    assert message.get("intent")["name"] == "order_status"
+
+
+def test_the_classifier_calibrates_near_on_out_of_scope_examples(storage):
+    config = {**LinearIntentClassifier.get_default_config(), "e5_weight": 0.0}
+    classifier = LinearIntentClassifier(config, storage, Resource("linear"))
+    classifier.train(TrainingData(training_examples=_messages(EXAMPLES + OOS_EXAMPLES)))
+    assert 0.0 < classifier._model.near_similarity < 1.0
+    [same, other] = _messages([("where is my order", None, None), ("zzz qqq", None, None)])
+    classifier.process([same, other])
+    assert same.get(NEAR_EXAMPLE) is True and other.get(NEAR_EXAMPLE) is False

@@ -2,6 +2,7 @@
 
 from seba.nlu.components import BengaliDigitNormalizer, FaqKeySelector, OrderEntityExtractor
 from seba.nlu.linear_classifier import LinearIntentClassifier
+from seba.nlu.out_of_scope import OutOfScopeDetector
 from seba.nlu.products import ProductEntityExtractor
 
 __all__ = [
@@ -9,5 +10,6 @@ __all__ = [
     "FaqKeySelector",
     "LinearIntentClassifier",
     "OrderEntityExtractor",
+    "OutOfScopeDetector",
     "ProductEntityExtractor",
 ]

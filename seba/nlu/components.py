@@ -6,8 +6,12 @@
 - ``OrderEntityExtractor`` finds order numbers and phone numbers with the rules
   in ``seba.text`` and returns normalised values ("+880 1711-000001" ->
   "01711000001"). Regexes are exact where a learned extractor would guess.
+  A run of 8-15 digits that is not a phone (other shops' order ids) is an
+  ``order_number`` too, with its digits: the order forms then tell the customer it is not
+  one of ours instead of the question turning into something else.
 """
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -35,7 +39,26 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from seba.nlu.linear_classifier import KEY_RANKING
-from seba.text import iter_entities, to_ascii_digits
+from seba.text import find_phones, iter_entities, to_ascii_digits
+
+# 8-15 digits standing alone (optionally after '#'); shorter runs are seba.text's rules.
+_LONG_NUMBER = re.compile(r"(?<![\d\w])#?(\d{8,15})(?!\d)")
+_MONEY_AFTER = re.compile(r"^\s*(?:tk|taka|টাকা|৳|bdt|/-)", re.IGNORECASE)
+
+
+def long_numbers(text: str) -> List[Dict[str, Any]]:
+    """``order_number`` entities for 8-15 digit runs that are not phones or money."""
+    ascii_text = to_ascii_digits(text)
+    phones = [(s, e) for s, e, _ in find_phones(text)]
+    found = []
+    for match in _LONG_NUMBER.finditer(ascii_text):
+        start, end = match.span(1)
+        if any(s < end and start < e for s, e in phones) or _MONEY_AFTER.match(ascii_text[end:]):
+            continue
+        found.append(
+            {"entity": "order_number", "start": start, "end": end, "value": match.group(1)}
+        )
+    return found
 
 
 class _Stateless(GraphComponent):
@@ -81,7 +104,7 @@ class OrderEntityExtractor(_Stateless, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
-            found = list(iter_entities(text))
+            found = list(iter_entities(text)) + long_numbers(text)
             if found:
                 entities = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)

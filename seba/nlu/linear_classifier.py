@@ -13,10 +13,18 @@ message). Words are split on spaces and punctuation only, so Bangla vowel signs 
 their words; character n-grams carry inflections (অর্ডারটা, অর্ডারের) and Banglish spellings
 (kobe/kbe).
 
+Digit runs of 5 or more are one placeholder word in the features (``features_text``): a
+12-digit order id of another shop weighed like many digit n-grams and turned "where is my
+order 123456789012?" into ``inform``; now it is one word, and a message that is only a
+number is still ``inform``. The entity extractors see the original text.
+
 Two linear models: one on the n-grams alone, one with the message's e5 sentence embedding
-added. The cheap one answers when it is sure (``cascade_threshold``); otherwise the
-embedding is computed and the full model answers. Most messages ("ok", "10456", "thanks")
-are the sure kind and skip the ~15 ms embedding.
+added. The cheap one answers alone when it is sure (``cascade_threshold``) *and* the message
+is close to a training example as a whole (TF-IDF cosine to its nearest in-scope example at
+least ``near_similarity``, learned at training: what almost no out_of_scope example reaches),
+so a sure answer that rests on one surface word ("order a pizza") gets the full model's say.
+Most messages ("ok", "10456", "thanks") are the sure kind and skip the ~15 ms embedding.
+The flag ``NEAR_EXAMPLE`` tells ``OutOfScopeDetector`` the same.
 
 Classes are *response keys*: "faq/delivery_charge" and "faq/warranty" are
 different questions, and one lumped "faq" class made the classifier worse. The
@@ -56,12 +64,23 @@ logger = logging.getLogger(__name__)
 
 #: Where the ranking of response keys ("faq/delivery_charge" ...) is kept on a message.
 KEY_RANKING = "seba_key_ranking"
+#: On a message: True when its n-grams are close to an in-scope training example.
+NEAR_EXAMPLE = "seba_near_example"
+OUT_OF_SCOPE = "out_of_scope"
+# Digit runs that are ids (orders, phones, other shops' 11-15 digit ids), whatever their length.
+_NUMBER_RUN = re.compile(r"[0-9\u09e6-\u09ef]{5,}")
+NUMBER_PLACEHOLDER = "00000"
 # A word: anything between spaces and punctuation (Bangla vowel signs and hasanta stay in).
 _WORD = re.compile(r"[^\s.,!?;:()\[\]{}\"'“”‘’।॥/\\|<>=+*&^%$#@~`_-]+")
 
 
 def words(text: str) -> List[str]:
     return _WORD.findall(text.lower())
+
+
+def features_text(text: str) -> str:
+    """What the classifiers see of ``text``: every run of 5+ digits is one placeholder."""
+    return _NUMBER_RUN.sub(NUMBER_PLACEHOLDER, text)
 
 
 class _Model:
@@ -74,9 +93,20 @@ class _Model:
         tfidf: TfidfTransformer,
         sparse_clf: SGDClassifier,
         full_clf: Optional[SGDClassifier],
+        in_scope_rows: scipy.sparse.csr_matrix,
+        near_similarity: float,
     ) -> None:
         self.word_ngrams, self.char_ngrams, self.tfidf = word_ngrams, char_ngrams, tfidf
         self.sparse_clf, self.full_clf = sparse_clf, full_clf
+        # (features, in-scope examples): a message row times it is its cosine to each example.
+        self.in_scope_columns = in_scope_rows.T.tocsr()
+        self.near_similarity = near_similarity
+
+    def nearest_similarity(self, indices: np.ndarray, values: np.ndarray) -> float:
+        """The TF-IDF cosine of a message row to its nearest in-scope training example."""
+        if not len(indices) or not self.in_scope_columns.shape[1]:
+            return 0.0
+        return float((self.in_scope_columns[indices].T @ values).max())
 
     def features(self, texts: List[str]) -> scipy.sparse.csr_matrix:
         """The TF-IDF rows as scikit-learn computes them (training; tests)."""
@@ -131,8 +161,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "random_state": 42,
             # Weight of the unit-length e5 embedding against the sparse features; 0 = no e5.
             "e5_weight": 2.0,
-            # The sparse-only model answers alone when its top probability reaches this.
+            # The sparse-only model answers alone when its top probability reaches this and
+            # the message is near an in-scope example (see near_quantile).
             "cascade_threshold": 0.8,
+            # "Near": a TF-IDF cosine to the nearest in-scope example that only this share
+            # of the out_of_scope examples reach (learned at training; 1.0 = never near).
+            "near_quantile": 0.95,
             "ranking_length": 10,
         }
 
@@ -182,7 +216,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
-        texts = [m.get(TEXT) for m in examples]
+        texts = [features_text(m.get(TEXT)) for m in examples]
         word_ngrams = CountVectorizer(
             tokenizer=words,
             token_pattern=None,
@@ -200,10 +234,30 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         full = None
         if self._config["e5_weight"] > 0:
             full = self._fit(self._with_e5(sparse, texts, e5.DiskCache()), labels)
-        self._model = _Model(word_ngrams, char_ngrams, tfidf, self._fit(sparse, labels), full)
+        in_scope = np.array([label != OUT_OF_SCOPE for label in labels])
+        rows = sparse[np.flatnonzero(in_scope)]
+        self._model = _Model(
+            word_ngrams,
+            char_ngrams,
+            tfidf,
+            self._fit(sparse, labels),
+            full,
+            rows,
+            self._near_similarity(sparse[np.flatnonzero(~in_scope)], rows),
+        )
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / self.MODEL_FILE)
         return self._resource
+
+    def _near_similarity(
+        self, negatives: scipy.sparse.csr_matrix, in_scope: scipy.sparse.csr_matrix
+    ) -> float:
+        """The cosine to the nearest in-scope example that only ``near_quantile`` of the
+        out_of_scope examples reach (without any, every message counts as near)."""
+        if not negatives.shape[0] or not in_scope.shape[0]:
+            return 0.0
+        nearest = np.asarray((negatives @ in_scope.T).max(axis=1).todense()).ravel()
+        return float(np.quantile(nearest, self._config["near_quantile"]))
 
     @classmethod
     def load(
@@ -239,30 +293,33 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         probabilities = 1.0 / (1.0 + np.exp(-np.clip(scores, -500, 500)))
         return probabilities / probabilities.sum(axis=-1, keepdims=True)
 
-    def _probabilities(self, texts: List[str]) -> List[Tuple[np.ndarray, np.ndarray]]:
-        """(classes, probabilities) per text, from the cheapest sure model."""
+    def _probabilities(self, texts: List[str]) -> List[Tuple[np.ndarray, np.ndarray, bool]]:
+        """(classes, probabilities, near an example) per text, from the cheapest sure model."""
         model, results = self._model, []
         for text in texts:
             indices, values = model.row(text)
             cheap = self._normalised(
                 values @ self._coef_t(model.sparse_clf)[indices] + model.sparse_clf.intercept_
             )
-            if model.full_clf is None or cheap.max() >= self._config["cascade_threshold"]:
-                results.append((model.sparse_clf.classes_, cheap))
+            near = model.nearest_similarity(indices, values) >= model.near_similarity
+            sure = cheap.max() >= self._config["cascade_threshold"]
+            if model.full_clf is None or (sure and near):
+                results.append((model.sparse_clf.classes_, cheap, near))
                 continue
             coef = self._coef_t(model.full_clf)
             dense = e5.embed(text) * self._config["e5_weight"]
             scores = (
                 values @ coef[indices] + dense @ coef[-len(dense) :] + model.full_clf.intercept_
             )
-            results.append((model.full_clf.classes_, self._normalised(scores)))
+            results.append((model.full_clf.classes_, self._normalised(scores), near))
         return results
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None or not messages:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
-        for message, (classes, row) in zip(messages, self._probabilities(texts), strict=True):
+        texts = [features_text(m.get(TEXT) or "") for m in messages]
+        for message, (classes, row, near) in zip(messages, self._probabilities(texts), strict=True):
+            message.set(NEAR_EXAMPLE, near)
             order = np.argsort(-row)[: self._config["ranking_length"]]
             message.set(KEY_RANKING, [(str(classes[i]), float(row[i])) for i in order])
             # Sum the response keys of an intent: faq/a + faq/b -> faq.

@@ -1,0 +1,205 @@
+"""Out-of-scope detection by distance to the in-scope examples in the e5 space.
+
+The classifier has an ``out_of_scope`` class, but it only knows the topics written in
+data/nlu/out_of_scope.yml; a question about a topic nobody wrote down (a visa, a new
+phone's price) lands on the nearest in-scope intent, often with high confidence. This
+component, after the classifier, asks a question that does not depend on the topic: is
+the message as close to the examples of the intent it was given as that intent's own
+examples are to each other?
+
+Score of a message for a response key (``faq/warranty``, ``order_status`` ...): the mean
+cosine of its e5 embedding to its ``neighbours`` nearest examples of that key. Each key's
+threshold is learned at training, not set by hand: the leave-one-out scores of the key's own
+examples (each example against the others: how close a new paraphrase of that key comes)
+give the threshold that rejects ``max_false_rejection`` of them; keys whose examples are
+tight get a high threshold, varied ones a low one. The thresholds are saved in the model,
+with how many out_of_scope training examples each would reject (``negatives_rejected``,
+logged). ``max_false_rejection`` is the one knob, tuned on tests/nlu/dev (README).
+
+When it rejects, the intent becomes ``out_of_scope``; the classifier's ranking stays on the
+message (the review page shows its two guesses). Never rejected: messages without letters
+(digits, emoji), messages of at most ``short_words`` words ("ok", "hi", "order 10456"), and
+messages whose n-grams are near an in-scope example (``NEAR_EXAMPLE``, set by the
+classifier) - those also skip the embedding, so most messages cost nothing here.
+"""
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import joblib
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from seba.nlu import e5
+from seba.nlu.linear_classifier import (
+    KEY_RANKING,
+    NEAR_EXAMPLE,
+    NUMBER_PLACEHOLDER,
+    OUT_OF_SCOPE,
+    features_text,
+    words,
+)
+
+logger = logging.getLogger(__name__)
+
+#: On a rejected message: {"key", "score", "threshold"} (why it was rejected).
+REJECTION = "seba_out_of_scope"
+
+
+def neighbour_scores(
+    queries: np.ndarray, examples: np.ndarray, neighbours: int, leave_one_out: bool = False
+) -> np.ndarray:
+    """Mean cosine of each query to its ``neighbours`` nearest rows of ``examples`` (unit
+    vectors). ``leave_one_out``: the queries are the examples; each skips itself."""
+    similarities = queries @ examples.T
+    if leave_one_out:
+        np.fill_diagonal(similarities, -np.inf)
+    available = examples.shape[0] - (1 if leave_one_out else 0)
+    k = max(1, min(neighbours, available))
+    if available < 1:
+        return np.zeros(queries.shape[0])
+    top = -np.partition(-similarities, k - 1, axis=1)[:, :k]
+    return top.mean(axis=1)
+
+
+def calibrate(positives: np.ndarray, max_false_rejection: float) -> float:
+    """The threshold (reject below it) that rejects at most ``max_false_rejection`` of the
+    key's own leave-one-out ``positives`` - the most it may reject of anything else."""
+    positives = np.sort(positives)
+    if len(positives) < 2:
+        return -np.inf  # nothing to compare with: never reject
+    allowed = int(np.floor(max_false_rejection * len(positives)))
+    # Rejecting below positives[allowed] rejects `allowed` positives (ties: fewer).
+    return float(positives[min(allowed, len(positives) - 1)])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class OutOfScopeDetector(GraphComponent):
+    MODEL_FILE = "out_of_scope_detector.joblib"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "neighbours": 3,
+            # Share of a key's own (leave-one-out) examples its threshold may reject.
+            "max_false_rejection": 0.0,
+            # Messages of at most this many words are never rejected.
+            "short_words": 2,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        #: {"examples": {key: unit e5 rows}, "thresholds": {key: float}}
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "OutOfScopeDetector":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        keys = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
+        texts = [features_text(m.get(TEXT)) for m in examples]
+        vectors = e5.embed_many(texts, e5.DiskCache()) if texts else np.zeros((0, e5.DIM))
+        labels = np.array(keys)
+        negatives = vectors[labels == OUT_OF_SCOPE]
+        by_key = {k: vectors[labels == k] for k in sorted(set(keys)) if k != OUT_OF_SCOPE}
+        self._model = self.fit(by_key, negatives)
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / self.MODEL_FILE)
+        return self._resource
+
+    def fit(self, by_key: Dict[str, np.ndarray], negatives: np.ndarray) -> Dict[str, Any]:
+        """Per-key thresholds from the examples' embeddings (see the module docstring)."""
+        k = self._config["neighbours"]
+        keys = list(by_key)
+        # Each negative counts against the key it is nearest to (the one it would be read as).
+        if len(negatives) and keys:
+            scores = np.stack([neighbour_scores(negatives, by_key[key], k) for key in keys])
+            nearest_key = scores.argmax(axis=0)
+        thresholds, rejected = {}, {}
+        for i, key in enumerate(keys):
+            own = neighbour_scores(by_key[key], by_key[key], k, leave_one_out=True)
+            thresholds[key] = calibrate(own, self._config["max_false_rejection"])
+            if len(negatives):
+                against = scores[i][nearest_key == i]
+                rejected[key] = (int((against < thresholds[key]).sum()), len(against))
+        logger.info("Out-of-scope thresholds: %s", {k: round(t, 3) for k, t in thresholds.items()})
+        logger.info("out_of_scope examples each would reject (of those nearest it): %s", rejected)
+        return {"examples": by_key, "thresholds": thresholds, "negatives_rejected": rejected}
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "OutOfScopeDetector":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / cls.MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def never_rejected(self, message: Message) -> bool:
+        """Messages that decide nothing by themselves: no letters, or very short."""
+        text = message.get(TEXT) or ""
+        if not any(c.isalpha() for c in text):
+            return True
+        return len([w for w in words(text) if w != NUMBER_PLACEHOLDER]) <= self._config[
+            "short_words"
+        ] or bool(message.get(NEAR_EXAMPLE))
+
+    def score(self, text: str, key: str) -> Optional[float]:
+        examples = (self._model or {}).get("examples", {}).get(key)
+        if examples is None or not len(examples):
+            return None
+        query = e5.embed(features_text(text))[None, :]
+        return float(neighbour_scores(query, examples, self._config["neighbours"])[0])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not self._model:
+            return messages
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            ranking = message.get(KEY_RANKING) or []
+            if intent.get(INTENT_NAME_KEY) in (None, OUT_OF_SCOPE) or not ranking:
+                continue
+            if self.never_rejected(message):
+                continue
+            key = ranking[0][0]
+            threshold = self._model["thresholds"].get(key)
+            score = self.score(message.get(TEXT) or "", key)
+            if score is None or threshold is None or score >= threshold:
+                continue
+            # Same confidence, other intent: the ranking (the classifier's guesses) stays.
+            message.set(
+                INTENT,
+                {INTENT_NAME_KEY: OUT_OF_SCOPE, "confidence": intent.get("confidence", 1.0)},
+                add_to_output=True,
+            )
+            message.set(REJECTION, {"key": key, "score": score, "threshold": threshold})
+        return messages
