@@ -359,3 +359,30 @@ def test_the_classifier_calibrates_near_on_out_of_scope_examples(storage):
     [same, other] = _messages([("where is my order", None, None), ("zzz qqq", None, None)])
     classifier.process([same, other])
     assert same.get(NEAR_EXAMPLE) is True and other.get(NEAR_EXAMPLE) is False
+
+
+def test_a_catalogue_product_keeps_a_message_in_scope():
+    # "kajal ta ache ekhono": the classifier said out_of_scope, but the message names one of
+    # the shop's products: the best in-scope guess stays (a weak one ends in nlu_fallback).
+    from rasa.shared.nlu.training_data.message import Message
+
+    from seba.nlu.out_of_scope import OutOfScopeDetector, keep_in_scope
+
+    message = Message(
+        data={
+            "text": "kajal ta ache ekhono",
+            "intent": {"name": "out_of_scope", "confidence": 0.6},
+            "intent_ranking": [
+                {"name": "out_of_scope", "confidence": 0.6},
+                {"name": "product_info", "confidence": 0.3},
+            ],
+            "entities": [{"entity": "product", "value": "kajal"}],
+        }
+    )
+    assert OutOfScopeDetector.mentions_product(message)
+    keep_in_scope(message)
+    assert message.get("intent") == {"name": "product_info", "confidence": 0.3}
+    plain = Message(data={"text": "what is the weather", "intent": {"name": "out_of_scope"}})
+    assert not OutOfScopeDetector.mentions_product(plain)
+    keep_in_scope(plain)
+    assert plain.get("intent") == {"name": "out_of_scope"}

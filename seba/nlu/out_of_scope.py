@@ -32,7 +32,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -164,6 +171,11 @@ class OutOfScopeDetector(GraphComponent):
             model = None
         return cls(config, model_storage, resource, model)
 
+    @staticmethod
+    def mentions_product(message: Message) -> bool:
+        """ProductEntityExtractor (before this component) found a catalogue product."""
+        return any(e.get("entity") == "product" for e in message.get(ENTITIES) or [])
+
     def never_rejected(self, message: Message) -> bool:
         """Messages that decide nothing by themselves: no letters, or very short."""
         text = message.get(TEXT) or ""
@@ -186,6 +198,11 @@ class OutOfScopeDetector(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             ranking = message.get(KEY_RANKING) or []
+            if self.mentions_product(message):
+                # A product of the shop's catalogue is in the message: whatever else it
+                # says, it is about this shop ("kajal ta ache ekhono", "the dress is torn").
+                keep_in_scope(message)
+                continue
             if intent.get(INTENT_NAME_KEY) in (None, OUT_OF_SCOPE) or not ranking:
                 continue
             if self.never_rejected(message):
@@ -203,3 +220,22 @@ class OutOfScopeDetector(GraphComponent):
             )
             message.set(REJECTION, {"key": key, "score": score, "threshold": threshold})
         return messages
+
+
+def keep_in_scope(message: Message) -> None:
+    """The classifier's best in-scope intent instead of ``out_of_scope`` (its confidence as
+    the classifier gave it: a weak one still ends in nlu_fallback, "please say it again")."""
+    intent = message.get(INTENT) or {}
+    if intent.get(INTENT_NAME_KEY) != OUT_OF_SCOPE:
+        return
+    for candidate in message.get(INTENT_RANKING_KEY) or []:
+        if candidate.get(INTENT_NAME_KEY) not in (OUT_OF_SCOPE, "nlu_fallback"):
+            message.set(
+                INTENT,
+                {
+                    INTENT_NAME_KEY: candidate[INTENT_NAME_KEY],
+                    "confidence": candidate.get("confidence", 0.0),
+                },
+                add_to_output=True,
+            )
+            return
