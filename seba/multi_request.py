@@ -39,6 +39,10 @@ MIN_CONFIDENCE = 0.5
 MAX_REQUESTS = 3
 #: Small talk that may wrap a request.
 PLEASANTRIES = {"greet", "thank", "goodbye"}
+#: Read as a whole when the whole message reads so: a complaint tells one story in several
+#: sentences ("What service is this? 10 days and no parcel, nobody answers!"), and a request
+#: for a person decides the turn.
+WHOLE_INTENTS = {"complaint", "human_handoff"}
 #: Requests: the intents the clarify question may ask about, and FAQ keys.
 REQUEST_INTENTS = {label.split("/", 1)[0] for label in clarify.LABELS}
 
@@ -92,7 +96,7 @@ async def plan(text: str, whole: Dict[str, Any], parse: Parser) -> Optional[Plan
     or a return?) counts as a request too: when its turn comes, the bot asks which one
     (``seba.clarify``); it is answered after the confident ones, as the question waits for
     the customer."""
-    if not has_seams(text):
+    if not has_seams(text) or (whole.get("intent") or {}).get("name") in WHOLE_INTENTS:
         return None
     requests: List[Dict[str, Any]] = []
     small_talk = True

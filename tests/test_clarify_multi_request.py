@@ -174,3 +174,14 @@ def test_a_torn_clause_alone_is_no_plan():
     text = "hmm, how do i return a shirt"
     plan, _ = run_plan(text, reading(text, "return_request", 0.6))
     assert plan is None
+
+
+def test_a_complaint_in_several_sentences_is_one_complaint():
+    # "What service is this? 10 days and no parcel, nobody answers!" is one complaint, not a
+    # complaint and an order-status request: the ticket and the agent see it whole.
+    text = "এটা কেমন সার্ভিস? ১০ দিনেও পার্সেল আসেনি, কেউ ফোনও ধরে না!"
+    whole = reading(text, "complaint", 0.8)
+    plan, read = run_plan(text, whole)
+    assert plan is None and read == []
+    handoff = reading("manush er sathe kotha bolbo, order kothay", "human_handoff", 0.9)
+    assert run_plan("manush er sathe kotha bolbo, order kothay", handoff) == (None, [])
