@@ -114,6 +114,10 @@ NOT_ASKED: Dict[str, str] = {
     "inform": "an order number or phone: an answer",
     "rate": "an answer to the bot's question",
     "out_of_scope": "not ours to answer",
+    # Settings the customer states plainly; offering them as a guess would be odd at best.
+    "forget_me": "a request to be forgotten: never offered as a guess",
+    "stop_notices": "a setting (order updates off): never offered as a guess",
+    "start_notices": "a setting (order updates on): never offered as a guess",
 }
 
 

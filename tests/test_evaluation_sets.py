@@ -10,6 +10,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from seba import PROJECT_ROOT
+from seba.content.limits import NO_EXAMPLES
 from seba.evaluation import HELDOUT_DIR, WIDE_DIR, load_set
 from seba.language import detect_variety
 
@@ -17,7 +18,9 @@ VARIETIES = {"bn", "en", "banglish"}
 # Declared in domain.yml but never a customer's message: set by code, not predicted.
 NOT_PREDICTED = {"nlu_fallback", "EXTERNAL_handback", "message_too_long", "empty_message"}
 # Asked by customers, but not a question on their own: left to the conversation tests.
-NOT_IN_EVERY_VARIETY = {"inform", "rate"}
+# inform and rate are answers, not questions; the intents set by Seba itself (clarify,
+# EXTERNAL_*: seba.content.limits.NO_EXAMPLES) are never written by customers.
+NOT_IN_EVERY_VARIETY = {"inform", "rate"} | set(NO_EXAMPLES)
 _BENGALI_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 

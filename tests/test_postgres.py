@@ -1,6 +1,7 @@
 """The same database code on PostgreSQL (skipped when no PostgreSQL binaries are installed)."""
 
 import itertools
+import uuid
 
 import psycopg2
 import pytest
@@ -36,8 +37,20 @@ def create_database(server_url: str, name: str, template: str = "template0") -> 
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(server_url: str, name: str) -> None:
+    url = make_url(server_url)
+    conn = psycopg2.connect(host=url.host, port=url.port, user=url.username, dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
 @pytest.fixture(scope="module")
 def pg_template(postgres_url, demo_today):
+    # Module-scoped on a server shared by the session: another module (the couriers' tests
+    # import this fixture) may have made it already, from the same migrations and data.
+    drop_database(postgres_url, "seba_demo_template")
     url = create_database(postgres_url, "seba_demo_template")
     upgrade(url)
     with session_scope(url) as session:
@@ -48,7 +61,11 @@ def pg_template(postgres_url, demo_today):
 
 @pytest.fixture
 def pg_url(postgres_url, pg_template):
-    url = create_database(postgres_url, f"seba_test_{next(_counter)}", template=pg_template)
+    # A unique name: pytest may import this module twice (as a test module and by the
+    # couriers' tests importing its fixtures), each copy with its own counter.
+    url = create_database(
+        postgres_url, f"seba_test_{next(_counter)}_{uuid.uuid4().hex[:8]}", template=pg_template
+    )
     yield url
     dispose_engines(url)
 

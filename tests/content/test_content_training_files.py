@@ -172,7 +172,7 @@ def test_an_example_goes_after_the_last_of_its_variety(root):
 
     write(root, "faq/delivery_time", "when will the parcel reach khulna")
     above, below = neighbour("when will the parcel reach khulna")
-    assert above == "    - how long does the courier usually take outside dhaka\n"
+    assert above == "    - how many days for shipping to sylhet\n"
     assert below == "    - delivery hote koydin lage\n"
     remove(root, "faq/delivery_time", "when will the parcel reach khulna")
 
