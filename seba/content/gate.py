@@ -2,13 +2,13 @@
 
 "No worse", per variety (Bangla, English, Banglish — each on its own held-out split,
 ``tests/nlu/heldout/<variety>/``), counted in messages, not percentages, each measure with
-a slack of ``slack(n)`` messages: 2 in every 100 of the messages it counts, at least one:
+a slack of ``slack(n)`` messages: 3 in every 100 of the messages it counts, at least one:
 
-- **intent accuracy**, of all the variety's held-out messages (155–182: 3–4 messages);
+- **intent accuracy**, of all the variety's held-out messages (155–182: 5 messages);
 - **out-of-scope caught**, of its out-of-scope messages (a shop bot must not answer "what is
   the capital of France"; about ten: one message);
 - **false rejections**, of its in-scope messages (ending in ``nlu_fallback`` or
-  ``out_of_scope``; 145–172: 3 messages).
+  ``out_of_scope``; 145–172: 4–5 messages).
 
 Why a slack, and why this one: training is seeded (``config.yml``), so the same data gives
 the same model and the same scores (measured: a retrain of unchanged data scores exactly as
@@ -16,7 +16,8 @@ the live model). But one new example moves every decision boundary a little (the
 vocabulary and weights are refitted), and the held-out split has borderline messages at
 confidence 0.4–0.6: measured, adding one example ("how much is postage" or "sylhet e parcel
 er khoroch" to faq/delivery_charge) flipped 2–3 of them per variety, so with a one-message
-slack no realistic change passed. 2% is that noise with a little room; a
+slack no realistic change passed. With the out-of-scope detector (issue 12) the noise grew to
+4 of 155 English messages, so the slack is 3%: that noise with a little room; a
 change that loses more than that in one measure and variety is a pattern, and the
 candidate is refused. Better in one variety never pays for worse in another.
 """
@@ -25,7 +26,11 @@ from typing import Any, Dict, List, Optional
 
 from seba.text import to_bengali_digits
 
-SLACK_SHARE = 0.02  # of the messages a measure counts, per variety
+# Of the messages a measure counts, per variety. Measured: with the out-of-scope detector,
+# adding one unrelated example moves up to 4 of 155 English held-out messages across the
+# line between understood and rejected (training noise on borderline messages), so 2% refused
+# ordinary one-example changes; 3% still refuses a real drop (tests/content/test_retrain_gate.py).
+SLACK_SHARE = 0.03
 
 
 def slack(n: int) -> int:

@@ -34,13 +34,13 @@ def test_the_same_scores_pass():
     assert gate.compare(copy.deepcopy(LIVE), LIVE) == []
 
 
-def test_the_slack_is_two_in_a_hundred_messages_and_at_least_one():
-    assert [gate.slack(n) for n in (10, 25, 79, 146, 155, 182)] == [1, 1, 2, 3, 3, 4]
-    assert gate.compare(changed("bn", intent_accuracy=167 / 182), LIVE) == []  # 4 worse
-    reasons = gate.compare(changed("bn", intent_accuracy=166 / 182), LIVE)
+def test_the_slack_is_three_in_a_hundred_messages_and_at_least_one():
+    assert [gate.slack(n) for n in (10, 25, 79, 146, 155, 182)] == [1, 1, 2, 4, 5, 5]
+    assert gate.compare(changed("bn", intent_accuracy=166 / 182), LIVE) == []  # 5 worse
+    reasons = gate.compare(changed("bn", intent_accuracy=165 / 182), LIVE)
     assert reasons == [
-        "Bangla: understood correctly went from 94.0% to 91.2% "
-        "(5 messages worse of 182; at most 4 may change)."
+        "Bangla: understood correctly went from 94.0% to 90.7% "
+        "(6 messages worse of 182; at most 5 may change)."
     ]
     assert gate.compare(changed("bn", intent_accuracy=170 / 182), LIVE, tolerance=0)
 
@@ -50,11 +50,11 @@ def test_out_of_scope_and_false_rejections_are_gated_per_variety():
     assert len(reasons) == 1 and reasons[0].startswith(
         "Banglish: out-of-scope messages caught went from 90.0% to 70.0%"
     )
-    reasons = gate.compare(changed("en", in_scope_rejected=5 / 146), LIVE)
+    reasons = gate.compare(changed("en", in_scope_rejected=6 / 146), LIVE)
     assert len(reasons) == 1 and reasons[0].startswith(
-        "English: real questions wrongly rejected went from 0.7% to 3.4% (4 messages worse"
+        "English: real questions wrongly rejected went from 0.7% to 4.1% (5 messages worse"
     )
-    assert gate.compare(changed("en", in_scope_rejected=4 / 146), LIVE) == []
+    assert gate.compare(changed("en", in_scope_rejected=5 / 146), LIVE) == []
 
 
 def test_better_is_always_fine_and_one_variety_cannot_pay_for_another():
@@ -74,8 +74,8 @@ def test_a_variety_the_candidate_was_not_scored_on_is_refused():
 
 def test_a_grown_split_compares_rates_with_the_same_slack():
     # The held-out split got 20 more Bangla messages: 94% of 202 (190) is the bar now.
-    assert gate.compare(changed("bn", examples=202, intent_accuracy=186 / 202), LIVE) == []
-    assert gate.compare(changed("bn", examples=202, intent_accuracy=185 / 202), LIVE)
+    assert gate.compare(changed("bn", examples=202, intent_accuracy=184 / 202), LIVE) == []
+    assert gate.compare(changed("bn", examples=202, intent_accuracy=183 / 202), LIVE)
 
 
 def test_no_live_scores_means_nothing_to_keep():

@@ -136,9 +136,9 @@ stories:
 
 def test_the_gate_says_why_in_bangla_too():
     worse = copy.deepcopy(LIVE)
-    worse["bn"]["intent_accuracy"] = 166 / 182
+    worse["bn"]["intent_accuracy"] = 165 / 182
     assert gate.compare(worse, LIVE, lang="bn") == [
-        "বাংলা: সঠিকভাবে বোঝা বার্তা ৯৪.০% থেকে ৯১.২% হয়েছে (১৮২টি বার্তার মধ্যে আগের "
-        "চেয়ে ৫টি বেশি ভুল; সর্বোচ্চ ৪টি বদলাতে পারে)।"
+        "বাংলা: সঠিকভাবে বোঝা বার্তা ৯৪.০% থেকে ৯০.৭% হয়েছে (১৮২টি বার্তার মধ্যে আগের "
+        "চেয়ে ৬টি বেশি ভুল; সর্বোচ্চ ৫টি বদলাতে পারে)।"
     ]
     assert len(gate.compare(worse, LIVE)) == len(gate.compare(worse, LIVE, lang="bn"))
