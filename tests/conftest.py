@@ -151,3 +151,24 @@ def redis(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+# -- the far side of Telegram's Bot API and Facebook's Graph API (tests/channels/fakes.py) --
+
+
+@pytest.fixture(scope="module")
+def fake_telegram():
+    from tests.channels.fakes import FakeTelegram
+
+    api = FakeTelegram().start_in_thread()
+    yield api
+    api.stop_thread()
+
+
+@pytest.fixture(scope="module")
+def fake_graph():
+    from tests.channels.fakes import FakeGraph
+
+    api = FakeGraph().start_in_thread()
+    yield api
+    api.stop_thread()

@@ -15,7 +15,6 @@ from typing import Dict
 
 import pytest
 
-from tests.channels.fakes import FakeGraph, FakeTelegram
 from tests.servers import http  # noqa: F401 - re-exported for the channel tests
 
 CREDENTIALS = Path(__file__).with_name("credentials.test.yml")
@@ -28,20 +27,6 @@ def intake_db(request, shop_db):
     """A fresh shop database per connector test: Telegram and Messenger store every update
     there before they answer (channels/intake.py)."""
     return shop_db
-
-
-@pytest.fixture(scope="module")
-def fake_telegram():
-    api = FakeTelegram().start_in_thread()
-    yield api
-    api.stop_thread()
-
-
-@pytest.fixture(scope="module")
-def fake_graph():
-    api = FakeGraph().start_in_thread()
-    yield api
-    api.stop_thread()
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,6 @@ from handoff.db import session_scope as handoff_session
 from handoff.models import Ticket
 from seba import verification
 from seba.db import dispose_engines
-from tests.channels.fakes import FakeTelegram
 from tests.channels.helpers import tg_message, tg_update
 from tests.e2e.handoff_stack import TELEGRAM_SECRET, http, start_handoff_stack, tracker, wait_for
 from tests.pg import PostgresServer, PostgresUnavailable
@@ -170,13 +169,6 @@ def test_the_tracker_database_down_is_not_silence(pg_tracker_stack, pg):
 
 
 # --- Rasa and the console killed; the sweep while Rasa is down ----------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake_telegram():
-    api = FakeTelegram().start_in_thread()
-    yield api
-    api.stop_thread()
 
 
 @pytest.fixture(scope="module")

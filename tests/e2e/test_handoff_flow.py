@@ -16,7 +16,6 @@ import pytest
 
 from channels.telegram import SECRET_HEADER
 from handoff import queue
-from tests.channels.fakes import FakeTelegram
 from tests.channels.helpers import tg_callback, tg_message, tg_update
 from tests.e2e.handoff_stack import (
     TELEGRAM_SECRET,
@@ -32,13 +31,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 JSON = {"Accept": "application/json"}
 BENGALI = re.compile(r"[\u0980-\u09FF]")
-
-
-@pytest.fixture(scope="module")
-def fake_telegram():
-    api = FakeTelegram().start_in_thread()
-    yield api
-    api.stop_thread()
 
 
 @pytest.fixture(scope="module")

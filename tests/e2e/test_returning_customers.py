@@ -23,7 +23,6 @@ from channels.telegram import SECRET_HEADER
 from handoff import queue
 from seba.db import local_now, session_scope
 from seba.db.models import ChannelIdentity, Order
-from tests.channels.fakes import FakeTelegram
 from tests.channels.helpers import tg_callback, tg_message, tg_update
 from tests.e2e.handoff_stack import PASSWORD, TELEGRAM_SECRET, http, start_handoff_stack
 from tests.e2e.test_console_browser import artifacts, browser  # noqa: F401 - fixtures
@@ -39,13 +38,6 @@ ASK_NUMBER = "অর্ডার নম্বরটি দিন"  # utter_ask_o
 ASK_PHONE = ("মোবাইল নম্বর দিয়ে করেছিলেন", "mobile number you placed")  # utter_ask_phone
 FROM_LIST = "সাম্প্রতিক অর্ডারগুলো"  # utter_ask_order_from_list
 SHIPPED = "PTH123456"  # 10456's tracking code, in its status reply
-
-
-@pytest.fixture(scope="module")
-def fake_telegram():
-    api = FakeTelegram().start_in_thread()
-    yield api
-    api.stop_thread()
 
 
 @pytest.fixture(scope="module")

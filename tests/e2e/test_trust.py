@@ -24,7 +24,6 @@ from handoff import queue
 from seba import verification
 from seba.db import session_scope
 from seba.db.models import Order, VerificationAttempt
-from tests.channels.fakes import FakeTelegram
 from tests.channels.helpers import tg_message, tg_update
 from tests.e2e.handoff_stack import (
     TELEGRAM_SECRET,
@@ -43,13 +42,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 STATUS_WORDS = ("PTH123456", "Pathao", "কনফার্ম", "confirmed", "প্যাকিং", "packed")
 PHONE_NUMBER = r"(?<!\d)01[3-9]\d{8}(?!\d)"
 SLOW = 3  # seconds to wait after a failed order check in one chat (doubling)
-
-
-@pytest.fixture(scope="module")
-def fake_telegram():
-    api = FakeTelegram().start_in_thread()
-    yield api
-    api.stop_thread()
 
 
 @pytest.fixture(scope="module")

@@ -10,25 +10,9 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.channels.fakes import FakeGraph, FakeTelegram
-
 CREDENTIALS = Path(__file__).with_name("credentials.test.yml")
 TELEGRAM_SECRET = "notices_webhook-secret"
 FACEBOOK = {"verify": "n-verify", "secret": "n-app-secret", "token": "N-PAGE-TOKEN"}
-
-
-@pytest.fixture(scope="module")
-def fake_telegram():
-    api = FakeTelegram().start_in_thread()
-    yield api
-    api.stop_thread()
-
-
-@pytest.fixture(scope="module")
-def fake_graph():
-    api = FakeGraph().start_in_thread()
-    yield api
-    api.stop_thread()
 
 
 @pytest.fixture(scope="module")
