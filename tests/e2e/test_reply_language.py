@@ -33,12 +33,10 @@ from seba.db import session_scope
 from seba.db.models import Order
 from seba.settings import load_settings
 from seba.text import to_bengali_digits
-from tests.channels.conftest import (  # noqa: F401 - fake_graph, fake_telegram: fixtures
+from tests.channels.conftest import (
     CREDENTIALS,
     FACEBOOK,
     TELEGRAM_SECRET,
-    fake_graph,
-    fake_telegram,
     logs,
     wait_for_turn,
 )
