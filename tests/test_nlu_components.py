@@ -116,6 +116,41 @@ def test_linear_classifier_trains_saves_loads_and_predicts(storage, e5_weight, t
             assert np.allclose(loaded._normalised(scores), expected[i])
 
 
+def test_out_of_scope_weight_moves_probability_to_the_in_scope_intents(storage):
+    # The out_of_scope class has many more examples than an intent; its probability is
+    # scaled by out_of_scope_weight before normalising (a prior correction).
+    rows = EXAMPLES + [
+        ("what is the weather today", "out_of_scope", None),
+        ("tell me a joke", "out_of_scope", None),
+        ("who won the match", "out_of_scope", None),
+        ("আজ বৃষ্টি হবে?", "out_of_scope", None),
+    ]
+    config = {**LinearIntentClassifier.get_default_config(), "e5_weight": 0.0}
+    resource = Resource("weighted")
+    LinearIntentClassifier(config, storage, resource).train(
+        TrainingData(training_examples=_messages(rows))
+    )
+
+    def ranking(weight, text):
+        loaded = LinearIntentClassifier.load(
+            {**config, "out_of_scope_weight": weight}, storage, resource, None
+        )
+        [message] = _messages([(text, None, None)])
+        loaded.process([message])
+        return {r["name"]: r["confidence"] for r in message.get("intent_ranking")}
+
+    for text in ["weather joke order", "tell me the weather"]:
+        plain, weighted = ranking(1.0, text), ranking(0.3, text)
+        assert abs(sum(weighted.values()) - 1.0) < 1e-6
+        assert weighted["out_of_scope"] < plain["out_of_scope"]
+        odds = plain["order_status"] / plain["thank"], weighted["order_status"] / weighted["thank"]
+        assert odds[0] == pytest.approx(odds[1])  # the in-scope intents keep their order
+    # A clear out-of-scope message is still out of scope.
+    assert max(ranking(0.3, "what is the weather today").items(), key=lambda kv: kv[1])[0] == (
+        "out_of_scope"
+    )
+
+
 def test_words_keep_bangla_vowel_signs_and_split_at_punctuation():
     from seba.nlu.linear_classifier import words
 
@@ -363,7 +398,8 @@ def test_the_classifier_calibrates_near_on_out_of_scope_examples(storage):
 
 def test_a_catalogue_product_keeps_a_message_in_scope():
     # "kajal ta ache ekhono": the classifier said out_of_scope, but the message names one of
-    # the shop's products: the best in-scope guess stays (a weak one ends in nlu_fallback).
+    # the shop's products: the best in-scope guess stays, its confidence taken among the
+    # in-scope intents (0.3 of the 0.4 left; a weak one still ends in nlu_fallback).
     from rasa.shared.nlu.training_data.message import Message
 
     from seba.nlu.out_of_scope import OutOfScopeDetector, keep_in_scope
@@ -381,7 +417,8 @@ def test_a_catalogue_product_keeps_a_message_in_scope():
     )
     assert OutOfScopeDetector.mentions_product(message)
     keep_in_scope(message)
-    assert message.get("intent") == {"name": "product_info", "confidence": 0.3}
+    assert message.get("intent")["name"] == "product_info"
+    assert message.get("intent")["confidence"] == pytest.approx(0.75)
     plain = Message(data={"text": "what is the weather", "intent": {"name": "out_of_scope"}})
     assert not OutOfScopeDetector.mentions_product(plain)
     keep_in_scope(plain)

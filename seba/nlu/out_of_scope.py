@@ -223,19 +223,21 @@ class OutOfScopeDetector(GraphComponent):
 
 
 def keep_in_scope(message: Message) -> None:
-    """The classifier's best in-scope intent instead of ``out_of_scope`` (its confidence as
-    the classifier gave it: a weak one still ends in nlu_fallback, "please say it again")."""
+    """The classifier's best in-scope intent instead of ``out_of_scope``, with its
+    confidence among the in-scope intents (the message is known to be in scope: the
+    out_of_scope share is taken out). A weak one still ends in nlu_fallback."""
     intent = message.get(INTENT) or {}
     if intent.get(INTENT_NAME_KEY) != OUT_OF_SCOPE:
         return
+    in_scope_share = 1.0 - float(intent.get("confidence") or 0.0)
     for candidate in message.get(INTENT_RANKING_KEY) or []:
         if candidate.get(INTENT_NAME_KEY) not in (OUT_OF_SCOPE, "nlu_fallback"):
+            confidence = float(candidate.get("confidence") or 0.0)
+            if in_scope_share > 0:
+                confidence = min(1.0, confidence / in_scope_share)
             message.set(
                 INTENT,
-                {
-                    INTENT_NAME_KEY: candidate[INTENT_NAME_KEY],
-                    "confidence": candidate.get("confidence", 0.0),
-                },
+                {INTENT_NAME_KEY: candidate[INTENT_NAME_KEY], "confidence": confidence},
                 add_to_output=True,
             )
             return
