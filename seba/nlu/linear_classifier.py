@@ -168,7 +168,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # of the out_of_scope examples reach (learned at training; 1.0 = never near).
             "near_quantile": 0.95,
             # The out_of_scope class's probability is scaled by this before normalising
-            # (a prior correction): it has ~5x the examples of an intent, and at 1.0 it
+            # (a prior correction): it has ~6x the examples of an intent, and at 1.0 it
             # took 3-4% of in-scope messages in customers' own wording. Chosen on
             # tests/nlu/dev + the held-out split (README "NLU scores").
             "out_of_scope_weight": 1.0,
