@@ -166,8 +166,10 @@ def test_an_example_goes_after_the_last_of_its_variety(root):
 
     write(root, "faq/delivery_time", "পার্সেল কবে আসবে বলতে পারবেন?")
     above, below = neighbour("পার্সেল কবে আসবে বলতে পারবেন?")
-    assert above == "    - ঢাকার মধ্যে কত ঘণ্টায় পৌঁছে দেন?\n"  # the last Bangla one
-    assert below == "    - how long does delivery take\n"  # the first English one
+    assert above == "    - রবিবারের আগে হাতে পাবো?\n"  # the last Bangla one
+    # The block ends with a later batch (Bangla, then Banglish): below the last Bangla one
+    # is that batch's first Banglish one.
+    assert below == "    - khulna te deliver hote koydin\n"
     remove(root, "faq/delivery_time", "পার্সেল কবে আসবে বলতে পারবেন?")
 
     write(root, "faq/delivery_time", "when will the parcel reach khulna")
