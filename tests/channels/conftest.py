@@ -15,6 +15,7 @@ from typing import Dict
 
 import pytest
 
+from tests.channels.helpers import channel_env
 from tests.servers import http  # noqa: F401 - re-exported for the channel tests
 
 CREDENTIALS = Path(__file__).with_name("credentials.test.yml")
@@ -36,14 +37,7 @@ def channel_stack(shop_db_module, fake_telegram, fake_graph, tmp_path_factory):
 
     env = {
         "DATABASE_URL": shop_db_module,
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_BOT_NAME": fake_telegram.username,
-        "TELEGRAM_API_BASE_URL": fake_telegram.url,
-        "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
-        "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
-        "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
-        "FACEBOOK_GRAPH_URL": fake_graph.url,
+        **channel_env(fake_telegram, fake_graph, TELEGRAM_SECRET, FACEBOOK),
     }
     with ExitStack() as stack:
         running = start_rasa_stack(

@@ -20,6 +20,21 @@ from sanic import Sanic
 TEST_TIMEOUT = 60  # seconds, per connector test (2 shared cores: generous)
 
 
+def channel_env(telegram: Any, graph: Any, telegram_secret: str, facebook: Dict[str, str]):
+    """The settings that point Rasa's Telegram and Messenger connectors at the fake APIs
+    (tests/conftest.py's fake_telegram / fake_graph)."""
+    return {
+        "TELEGRAM_TOKEN": telegram.token,
+        "TELEGRAM_WEBHOOK_SECRET": telegram_secret,
+        "TELEGRAM_BOT_NAME": telegram.username,
+        "TELEGRAM_API_BASE_URL": telegram.url,
+        "FACEBOOK_VERIFY_TOKEN": facebook["verify"],
+        "FACEBOOK_APP_SECRET": facebook["secret"],
+        "FACEBOOK_PAGE_ACCESS_TOKEN": facebook["token"],
+        "FACEBOOK_GRAPH_URL": graph.url,
+    }
+
+
 def async_test(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     """Run an async test on a fresh event loop, bounded by TEST_TIMEOUT."""
 

@@ -41,6 +41,7 @@ from tests.channels.conftest import (
     wait_for_turn,
 )
 from tests.channels.helpers import (
+    channel_env,
     fb_body,
     fb_event,
     fb_payload,
@@ -450,14 +451,7 @@ def stack(shop_db_module, fake_telegram, fake_graph, tmp_path_factory):  # noqa:
     env = {
         "DATABASE_URL": shop_db_module,
         "SEBA_SHOP_SETTINGS": str(shop_yml),
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_BOT_NAME": fake_telegram.username,
-        "TELEGRAM_API_BASE_URL": fake_telegram.url,
-        "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
-        "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
-        "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
-        "FACEBOOK_GRAPH_URL": fake_graph.url,
+        **channel_env(fake_telegram, fake_graph, TELEGRAM_SECRET, FACEBOOK),
     }
     with ExitStack() as servers:
         yield start_rasa_stack(servers, workdir, env=env, credentials=credentials)

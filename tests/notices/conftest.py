@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 import pytest
 
+from tests.channels.helpers import channel_env
+
 CREDENTIALS = Path(__file__).with_name("credentials.test.yml")
 TELEGRAM_SECRET = "notices_webhook-secret"
 FACEBOOK = {"verify": "n-verify", "secret": "n-app-secret", "token": "N-PAGE-TOKEN"}
@@ -23,14 +25,7 @@ def notices_stack(shop_db_module, fake_telegram, fake_graph, tmp_path_factory):
     migrate.upgrade(shop_db_module)  # the handoff tables (delivery-time notes) beside the shop's
     env = {
         "DATABASE_URL": shop_db_module,
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_BOT_NAME": fake_telegram.username,
-        "TELEGRAM_API_BASE_URL": fake_telegram.url,
-        "FACEBOOK_VERIFY_TOKEN": FACEBOOK["verify"],
-        "FACEBOOK_APP_SECRET": FACEBOOK["secret"],
-        "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK["token"],
-        "FACEBOOK_GRAPH_URL": fake_graph.url,
+        **channel_env(fake_telegram, fake_graph, TELEGRAM_SECRET, FACEBOOK),
         "SEBA_NOTICES_POLL_SECONDS": "0.3",
         "SEBA_NOTICES_RECHECK_SECONDS": "1",
     }
