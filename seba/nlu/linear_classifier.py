@@ -44,13 +44,10 @@ import re
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-import joblib
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -59,6 +56,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import SGDClassifier
 
 from seba.nlu import e5
+from seba.nlu.stored import JoblibComponent
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +146,7 @@ class _Model:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(GraphComponent, IntentClassifier):
+class LinearIntentClassifier(JoblibComponent, IntentClassifier):
     MODEL_FILE = "linear_intent_classifier.joblib"
 
     @staticmethod
@@ -174,28 +172,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "out_of_scope_weight": 1.0,
             "ranking_length": 10,
         }
-
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[_Model] = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LinearIntentClassifier":
-        return cls(config, model_storage, resource)
 
     def _with_e5(
         self,
@@ -250,9 +226,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             rows,
             self._near_similarity(sparse[np.flatnonzero(~in_scope)], rows),
         )
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self._model, directory / self.MODEL_FILE)
-        return self._resource
+        return self.persist()
 
     def _near_similarity(
         self, negatives: scipy.sparse.csr_matrix, in_scope: scipy.sparse.csr_matrix
@@ -263,22 +237,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return 0.0
         nearest = np.asarray((negatives @ in_scope.T).max(axis=1).todense()).ravel()
         return float(np.quantile(nearest, self._config["near_quantile"]))
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "LinearIntentClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / cls.MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
 
     @staticmethod
     def _coef_t(clf: SGDClassifier) -> np.ndarray:

@@ -26,12 +26,9 @@ classifier) - those also skip the embedding, so most messages cost nothing here.
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-import joblib
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -52,6 +49,7 @@ from seba.nlu.linear_classifier import (
     features_text,
     words,
 )
+from seba.nlu.stored import JoblibComponent
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +85,7 @@ def calibrate(positives: np.ndarray, max_false_rejection: float) -> float:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class OutOfScopeDetector(GraphComponent):
+class OutOfScopeDetector(JoblibComponent):
     MODEL_FILE = "out_of_scope_detector.joblib"
 
     @staticmethod
@@ -100,29 +98,6 @@ class OutOfScopeDetector(GraphComponent):
             "short_words": 2,
         }
 
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        #: {"examples": {key: unit e5 rows}, "thresholds": {key: float}}
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "OutOfScopeDetector":
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         keys = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
@@ -132,9 +107,7 @@ class OutOfScopeDetector(GraphComponent):
         negatives = vectors[labels == OUT_OF_SCOPE]
         by_key = {k: vectors[labels == k] for k in sorted(set(keys)) if k != OUT_OF_SCOPE}
         self._model = self.fit(by_key, negatives)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self._model, directory / self.MODEL_FILE)
-        return self._resource
+        return self.persist()
 
     def fit(self, by_key: Dict[str, np.ndarray], negatives: np.ndarray) -> Dict[str, Any]:
         """Per-key thresholds from the examples' embeddings (see the module docstring)."""
@@ -154,22 +127,6 @@ class OutOfScopeDetector(GraphComponent):
         logger.info("Out-of-scope thresholds: %s", {k: round(t, 3) for k, t in thresholds.items()})
         logger.info("out_of_scope examples each would reject (of those nearest it): %s", rejected)
         return {"examples": by_key, "thresholds": thresholds, "negatives_rejected": rejected}
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "OutOfScopeDetector":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / cls.MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
 
     @staticmethod
     def mentions_product(message: Message) -> bool:
