@@ -5,12 +5,22 @@ Each process's CPU is reported with the load figures (``cpu_s``: rasa0, rasa1, .
 from pathlib import Path
 from typing import Dict, List
 
+import yaml
+
 from bench import scripts
-from bench.paths import VENV_BIN
+from bench.paths import ROOT, VENV_BIN
 from bench.phases import load_matrix, reference
 from bench.procs import Proc, free_port, log, start_postgres, start_redis, wait_port
 from bench.settings import Settings
 from bench.stacks import endpoints_for, make_shop_db, start_action_server, start_rasa
+
+DEPLOYED_ENDPOINTS = ROOT / "deploy" / "endpoints.postgres.yml"
+
+
+def deployed_stores() -> Dict[str, str]:
+    """The tracker and lock store classes of the PostgreSQL + Redis deployment."""
+    data = yaml.safe_load(DEPLOYED_ENDPOINTS.read_text(encoding="utf-8"))
+    return {key: data[key]["type"] for key in ("tracker_store", "lock_store")}
 
 
 def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
@@ -19,8 +29,11 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
     redis, redis_port = start_redis(run_dir / "redis", run_dir / "redis.log")
     shop_url, orders, how = make_shop_db(run_dir / "shop-scale.db", run_dir / "shop-db.log")
     act = start_action_server(run_dir, shop_url, "scale", settings.actions)
+    # The stores a shop deploys past one machine (deploy/endpoints.postgres.yml), not
+    # Rasa's plain SQL store: the bench measures what the README tells shops to run.
+    deployed = deployed_stores()
     tracker = {
-        "type": "SQL",
+        "type": deployed["tracker_store"],
         "dialect": "postgresql",
         "url": "127.0.0.1",
         "port": pg_port,
@@ -29,7 +42,7 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
         "password": "",
     }
     lock = {
-        "type": "seba.lock_store.AtomicRedisLockStore",
+        "type": deployed["lock_store"],
         "url": "127.0.0.1",
         "port": redis_port,
         "db": 1,

@@ -47,6 +47,19 @@ def make_shop_db(path: Path, log_path: Path) -> Tuple[str, List[Tuple[str, str]]
             stdout=f,
             stderr=subprocess.STDOUT,
         )
+    if r.returncode == 0:
+        # The handoff tables live in the shop database too (as `make setup` makes them):
+        # without them every session start logs "the queue is unavailable" with a
+        # traceback, which is not what a shop's action server does.
+        with open(log_path, "ab") as f:
+            r = subprocess.run(
+                [str(VENV_BIN / "python"), "-m", "handoff", "upgrade"],
+                cwd=ROOT,
+                env=env(DATABASE_URL=url, HANDOFF_DATABASE_URL=url),
+                stdout=f,
+                stderr=subprocess.STDOUT,
+            )
+        how += " && python -m handoff upgrade"
     if r.returncode != 0 or not path.exists():
         src = ROOT / "var" / "shop.db"
         if src.exists():
@@ -97,7 +110,7 @@ def start_action_server(
         f"actions-{tag}",
         cmd + ["--port", str(port), "--actions", "actions"],
         run_dir / f"actions-{tag}.log",
-        environ=env(DATABASE_URL=shop_url),
+        environ=env(DATABASE_URL=shop_url, HANDOFF_DATABASE_URL=shop_url),
     )
     if not wait_port(port, 180, proc):
         raise RuntimeError(f"action server did not start:\n{proc.tail()}")
