@@ -153,37 +153,59 @@ def test_a_duplicate_of_any_example_is_refused_with_its_intent(root):
 # --- the diff ----------------------------------------------------------------------------------
 
 
+# A block laid out as the files are: Bangla, English, Banglish, then a later batch
+# (Bangla, then Banglish) at its end.
+LAYERED_FAQ = """version: "3.1"
+nlu:
+- intent: faq/delivery_time
+  examples: |
+    - ডেলিভারি কত দিনে হয়?
+    - how long does delivery take
+    - delivery koydin lage
+    - রবিবারের আগে হাতে পাবো?
+    - khulna te deliver hote koydin
+
+- intent: faq/delivery_charge
+  examples: |
+    - ডেলিভারি চার্জ কত?
+    - how much is delivery
+    - delivery charge koto
+"""
+
+
 def test_an_example_goes_after_the_last_of_its_variety(root):
     path = root / "data" / "nlu" / "faq.yml"
-    original = path.read_text(encoding="utf-8")
-    lines = original.splitlines(True)
+    path.write_text(LAYERED_FAQ, encoding="utf-8")
 
-    def neighbour(text):
-        """The line above the new one."""
+    def neighbours(text):
+        """The lines above and below the new one."""
         after = path.read_text(encoding="utf-8").splitlines(True)
         at = after.index(f"    - {text}\n")
         return after[at - 1], after[at + 1]
 
     write(root, "faq/delivery_time", "পার্সেল কবে আসবে বলতে পারবেন?")
-    above, below = neighbour("পার্সেল কবে আসবে বলতে পারবেন?")
-    assert above == "    - রবিবারের আগে হাতে পাবো?\n"  # the last Bangla one
-    # The block ends with a later batch (Bangla, then Banglish): below the last Bangla one
-    # is that batch's first Banglish one.
-    assert below == "    - khulna te deliver hote koydin\n"
+    # After the last Bangla one, which is the later batch's: above its Banglish one.
+    assert neighbours("পার্সেল কবে আসবে বলতে পারবেন?") == (
+        "    - রবিবারের আগে হাতে পাবো?\n",
+        "    - khulna te deliver hote koydin\n",
+    )
     remove(root, "faq/delivery_time", "পার্সেল কবে আসবে বলতে পারবেন?")
 
     write(root, "faq/delivery_time", "when will the parcel reach khulna")
-    above, below = neighbour("when will the parcel reach khulna")
-    assert above == "    - how many days for shipping to sylhet\n"
-    assert below == "    - delivery hote koydin lage\n"
+    assert neighbours("when will the parcel reach khulna") == (
+        "    - how long does delivery take\n",
+        "    - delivery koydin lage\n",
+    )
     remove(root, "faq/delivery_time", "when will the parcel reach khulna")
 
     write(root, "faq/delivery_time", "parcel khulna te koydin e jabe vai")
-    above, below = neighbour("parcel khulna te koydin e jabe vai")
-    block_end = lines.index("- intent: faq/delivery_charge\n") - 1  # the blank line
-    assert below == "\n" and above == lines[block_end - 1]
+    # The last Banglish one ends the block: the new one goes at its end.
+    assert neighbours("parcel khulna te koydin e jabe vai") == (
+        "    - khulna te deliver hote koydin\n",
+        "\n",
+    )
     remove(root, "faq/delivery_time", "parcel khulna te koydin e jabe vai")
-    assert path.read_text(encoding="utf-8") == original
+    assert path.read_text(encoding="utf-8") == LAYERED_FAQ
 
 
 @pytest.mark.parametrize(
