@@ -12,7 +12,13 @@ from bench.paths import ROOT, VENV_BIN
 from bench.phases import load_matrix, reference
 from bench.procs import Proc, free_port, log, start_postgres, start_redis, wait_port
 from bench.settings import Settings
-from bench.stacks import endpoints_for, make_shop_db, start_action_server, start_rasa
+from bench.stacks import (
+    endpoints_for,
+    make_shop_db,
+    shop_env,
+    start_action_server,
+    start_rasa,
+)
 
 DEPLOYED_ENDPOINTS = ROOT / "deploy" / "endpoints.postgres.yml"
 
@@ -71,7 +77,13 @@ def run_scale(model: Path, run_dir: Path, settings: Settings) -> dict:
                 for i in range(n):
                     log(f"scale: starting Rasa server {i + 1}/{n}")
                     p, port, s = start_rasa(
-                        "ours", model, endpoints, run_dir, f"scale{n}-{i}", settings.startup_timeout
+                        "ours",
+                        model,
+                        endpoints,
+                        run_dir,
+                        f"scale{n}-{i}",
+                        settings.startup_timeout,
+                        shop_env(shop_url),
                     )
                     servers.append(p)
                     ports.append(port)

@@ -70,6 +70,11 @@ def make_shop_db(path: Path, log_path: Path) -> Tuple[str, List[Tuple[str, str]]
     return url, read_orders(url), how
 
 
+def shop_env(url: str) -> Dict[str, str]:
+    """The settings that point a server at this run's shop database (and its handoff queue)."""
+    return {"DATABASE_URL": url, "HANDOFF_DATABASE_URL": url}
+
+
 def read_orders(url: str, limit: int = 40) -> List[Tuple[str, str]]:
     """(order number, phone) pairs from the shop DB: the demo orders first."""
     try:
@@ -110,7 +115,7 @@ def start_action_server(
         f"actions-{tag}",
         cmd + ["--port", str(port), "--actions", "actions"],
         run_dir / f"actions-{tag}.log",
-        environ=env(DATABASE_URL=shop_url, HANDOFF_DATABASE_URL=shop_url),
+        environ=env(**shop_env(shop_url)),
     )
     if not wait_port(port, 180, proc):
         raise RuntimeError(f"action server did not start:\n{proc.tail()}")
@@ -300,12 +305,14 @@ def start_stack(
     endpoints = endpoints_for(
         system, run_dir, act[1] if act else None, source=settings.ours_endpoints, tag=tag
     )
-    rasa_env: Dict[str, str] = {}
+    # Rasa reads the shop database too (order notices, verification guards): the same one.
+    rasa_env: Dict[str, str] = shop_env(shop_url)
     try:
         if workers > 1:
             redis, redis_port = start_redis(run_dir / f"redis-{tag}", run_dir / f"redis-{tag}.log")
             watch["redis"] = redis
-            endpoints, rasa_env = for_workers(endpoints, workers, redis_port)
+            endpoints, worker_env = for_workers(endpoints, workers, redis_port)
+            rasa_env.update(worker_env)
         info["endpoints"] = yaml.safe_load(endpoints.read_text())
         log(f"{tag}: starting Rasa server ({model.name}, {workers} worker(s))")
         proc, port, startup = start_rasa(
