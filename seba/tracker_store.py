@@ -9,9 +9,13 @@ the id of the newest one:
 
 * ``retrieve`` returns the kept tracker after one indexed query (the newest event id of the
   conversation) shows that the database holds exactly what this process wrote last;
-* ``save`` appends only the events after the stored ones, in one transaction, after the same
-  check — nothing is counted, nothing rewritten; a message costs the same at turn 100 as at
-  turn 1.
+* ``save`` appends only the events after the stored ones, with the same check in the same
+  transaction — nothing is counted, nothing rewritten; a message costs the same at turn 100
+  as at turn 1.
+
+On PostgreSQL these round trips run in worker threads, so one process's event loop serves
+other conversations while it waits for the database (on the same loop they were ~40% of a
+process's time under load, and a second process added nothing: bench/notes.md).
 
 Anything else — another process wrote in between, a save failed, the conversation is not
 kept — falls back to Rasa's own retrieve and save, so several processes can share one
@@ -24,6 +28,7 @@ endpoints.yml:
 ``tracker_store: {type: seba.tracker_store.CachingSQLTrackerStore, dialect: ..., ...}``
 """
 
+import asyncio
 import json
 import logging
 from collections import OrderedDict
@@ -39,6 +44,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
+
+#: ``_append`` found that another process wrote to the conversation since this one did.
+_CHANGED = object()
 
 
 @dataclass
@@ -75,6 +83,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQL errors must not log the bound values (customers' messages).
         self.engine.hide_parameters = True
+        self._offload = self.engine.dialect.name != "sqlite"
         self._cache_size = int(cache_size)
         self._cache: "OrderedDict[str, _Kept]" = OrderedDict()
 
@@ -92,12 +101,20 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
+    async def _off_loop(self, function: Any, *args: Any) -> Any:
+        """A database round trip: on PostgreSQL (a network hop) in a worker thread, so the
+        event loop serves other conversations meanwhile; SQLite is in-process and faster
+        than the hop to a thread."""
+        if self._offload:
+            return await asyncio.to_thread(function, *args)
+        return function(*args)
+
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         entry = self._cache.get(sender_id)
         if entry is not None:
             if (
                 len(entry.tracker.events) == entry.stored
-                and self._newest_event_id(sender_id) == entry.newest
+                and await self._off_loop(self._newest_event_id, sender_id) == entry.newest
             ):
                 self._cache.move_to_end(sender_id)
                 return entry.tracker
@@ -105,27 +122,31 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             # What Rasa rebuilt is exactly the stored latest session.
-            self._keep(_Kept(tracker, len(tracker.events), self._newest_event_id(sender_id)))
+            newest = await self._off_loop(self._newest_event_id, sender_id)
+            self._keep(_Kept(tracker, len(tracker.events), newest))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         entry = self._cache.pop(tracker.sender_id, None)
-        newest = self._newest_event_id(tracker.sender_id)
-        if entry is not None and entry.tracker is tracker and newest == entry.newest:
-            start = entry.stored  # this process wrote everything before it
-        elif entry is None and newest is None:
-            start = 0  # a new conversation: all of it is new
+        if entry is not None and entry.tracker is tracker:
+            start, expected = entry.stored, entry.newest  # this process wrote all before it
+        elif entry is None:
+            start, expected = 0, None  # a new conversation, if the database agrees
         else:
             await super().save(tracker)  # Rasa's own count-based save
             return
         await self.stream_events(tracker)
         new_events = list(tracker.events)[start:]
-        if new_events:
-            newest = self._append(tracker.sender_id, new_events)
+        newest = await self._off_loop(self._append, tracker.sender_id, new_events, expected)
+        if newest is _CHANGED:
+            await super().save(tracker)  # another process wrote: Rasa's own save
+            return
         self._keep(_Kept(tracker, len(tracker.events), newest))
 
-    def _append(self, sender_id: Text, events: List[Event]) -> int:
-        """Insert the events in one transaction; the id of the last one."""
+    def _append(self, sender_id: Text, events: List[Event], expected: Optional[int]) -> Any:
+        """In one transaction: check that the conversation's newest stored event is still
+        ``expected`` (else nothing is written and ``_CHANGED`` returned), insert the events,
+        and return the id of the newest one."""
         rows = []
         for event in events:
             data = event.as_dict()
@@ -142,5 +163,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 }
             )
         with self.engine.begin() as connection:
+            newest = connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()
+            if newest != expected:
+                return _CHANGED
+            if not rows:
+                return newest
             connection.execute(self.SQLEvent.__table__.insert(), rows)  # one executemany
             return connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()

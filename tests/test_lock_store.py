@@ -1,7 +1,9 @@
 """seba.lock_store: tickets of one conversation issued by many processes at once are never lost
 (Rasa's RedisLockStore reads, changes and writes the lock with nothing in between)."""
 
+import asyncio
 import threading
+import time
 import uuid
 
 import pytest
@@ -61,3 +63,57 @@ def test_rasa_builds_it_from_endpoints(redis):
     ticket = store.issue_ticket(conversation, 60)
     store.cleanup(conversation, ticket)
     assert store.get_lock(conversation) is None
+
+
+async def _ticks_while(coroutine, seconds: float = 0.3) -> int:
+    """How often another task of the event loop ran while ``coroutine`` did."""
+    ticks = 0
+
+    async def tick():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    await coroutine
+    ticker.cancel()
+    return ticks
+
+
+def test_waiting_for_redis_leaves_the_event_loop_to_other_conversations(redis, monkeypatch):
+    store = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=6)
+    slow_issue = store.issue_ticket
+
+    def issue_ticket(*args, **kwargs):
+        time.sleep(0.3)  # a slow Redis round trip
+        return slow_issue(*args, **kwargs)
+
+    monkeypatch.setattr(store, "issue_ticket", issue_ticket)
+
+    async def locked():
+        async with store.lock(f"rest:{uuid.uuid4().hex}"):
+            pass
+
+    assert asyncio.run(_ticks_while(locked())) >= 10  # Rasa's own lock(): 1
+
+
+def test_messages_of_one_conversation_still_take_turns(redis):
+    store = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=7)
+    conversation, order = f"rest:{uuid.uuid4().hex}", []
+
+    async def message(name, hold):
+        async with store.lock(conversation, wait_time_in_seconds=0.05):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    async def both():
+        first = asyncio.create_task(message("first", 0.3))
+        await asyncio.sleep(0.05)
+        await asyncio.gather(first, message("second", 0))
+
+    asyncio.run(both())
+    assert order == ["first in", "first out", "second in", "second out"]
+    assert store.get_lock(conversation) is None  # cleaned up after the last one

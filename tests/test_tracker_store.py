@@ -1,6 +1,7 @@
 """CachingSQLTrackerStore: the cache never hides what the database holds."""
 
 import asyncio
+import time
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
@@ -125,3 +126,70 @@ def test_the_database_runs_in_wal_mode(tmp_path):
     asyncio.run(run())
     with sqlite3.connect(tmp_path / "t.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_on_postgresql_the_round_trips_leave_the_event_loop_free(postgres_url, monkeypatch):
+    store = CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))
+    slow = store._newest_event_id
+
+    def newest_event_id(sender_id):
+        time.sleep(0.3)  # a slow database round trip
+        return slow(sender_id)
+
+    async def run():
+        tracker = await store.get_or_create_tracker("c1")
+        tracker.update(UserUttered("hi"))
+        await store.save(tracker)
+        monkeypatch.setattr(store, "_newest_event_id", newest_event_id)
+        ticks = 0
+
+        async def tick():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0)
+        again = await store.retrieve("c1")
+        ticker.cancel()
+        assert again is tracker and _texts(again) == ["hi"]
+        assert ticks >= 10  # on the loop itself: 1
+
+    asyncio.run(run())
+
+
+def test_on_postgresql_another_process_writing_is_still_seen(postgres_url):
+    async def run():
+        a = CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))
+        b = CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))
+        tracker = await a.get_or_create_tracker("c2")
+        tracker.update(UserUttered("from a"))
+        await a.save(tracker)
+        other = await b.retrieve("c2")
+        other.update(UserUttered("from b"))
+        await b.save(other)
+        tracker.update(UserUttered("a again"))  # a's kept copy is stale now
+        await a.save(tracker)  # falls back to Rasa's save, nothing lost
+        assert "from b" in _texts(await a.retrieve("c2"))
+        assert _texts(await _fresh(postgres_url, "c2"))[:2] == ["from a", "from b"]
+
+    asyncio.run(run())
+
+
+def _postgres(url):
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    return {
+        "dialect": "postgresql",
+        "host": parts.host,
+        "port": parts.port,
+        "db": parts.database,
+        "username": parts.username,
+        "password": parts.password or "",
+    }
+
+
+async def _fresh(url, sender_id):
+    return await CachingSQLTrackerStore(DOMAIN, **_postgres(url)).retrieve(sender_id)
