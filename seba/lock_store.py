@@ -17,11 +17,9 @@ endpoints.yml::
       url: ...   # the same settings as type: redis
 """
 
-import asyncio
-from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Optional, Text
+from typing import Any, Optional, Text
 
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore, TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 MUTEX_SECONDS = 10  # a ticket change takes milliseconds; the mutex expires if a process dies
@@ -51,33 +49,3 @@ class AtomicRedisLockStore(RedisLockStore):
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         with self._mutex(conversation_id):
             super().cleanup(conversation_id, ticket_number)
-
-    # Each step above is several blocking Redis round trips (the mutex, read, write). Rasa's
-    # ``lock`` runs them on the event loop, which then serves no one else meanwhile; these
-    # are Rasa 3.6's ``lock`` and ``_acquire_lock`` with each step in a worker thread
-    # (tests/test_lock_store.py holds them to Rasa's behaviour).
-    @asynccontextmanager
-    async def lock(
-        self,
-        conversation_id: Text,
-        lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: float = 1,
-    ) -> AsyncGenerator[TicketLock, None]:
-        ticket = await asyncio.to_thread(self.issue_ticket, conversation_id, lock_lifetime)
-        try:
-            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
-        finally:
-            await asyncio.to_thread(self.cleanup, conversation_id, ticket)
-
-    async def _acquire_lock(
-        self, conversation_id: Text, ticket: int, wait_time_in_seconds: float
-    ) -> TicketLock:
-        while True:
-            lock = await asyncio.to_thread(self.get_lock, conversation_id)
-            if not lock:  # expired
-                break
-            if not lock.is_locked(ticket):
-                return lock
-            await asyncio.sleep(wait_time_in_seconds)
-            await asyncio.to_thread(self.update_lock, conversation_id)
-        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")

@@ -13,10 +13,6 @@ the id of the newest one:
   transaction — nothing is counted, nothing rewritten; a message costs the same at turn 100
   as at turn 1.
 
-On PostgreSQL these round trips run in worker threads, so one process's event loop serves
-other conversations while it waits for the database (on the same loop they were ~40% of a
-process's time under load, and a second process added nothing: bench/notes.md).
-
 Anything else — another process wrote in between, a save failed, the conversation is not
 kept — falls back to Rasa's own retrieve and save, so several processes can share one
 database (deploy/endpoints.postgres.yml). Every save is committed before the reply leaves,
@@ -28,7 +24,6 @@ endpoints.yml:
 ``tracker_store: {type: seba.tracker_store.CachingSQLTrackerStore, dialect: ..., ...}``
 """
 
-import asyncio
 import json
 import logging
 from collections import OrderedDict
@@ -83,7 +78,6 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQL errors must not log the bound values (customers' messages).
         self.engine.hide_parameters = True
-        self._offload = self.engine.dialect.name != "sqlite"
         self._cache_size = int(cache_size)
         self._cache: "OrderedDict[str, _Kept]" = OrderedDict()
 
@@ -101,20 +95,12 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    async def _off_loop(self, function: Any, *args: Any) -> Any:
-        """A database round trip: on PostgreSQL (a network hop) in a worker thread, so the
-        event loop serves other conversations meanwhile; SQLite is in-process and faster
-        than the hop to a thread."""
-        if self._offload:
-            return await asyncio.to_thread(function, *args)
-        return function(*args)
-
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         entry = self._cache.get(sender_id)
         if entry is not None:
             if (
                 len(entry.tracker.events) == entry.stored
-                and await self._off_loop(self._newest_event_id, sender_id) == entry.newest
+                and self._newest_event_id(sender_id) == entry.newest
             ):
                 self._cache.move_to_end(sender_id)
                 return entry.tracker
@@ -122,7 +108,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             # What Rasa rebuilt is exactly the stored latest session.
-            newest = await self._off_loop(self._newest_event_id, sender_id)
+            newest = self._newest_event_id(sender_id)
             self._keep(_Kept(tracker, len(tracker.events), newest))
         return tracker
 
@@ -137,7 +123,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         new_events = list(tracker.events)[start:]
-        newest = await self._off_loop(self._append, tracker.sender_id, new_events, expected)
+        newest = self._append(tracker.sender_id, new_events, expected)
         if newest is _CHANGED:
             await super().save(tracker)  # another process wrote: Rasa's own save
             return

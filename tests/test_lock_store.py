@@ -3,7 +3,6 @@
 
 import asyncio
 import threading
-import time
 import uuid
 
 import pytest
@@ -63,40 +62,6 @@ def test_rasa_builds_it_from_endpoints(redis):
     ticket = store.issue_ticket(conversation, 60)
     store.cleanup(conversation, ticket)
     assert store.get_lock(conversation) is None
-
-
-async def _ticks_while(coroutine, seconds: float = 0.3) -> int:
-    """How often another task of the event loop ran while ``coroutine`` did."""
-    ticks = 0
-
-    async def tick():
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    ticker = asyncio.create_task(tick())
-    await asyncio.sleep(0)
-    await coroutine
-    ticker.cancel()
-    return ticks
-
-
-def test_waiting_for_redis_leaves_the_event_loop_to_other_conversations(redis, monkeypatch):
-    store = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=6)
-    slow_issue = store.issue_ticket
-
-    def issue_ticket(*args, **kwargs):
-        time.sleep(0.3)  # a slow Redis round trip
-        return slow_issue(*args, **kwargs)
-
-    monkeypatch.setattr(store, "issue_ticket", issue_ticket)
-
-    async def locked():
-        async with store.lock(f"rest:{uuid.uuid4().hex}"):
-            pass
-
-    assert asyncio.run(_ticks_while(locked())) >= 10  # Rasa's own lock(): 1
 
 
 def test_messages_of_one_conversation_still_take_turns(redis):

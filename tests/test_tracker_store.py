@@ -1,7 +1,6 @@
 """CachingSQLTrackerStore: the cache never hides what the database holds."""
 
 import asyncio
-import time
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
@@ -126,37 +125,6 @@ def test_the_database_runs_in_wal_mode(tmp_path):
     asyncio.run(run())
     with sqlite3.connect(tmp_path / "t.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
-def test_on_postgresql_the_round_trips_leave_the_event_loop_free(postgres_url, monkeypatch):
-    store = CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))
-    slow = store._newest_event_id
-
-    def newest_event_id(sender_id):
-        time.sleep(0.3)  # a slow database round trip
-        return slow(sender_id)
-
-    async def run():
-        tracker = await store.get_or_create_tracker("c1")
-        tracker.update(UserUttered("hi"))
-        await store.save(tracker)
-        monkeypatch.setattr(store, "_newest_event_id", newest_event_id)
-        ticks = 0
-
-        async def tick():
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        ticker = asyncio.create_task(tick())
-        await asyncio.sleep(0)
-        again = await store.retrieve("c1")
-        ticker.cancel()
-        assert again is tracker and _texts(again) == ["hi"]
-        assert ticks >= 10  # on the loop itself: 1
-
-    asyncio.run(run())
 
 
 def test_on_postgresql_another_process_writing_is_still_seen(postgres_url):
