@@ -746,7 +746,8 @@ def readme_summary(r: dict) -> str:
     return "\n".join(
         [
             f"Latest benchmark ({lr.get('mode', '?')} run {lr.get('run', '?')}, "
-            f"{m.get('date', '?')}) on "
+            f"{m.get('date', '?')}; parts: {', '.join(lr.get('parts', [])) or '?'}; the "
+            "report says which run each figure comes from) on "
             f"{_machine_line(m)}. Full report: [bench/report.md](bench/report.md).\n",
             _table(["target", "stock Rasa", "Seba", "ratio", "goal", ""], rows),
             ("\n" + capacity_note(r)) if capacity_note(r) else "",
