@@ -121,12 +121,13 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         else:
             await super().save(tracker)  # Rasa's own count-based save
             return
-        await self.stream_events(tracker)
         new_events = list(tracker.events)[start:]
         newest = self._append(tracker.sender_id, new_events, expected)
         if newest is _CHANGED:
-            await super().save(tracker)  # another process wrote: Rasa's own save
+            await super().save(tracker)  # another process wrote: Rasa's own save (and stream)
             return
+        if self.event_broker is not None:  # exactly what was written, once
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
         self._keep(_Kept(tracker, len(tracker.events), newest))
 
     def _append(self, sender_id: Text, events: List[Event], expected: Optional[int]) -> Any:

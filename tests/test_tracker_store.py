@@ -161,3 +161,37 @@ def _postgres(url):
 
 async def _fresh(url, sender_id):
     return await CachingSQLTrackerStore(DOMAIN, **_postgres(url)).retrieve(sender_id)
+
+
+class _Broker:
+    def __init__(self):
+        self.published = []
+
+    def publish(self, event):
+        self.published.append(event)
+
+
+def test_an_event_broker_gets_each_event_once(tmp_path):
+    """From the events this store appends (no re-read of the conversation per save), and
+    without repeats when another process wrote in between and Rasa's own save takes over."""
+
+    async def run():
+        broker = _Broker()
+        a = CachingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+        a.event_broker = broker
+        tracker = await a.get_or_create_tracker("c1")
+        tracker.update(UserUttered("one"))
+        await a.save(tracker)
+        tracker.update(UserUttered("two"))
+        await a.save(tracker)
+        other = await _store(tmp_path / "t.db").retrieve("c1")
+        other.update(UserUttered("from b"))
+        await _store(tmp_path / "t.db").save(other)
+        tracker.update(UserUttered("three"))
+        texts = [e.get("text") for e in broker.published if e.get("event") == "user"]
+        assert texts == ["one", "two"]
+        await a.save(tracker)  # a's copy is stale: Rasa's save streams as Rasa does
+        texts = [e.get("text") for e in broker.published if e.get("event") == "user"]
+        assert texts[:2] == ["one", "two"] and len(texts) == len(set(texts))
+
+    asyncio.run(run())
