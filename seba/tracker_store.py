@@ -108,8 +108,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             # What Rasa rebuilt is exactly the stored latest session.
-            newest = self._newest_event_id(sender_id)
-            self._keep(_Kept(tracker, len(tracker.events), newest))
+            self._keep(_Kept(tracker, len(tracker.events), self._newest_event_id(sender_id)))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:

@@ -138,7 +138,7 @@ def test_on_postgresql_another_process_writing_is_still_seen(postgres_url):
         other.update(UserUttered("from b"))
         await b.save(other)
         tracker.update(UserUttered("a again"))  # a's kept copy is stale now
-        await a.save(tracker)  # falls back to Rasa's save, nothing lost
+        await a.save(tracker)  # falls back to Rasa's count-based save: b's event stays
         assert "from b" in _texts(await a.retrieve("c2"))
         assert _texts(await _fresh(postgres_url, "c2"))[:2] == ["from a", "from b"]
 
