@@ -3,10 +3,11 @@
 
 import asyncio
 import threading
+import time
 import uuid
 
 import pytest
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from seba.lock_store import AtomicRedisLockStore
@@ -82,3 +83,74 @@ def test_messages_of_one_conversation_still_take_turns(redis):
     asyncio.run(both())
     assert order == ["first in", "first out", "second in", "second out"]
     assert store.get_lock(conversation) is None  # cleaned up after the last one
+
+
+def test_rasas_own_store_reads_and_continues_the_lock(redis):
+    """The scripts keep Rasa's JSON layout: Rasa's store (and any tool built on it) reads
+    what ours wrote, and ours continues a lock Rasa's wrote (a rolling upgrade)."""
+    ours = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=8)
+    rasas = RedisLockStore(host="127.0.0.1", port=redis.port, db=8)
+    conversation = f"rest:{uuid.uuid4().hex}"
+    first = rasas.issue_ticket(conversation, 60)
+    second = ours.issue_ticket(conversation, 60)
+    third = rasas.issue_ticket(conversation, 60)
+    assert (first, second, third) == (0, 1, 2)
+    lock = rasas.get_lock(conversation)
+    assert [t.number for t in lock.tickets] == [0, 1, 2] and lock.conversation_id == conversation
+    assert all(58 < t.expires - time.time() <= 60 for t in lock.tickets)
+    ours.cleanup(conversation, second)
+    assert [t.number for t in rasas.get_lock(conversation).tickets] == [0, 2]
+
+
+def test_an_expired_ticket_does_not_hold_the_next_message(redis):
+    """A process that died mid-message leaves its ticket; once it expires the next message
+    goes ahead (Rasa's lock lifetime), and the dead ticket is dropped from the lock."""
+    store = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=8)
+    conversation = f"rest:{uuid.uuid4().hex}"
+    store.issue_ticket(conversation, 0.2)  # never cleaned up
+
+    async def next_message():
+        async with store.lock(conversation, lock_lifetime=60) as lock:
+            return [t.number for t in lock.tickets]
+
+    assert asyncio.run(next_message()) == [1]
+    assert store.get_lock(conversation) is None
+
+
+def test_a_lock_deleted_under_a_waiting_message_raises_lock_error(redis):
+    store = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=8)
+    conversation = f"rest:{uuid.uuid4().hex}"
+    store.issue_ticket(conversation, 60)  # someone else is being served
+
+    async def waiting():
+        async with store.lock(conversation):
+            pass
+
+    async def run():
+        task = asyncio.create_task(waiting())
+        await asyncio.sleep(0.1)
+        store.delete_lock(conversation)
+        await task
+
+    with pytest.raises(LockError):
+        asyncio.run(run())
+
+
+def test_a_message_costs_two_round_trips_to_redis(redis):
+    """Issue (with the lock's state) and clean up, one script each — what made the scale-out
+    path wait was ~11 round trips a message (Rasa's get/set plus a mutex per step)."""
+    store = AtomicRedisLockStore(host="127.0.0.1", port=redis.port, db=8)
+    calls, execute = [], store.red.execute_command
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return execute(*args, **kwargs)
+
+    async def message(conversation):
+        async with store.lock(conversation):
+            pass
+
+    asyncio.run(message(f"rest:{uuid.uuid4().hex}"))  # loads the scripts once
+    store.red.execute_command = counted
+    asyncio.run(message(f"rest:{uuid.uuid4().hex}"))
+    assert calls == ["EVALSHA", "EVALSHA"]
