@@ -195,3 +195,28 @@ def test_an_event_broker_gets_each_event_once(tmp_path):
         assert texts[:2] == ["one", "two"] and len(texts) == len(set(texts))
 
     asyncio.run(run())
+
+
+def test_on_postgresql_a_message_is_one_statement_to_check_and_one_to_save(postgres_url):
+    """The check of the kept copy and the guarded append are single statements outside a
+    transaction (autocommit): no BEGIN, COMMIT or ROLLBACK round trips around them."""
+    import sqlalchemy as sa
+
+    async def run():
+        store = CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))
+        tracker = await store.get_or_create_tracker("c4")
+        statements = []
+
+        def seen(connection, _cursor, statement, *_args):
+            # psycopg2 sends no BEGIN (so nothing to COMMIT or ROLLBACK) in autocommit mode.
+            statements.append((statement.split()[0], connection.connection.autocommit))
+
+        sa.event.listen(store.engine, "before_cursor_execute", seen)
+        for turn in range(3):
+            tracker = await store.retrieve("c4")
+            tracker.update(UserUttered(f"turn {turn}"))
+            await store.save(tracker)
+        assert statements == [("SELECT", True), ("INSERT", True)] * 3
+        assert _texts(await _fresh(postgres_url, "c4")) == ["turn 0", "turn 1", "turn 2"]
+
+    asyncio.run(run())
