@@ -35,6 +35,7 @@ from sanic.request import Request
 
 from seba import logmask
 from seba.secrets import ACTION_SECRET_HEADER, MissingSecret, get
+from seba.threads import one_blas_thread
 
 logger = logging.getLogger(__name__)
 PUBLIC_PATHS = {"/health"}
@@ -101,6 +102,7 @@ def _warm_up() -> None:
 
 
 def main(argv: Optional[list] = None) -> None:
+    one_blas_thread()
     parser = argparse.ArgumentParser(
         prog="python -m seba.action_server",
         description="Seba's action server (rasa-sdk, Rasa only).",

@@ -54,6 +54,9 @@ def secure_arguments(argv: List[str]) -> List[str]:
 
 
 def main() -> None:
+    from seba.threads import one_blas_thread
+
+    one_blas_thread()
     from seba import logmask
     from seba.runtime import install
 
