@@ -78,6 +78,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQL errors must not log the bound values (customers' messages).
         self.engine.hide_parameters = True
+        self._index_newest_event()
         # A single statement needs no transaction of its own: on PostgreSQL, autocommit saves
         # psycopg2's BEGIN and the ROLLBACK on return — two of the three round trips of a check.
         self._reads = self.engine
@@ -89,6 +90,24 @@ class CachingSQLTrackerStore(SQLTrackerStore):
     # Plain SQL Core statements, compiled once: the ORM's query building was most of the
     # store's remaining cost per message.
     _NEWEST = sa.text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
+
+    # Rasa indexes sender_id alone. For ``max(id) WHERE sender_id`` PostgreSQL then walks the
+    # primary key backwards, filtering: past every newer event of other conversations, and
+    # through the whole table for a new conversation (50 ms at 200,000 events, growing with
+    # the shop's history). With (sender_id, id) it is one index lookup. SQLite's sender_id
+    # index already holds the rowid (= id) after the key.
+    _NEWEST_INDEX = sa.text(
+        "CREATE INDEX IF NOT EXISTS ix_events_sender_id_id ON events (sender_id, id)"
+    )
+
+    def _index_newest_event(self) -> None:
+        if self.engine.dialect.name != "postgresql":
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(self._NEWEST_INDEX)
+        except sa.exc.DBAPIError as error:  # another process creating it at the same moment
+            logger.warning("Could not create the index of events by conversation: %s", error)
 
     def _newest_event_id(self, sender_id: Text) -> Optional[int]:
         with self._reads.connect() as connection:

@@ -220,3 +220,28 @@ def test_on_postgresql_a_message_is_one_statement_to_check_and_one_to_save(postg
         assert _texts(await _fresh(postgres_url, "c4")) == ["turn 0", "turn 1", "turn 2"]
 
     asyncio.run(run())
+
+
+def test_on_postgresql_the_check_is_an_index_lookup_whatever_the_history(postgres_url):
+    """With Rasa's sender_id index alone, PostgreSQL answers ``max(id) WHERE sender_id`` by
+    walking the primary key backwards — through the whole table for a new conversation."""
+    import sqlalchemy as sa
+
+    store = CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))
+    CachingSQLTrackerStore(DOMAIN, **_postgres(postgres_url))  # a second process: no error
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) "
+                "SELECT 'history-' || (g % 500), 'user', g, '{}' "
+                "FROM generate_series(1, 20000) g"
+            )
+        )
+        connection.execute(sa.text("ANALYZE events"))
+        plan = " ".join(
+            row[0]
+            for row in connection.execute(
+                sa.text("EXPLAIN " + store._NEWEST.text), {"sender_id": "a-new-customer"}
+            )
+        )
+    assert "ix_events_sender_id_id" in plan and "Filter" not in plan, plan
