@@ -699,9 +699,14 @@ def markdown(r: dict, made: Dict[str, str]) -> str:
                         for k, v in sorted(cpu.items())
                         if v is not None and wall
                     )
-                    cpu_rows.append([f"{ch} ×{c}", n, cells or "–"])
-            L.append("\nEach process's CPU during the phase (share of one core):\n")
-            L.append(_table(["load", "Rasa processes", "CPU per process"], cpu_rows))
+                    busy = sum(v for v in cpu.values() if v is not None) / wall if wall else None
+                    cpu_rows.append([f"{ch} ×{c}", n, cells or "–", _num(busy, 2)])
+            L.append(
+                "\nEach process's CPU during the phase (share of one core), and all of them "
+                "together in cores: where that nears the machine's cores, the second process "
+                "has no core of its own left and the ratio above is the machine's ceiling.\n"
+            )
+            L.append(_table(["load", "Rasa processes", "CPU per process", "cores busy"], cpu_rows))
             ups = {n: _get(p, "startup_s") for n, p in procs.items()}
             L.append(f"\nStart-up of each process (s): {json.dumps(ups)}.")
             if "scale" in made:
