@@ -18,7 +18,9 @@ kept — falls back to Rasa's own retrieve and save, so several processes can sh
 database (deploy/endpoints.postgres.yml). Every save is committed before the reply leaves,
 as before: a crash (kill -9) loses nothing that was answered. On SQLite the database runs in
 WAL mode with ``synchronous=NORMAL`` (durable across process crashes; readers never wait
-for the writer).
+for the writer). On PostgreSQL the check and the append are one autocommit statement each
+(the append guarded by the check: ``INSERT … SELECT … WHERE newest = expected``), and the
+store adds the index on ``events (sender_id, id)`` the check needs.
 
 endpoints.yml:
 ``tracker_store: {type: seba.tracker_store.CachingSQLTrackerStore, dialect: ..., ...}``
@@ -78,12 +80,13 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # SQL errors must not log the bound values (customers' messages).
         self.engine.hide_parameters = True
-        self._index_newest_event()
         # A single statement needs no transaction of its own: on PostgreSQL, autocommit saves
         # psycopg2's BEGIN and the ROLLBACK on return — two of the three round trips of a check.
-        self._reads = self.engine
-        if self.engine.dialect.name == "postgresql":
-            self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._postgres = self.engine.dialect.name == "postgresql"
+        self._single = self.engine  # runs single statements
+        if self._postgres:
+            self._single = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._index_newest_event()
         self._cache_size = int(cache_size)
         self._cache: "OrderedDict[str, _Kept]" = OrderedDict()
 
@@ -101,7 +104,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
     )
 
     def _index_newest_event(self) -> None:
-        if self.engine.dialect.name != "postgresql":
+        if not self._postgres:
             return
         try:
             with self.engine.begin() as connection:
@@ -110,7 +113,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             logger.warning("Could not create the index of events by conversation: %s", error)
 
     def _newest_event_id(self, sender_id: Text) -> Optional[int]:
-        with self._reads.connect() as connection:
+        with self._single.connect() as connection:
             return connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()
 
     def _keep(self, entry: _Kept) -> None:
@@ -172,7 +175,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                     "data": json.dumps(data),
                 }
             )
-        if rows and self._reads is not self.engine:
+        if rows and self._postgres:
             return self._append_guarded(sender_id, rows, expected)
         with self.engine.begin() as connection:
             newest = connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()
@@ -199,6 +202,6 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         )
         unchanged = newest.is_(None) if expected is None else newest == expected
         insert = table.insert().from_select(names, sa.select(new).where(unchanged))
-        with self._reads.connect() as connection:
+        with self._single.connect() as connection:
             ids = connection.execute(insert.returning(table.c.id)).scalars().all()
         return max(ids) if ids else _CHANGED
