@@ -17,7 +17,7 @@ class Settings:
     channels: Tuple[str, ...] = ("rest", "socketio")
     duration: float = 25.0  # seconds of load per (system, channel, concurrency)
     long_turns: int = 100
-    long_repeats: int = 2
+    long_repeats: int = 5  # the per-turn median needs more than 2 passes: one pass swings ±50%
     startup_repeats: int = 2
     scale_processes: Tuple[int, ...] = (1, 2)
     scale_concurrencies: Tuple[int, ...] = (10, 50)
