@@ -160,6 +160,9 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         """In one transaction: check that the conversation's newest stored event is still
         ``expected`` (else nothing is written and ``_CHANGED`` returned), insert the events,
         and return the id of the newest one."""
+        if not events:  # nothing to write: the check alone, one statement
+            newest = self._newest_event_id(sender_id)
+            return newest if newest == expected else _CHANGED
         rows = []
         for event in events:
             data = event.as_dict()
@@ -175,14 +178,11 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                     "data": json.dumps(data),
                 }
             )
-        if rows and self._postgres:
+        if self._postgres:
             return self._append_guarded(sender_id, rows, expected)
         with self.engine.begin() as connection:
-            newest = connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()
-            if newest != expected:
+            if connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar() != expected:
                 return _CHANGED
-            if not rows:
-                return newest
             connection.execute(self.SQLEvent.__table__.insert(), rows)  # one executemany
             return connection.execute(self._NEWEST, {"sender_id": sender_id}).scalar()
 
