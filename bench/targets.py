@@ -143,7 +143,23 @@ def targets(r: dict) -> List[Row]:
     if o is not None:
         rows.append(
             (
-                "retraining after adding one example, s",
+                "retraining after adding one example (`rasa train`, validating), s",
+                _num(s),
+                _num(o),
+                _ratio(o, s),
+                "≤ 30 s",
+                o <= 30,
+            )
+        )
+    # The content staff's path: the console's retrain validates in its checks step, then
+    # trains with --skip-validation (training time is the target; validation shown beside).
+    o = _get(r, "train", "ours", "retrain", "wall_s")
+    if o is not None:
+        checks = _get(r, "train", "ours", "retrain_validation", "wall_s")
+        rows.append(
+            (
+                "retraining after adding one example, as the console's retrain trains "
+                f"(its checks' `rasa data validate`: {_num(checks)} s more), s",
                 _num(s),
                 _num(o),
                 _ratio(o, s),

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from bench.paths import ROOT, STOCK_CONFIG, VENV_BIN
 from bench.procs import env
@@ -32,6 +32,16 @@ nlu:
   examples: |
     - শুভ সন্ধ্যা ভাইয়া, কেমন আছেন আপনারা
 """
+# Ours, after the one above: one more example, trained as the console's retrain trains it.
+SECOND_EXAMPLE_FILE = """version: "3.1"
+nlu:
+- intent: thank
+  examples: |
+    - onek dhonnobad vaiya, khub help holo
+"""
+# The console's retrain trains with --skip-validation: its checks step has just run this
+# on the same files (seba/content/retrain.py); the bench times both.
+VALIDATE_ARGS = ["data", "validate", "--fail-on-warnings", "--config", "config.yml"]
 
 
 def training_inputs() -> List[Path]:
@@ -84,7 +94,13 @@ TRAIN_TIMEOUT_S = 3600
 
 
 def rasa_train(
-    project: Path, out: Path, name: str, cache: Path, log: Path, timeout: float = TRAIN_TIMEOUT_S
+    project: Path,
+    out: Path,
+    name: str,
+    cache: Path,
+    log: Path,
+    timeout: float = TRAIN_TIMEOUT_S,
+    extra_args: Sequence[str] = (),
 ) -> Dict[str, object]:
     """``rasa train`` in ``project``; returns wall and CPU seconds (children) and the seconds
     of each step: every graph component trained (from Rasa's "Starting/Finished training
@@ -105,6 +121,7 @@ def rasa_train(
         name,
         "--out",
         str(out),
+        *extra_args,
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
@@ -116,7 +133,7 @@ def rasa_train(
         proc = subprocess.Popen(
             args,
             cwd=str(project),
-            env=env(RASA_CACHE_DIRECTORY=str(cache)),
+            env=env(**cache_env(cache)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -156,6 +173,31 @@ def rasa_train(
         "before_components_s": round(first, 1) if first is not None else None,
         "after_components_s": round(wall - last, 1) if last is not None else None,
     }
+
+
+def cache_env(cache: Path) -> Dict[str, str]:
+    """Rasa's cache and ours of parsed files (seba.importer) in ``cache``: empty for a full
+    training, what the full one left for the retrains."""
+    return {
+        "RASA_CACHE_DIRECTORY": str(cache),
+        "SEBA_PARSE_CACHE": str(cache / "seba-parse-cache.sqlite"),
+    }
+
+
+def rasa_validate(project: Path, cache: Path, log: Path) -> Dict[str, object]:
+    """``rasa data validate --fail-on-warnings`` in ``project``: wall seconds, passed."""
+    t = time.perf_counter()
+    with open(log, "ab") as f:
+        code = subprocess.run(
+            [str(VENV_BIN / "rasa"), *VALIDATE_ARGS, "--domain", _domain_arg(project)],
+            cwd=str(project),
+            env=env(**cache_env(cache)),
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=TRAIN_TIMEOUT_S,
+        ).returncode
+    return {"wall_s": round(time.perf_counter() - t, 1), "passed": code == 0}
 
 
 def config_for(system: str) -> Path:
@@ -207,6 +249,22 @@ def train_system(
             cache,
             log_dir / f"train-{system}-plus1.log",
         )
+        if system == "ours":
+            # The content staff's path: one more example, the checks step's validation,
+            # then the retrain's training (seba/content/retrain.py).
+            (project / "data" / "nlu" / "zz_bench_second_example.yml").write_text(
+                SECOND_EXAMPLE_FILE, encoding="utf-8"
+            )
+            log = log_dir / f"train-{system}-retrain.log"
+            result["retrain_validation"] = rasa_validate(project, cache, log)
+            result["retrain"] = rasa_train(
+                project,
+                workdir / "models-plus-one",
+                system + "-retrain",
+                cache,
+                log,
+                extra_args=["--skip-validation"],
+            )
         shutil.rmtree(workdir / "models-plus-one", ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
     (models / f"{system}.fingerprint").write_text(

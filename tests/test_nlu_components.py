@@ -247,6 +247,25 @@ def test_the_same_data_trains_the_same_model(storage, tmp_path):
     assert np.array_equal(probabilities[0], probabilities[1])
 
 
+def test_the_number_of_fit_threads_does_not_change_the_model(storage, tmp_path):
+    # The retrain fits the classes on every core; the model must be the one-thread model.
+    coefficients = []
+    for threads in (1, 2):
+        (tmp_path / str(threads)).mkdir()
+        config = {
+            **LinearIntentClassifier.get_default_config(),
+            "e5_weight": 0.0,
+            "fit_threads": threads,
+        }
+        model = LinearIntentClassifier(
+            config, LocalModelStorage(tmp_path / str(threads)), Resource("linear")
+        )
+        model.train(TrainingData(training_examples=_messages(EXAMPLES)))
+        assert model._model.sparse_clf.n_jobs == threads
+        coefficients.append(model._model.sparse_clf.coef_)
+    assert np.array_equal(coefficients[0], coefficients[1])
+
+
 # --- Long numbers, and the out-of-scope detector -------------------------------------
 
 from seba.nlu.linear_classifier import NEAR_EXAMPLE, features_text  # noqa: E402

@@ -4,6 +4,7 @@ from seba.nlu.components import BengaliDigitNormalizer, FaqKeySelector, OrderEnt
 from seba.nlu.linear_classifier import LinearIntentClassifier
 from seba.nlu.out_of_scope import OutOfScopeDetector
 from seba.nlu.products import ProductEntityExtractor
+from seba.nlu.tokenizer import RunTimeTokenizer
 
 __all__ = [
     "BengaliDigitNormalizer",
@@ -12,4 +13,5 @@ __all__ = [
     "OrderEntityExtractor",
     "OutOfScopeDetector",
     "ProductEntityExtractor",
+    "RunTimeTokenizer",
 ]

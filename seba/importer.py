@@ -1,0 +1,192 @@
+"""Rasa's file importer, parsing each training file once per content.
+
+``rasa train`` reads the same files several times: in one training with Seba's data, the
+domain twice, the NLU files three times (Rasa's wrappers ask for them in two languages and
+from two places) and the stories once — about 10 s of YAML parsing and schema checks, a
+quarter of a retrain after one new example. This importer keeps what each read produced,
+pickled, keyed by the files' exact bytes (and Rasa's version), in memory and in
+``.rasa/seba-parse-cache.sqlite``; every read hands out a fresh copy, so a caller that
+changes what it got (the tokenizer does) changes nothing for the next one. A retrain after
+one new FAQ example parses only the file that changed.
+
+What is read, and how, is Rasa's own (``RasaFileImporter``): only the parsing is remembered.
+The warnings a parse gave (Rasa's findings about a file) are kept with it and shown again on
+every read, so ``rasa data validate --fail-on-warnings`` and the content checks see the same
+findings whether the file was parsed or remembered. A file that fails to parse is not kept.
+
+config.yml: ``importers: [{name: seba.importer.CachedFileImporter}]``
+"""
+
+import hashlib
+import logging
+import os
+import pickle
+import sqlite3
+import threading
+import warnings
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Iterable, List, Optional, Text, Tuple, Type, TypeVar
+
+import rasa
+import rasa.shared.utils.io
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.training_data.structures import StoryGraph
+from rasa.shared.importers.rasa import RasaFileImporter
+from rasa.shared.nlu.training_data import loading
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from seba import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+#: Change when what is cached (or how it is made) changes: old entries are then never read.
+FORMAT = "2"
+#: Parse results kept in memory (the newest; a long-lived process sees many versions).
+MEMORY_ENTRIES = 64
+T = TypeVar("T")
+
+
+class ParseCache:
+    """Pickled parse results by key: a dict in memory in front of one SQLite file."""
+
+    def __init__(self, path: Optional[Path] = None) -> None:
+        self.path = Path(
+            path
+            or os.environ.get("SEBA_PARSE_CACHE")
+            or PROJECT_ROOT / ".rasa" / "seba-parse-cache.sqlite"
+        )
+        self._memory: "OrderedDict[str, bytes]" = OrderedDict()
+        self._lock = (
+            threading.RLock()
+        )  # a parse may read through the cache (stories read the domain)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+        )
+        return connection
+
+    def _get(self, key: str) -> Optional[bytes]:
+        if key in self._memory:
+            self._memory.move_to_end(key)
+            return self._memory[key]
+        try:
+            with self._connect() as connection:
+                row = connection.execute("SELECT value FROM parsed WHERE key = ?", [key]).fetchone()
+        except sqlite3.Error as error:  # a broken cache costs a parse, never a training
+            logger.warning("Parse cache %s unreadable (%s); parsing.", self.path, error)
+            return None
+        return row[0] if row else None
+
+    def _put(self, key: str, value: bytes) -> None:
+        self._memory[key] = value
+        while len(self._memory) > MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
+        try:
+            with self._connect() as connection:
+                connection.execute(
+                    "INSERT OR REPLACE INTO parsed (key, value) VALUES (?, ?)", [key, value]
+                )
+        except sqlite3.Error as error:
+            logger.warning("Parse cache %s not writable (%s).", self.path, error)
+
+    def load(self, key: str, parse: Callable[[], T]) -> T:
+        """A fresh copy of what ``parse()`` returned for ``key`` (parsing only if unknown),
+        with the warnings the parse gave shown again: they are findings about the files
+        (``rasa data validate --fail-on-warnings`` and the content checks read them)."""
+        with self._lock:
+            blob = self._get(key)
+            if blob is not None:
+                try:
+                    value, found = pickle.loads(blob)
+                    _replay(found)
+                    return value
+                except Exception as error:  # noqa: BLE001 - e.g. written by another Rasa
+                    logger.warning("Parse cache entry unreadable (%s); parsing.", error)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                value = parse()
+            found = [
+                (str(w.message), w.category)
+                for w in caught
+                if issubclass(w.category, (UserWarning, FutureWarning))
+            ]
+            blob = pickle.dumps((value, found), protocol=pickle.HIGHEST_PROTOCOL)
+            self._put(key, blob)
+            _replay(found)
+            return pickle.loads(blob)[0]
+
+
+def _replay(found: List[Tuple[str, Type[Warning]]]) -> None:
+    for message, category in found:
+        rasa.shared.utils.io.raise_warning(message, category)
+
+
+_CACHE = ParseCache()
+
+
+def content_key(kind: str, paths: Iterable[Text], *extra: object) -> str:
+    """A key for ``kind`` parsed from ``paths``: their names and exact bytes (a folder: every
+    file under it), Rasa's version and ``extra`` (arguments of the read)."""
+    digest = hashlib.sha256(f"{FORMAT}\x00{rasa.__version__}\x00{kind}".encode())
+    for extra_value in extra:
+        digest.update(f"\x00{extra_value!r}".encode())
+    for path in paths:
+        files = _files(Path(path))
+        for file in files:
+            digest.update(b"\x00" + str(file).encode() + b"\x00")
+            digest.update(file.read_bytes())
+        if not files:
+            digest.update(b"\x00missing:" + str(path).encode())
+    return digest.hexdigest()
+
+
+def _files(path: Path) -> List[Path]:
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return []
+
+
+class CachedFileImporter(RasaFileImporter):
+    """``RasaFileImporter`` with its parsing remembered by content (see the module)."""
+
+    cache = _CACHE
+
+    def get_domain(self) -> Domain:
+        if not self._domain_path:
+            return super().get_domain()
+        return self.cache.load(content_key("domain", [self._domain_path]), super().get_domain)
+
+    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
+        if exclusion_percentage:  # a random share left out: nothing to remember
+            return super().get_stories(exclusion_percentage)
+        # Stories are read against the domain (slots, entities), so it is part of the key.
+        key = content_key(
+            "stories",
+            [*([self._domain_path] if self._domain_path else []), *self._story_files],
+            exclusion_percentage,
+        )
+        return self.cache.load(
+            key, lambda: super(CachedFileImporter, self).get_stories(exclusion_percentage)
+        )
+
+    def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
+        # Each file by its content, so one changed file is the only one parsed; and the
+        # merged whole by theirs, so an unchanged project costs one unpickling (Rasa's
+        # merge deep-copies every example).
+        keys = [content_key("nlu", [path], language) for path in self._nlu_files]
+        whole = hashlib.sha256("\x00".join(["nlu-merged", *keys]).encode()).hexdigest()
+
+        def merged() -> TrainingData:
+            parts = [
+                self.cache.load(key, lambda path=path: loading.load_data(path, language))
+                for key, path in zip(keys, self._nlu_files, strict=True)
+            ]
+            return TrainingData().merge(*parts)
+
+        return self.cache.load(whole, merged)
