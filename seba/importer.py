@@ -23,8 +23,10 @@ import os
 import pickle
 import sqlite3
 import threading
+import time
 import warnings
 from collections import OrderedDict
+from contextlib import closing
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Text, Tuple, Type, TypeVar
 
@@ -44,6 +46,8 @@ logger = logging.getLogger(__name__)
 FORMAT = "2"
 #: Parse results kept in memory (the newest; a long-lived process sees many versions).
 MEMORY_ENTRIES = 64
+#: Parse results kept on disk: the most recently written; older ones are parsed again.
+DISK_ENTRIES = 256
 T = TypeVar("T")
 
 
@@ -57,15 +61,15 @@ class ParseCache:
             or PROJECT_ROOT / ".rasa" / "seba-parse-cache.sqlite"
         )
         self._memory: "OrderedDict[str, bytes]" = OrderedDict()
-        self._lock = (
-            threading.RLock()
-        )  # a parse may read through the cache (stories read the domain)
+        # Reentrant: a parse may read through the cache (the stories read the domain).
+        self._lock = threading.RLock()
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=30)
         connection.execute(
-            "CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS parses "
+            "(key TEXT PRIMARY KEY, value BLOB NOT NULL, written REAL NOT NULL)"
         )
         return connection
 
@@ -74,8 +78,8 @@ class ParseCache:
             self._memory.move_to_end(key)
             return self._memory[key]
         try:
-            with self._connect() as connection:
-                row = connection.execute("SELECT value FROM parsed WHERE key = ?", [key]).fetchone()
+            with closing(self._connect()) as connection:
+                row = connection.execute("SELECT value FROM parses WHERE key = ?", [key]).fetchone()
         except sqlite3.Error as error:  # a broken cache costs a parse, never a training
             logger.warning("Parse cache %s unreadable (%s); parsing.", self.path, error)
             return None
@@ -86,9 +90,15 @@ class ParseCache:
         while len(self._memory) > MEMORY_ENTRIES:
             self._memory.popitem(last=False)
         try:
-            with self._connect() as connection:
+            with closing(self._connect()) as connection, connection:
                 connection.execute(
-                    "INSERT OR REPLACE INTO parsed (key, value) VALUES (?, ?)", [key, value]
+                    "INSERT OR REPLACE INTO parses (key, value, written) VALUES (?, ?, ?)",
+                    [key, value, time.time()],
+                )
+                connection.execute(
+                    "DELETE FROM parses WHERE key NOT IN "
+                    "(SELECT key FROM parses ORDER BY written DESC LIMIT ?)",
+                    [DISK_ENTRIES],
                 )
         except sqlite3.Error as error:
             logger.warning("Parse cache %s not writable (%s).", self.path, error)
@@ -144,6 +154,12 @@ def content_key(kind: str, paths: Iterable[Text], *extra: object) -> str:
     return digest.hexdigest()
 
 
+def _language(path: Text, language: Optional[Text]) -> Optional[Text]:
+    """The language as far as it changes a parse: Rasa's YAML reader does not read it (and
+    Rasa's importers ask in two languages), so a YAML file is parsed once for both."""
+    return None if str(path).endswith((".yml", ".yaml")) else language
+
+
 def _files(path: Path) -> List[Path]:
     if path.is_file():
         return [path]
@@ -179,7 +195,7 @@ class CachedFileImporter(RasaFileImporter):
         # Each file by its content, so one changed file is the only one parsed; and the
         # merged whole by theirs, so an unchanged project costs one unpickling (Rasa's
         # merge deep-copies every example).
-        keys = [content_key("nlu", [path], language) for path in self._nlu_files]
+        keys = [content_key("nlu", [path], _language(path, language)) for path in self._nlu_files]
         whole = hashlib.sha256("\x00".join(["nlu-merged", *keys]).encode()).hexdigest()
 
         def merged() -> TrainingData:

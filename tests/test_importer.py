@@ -160,7 +160,24 @@ def test_an_entry_from_an_older_format_is_parsed_again(project, cache, monkeypat
     ours, _ = _importers(project)
     ours.get_nlu_data()
     with sqlite3.connect(cache.path) as connection:
-        connection.execute("UPDATE parsed SET value = ?", [b"not a pickle"])
+        connection.execute("UPDATE parses SET value = ?", [b"not a pickle"])
     monkeypatch.setattr(CachedFileImporter, "cache", ParseCache(cache.path))
     texts = [m.get("text") for m in _importers(project)[0].get_nlu_data().training_examples]
     assert sorted(texts) == ["dhonnobad vai", "আসসালামু আলাইকুম"]
+
+
+def test_rasas_two_languages_share_one_parse_of_a_yaml_file(project, cache, monkeypatch):
+    # Rasa's importers ask for the NLU data in "en" and in config.yml's "bn".
+    parsed = _count_parses(monkeypatch)
+    ours, _ = _importers(project)
+    assert ours.get_nlu_data("en").nlu_as_json() == ours.get_nlu_data("bn").nlu_as_json()
+    assert len(parsed) == 2
+
+
+def test_the_disk_keeps_only_the_newest_parses(cache, monkeypatch):
+    monkeypatch.setattr("seba.importer.DISK_ENTRIES", 3)
+    for n in range(5):
+        cache.load(f"key-{n}", lambda n=n: n)
+    with sqlite3.connect(cache.path) as connection:
+        kept = sorted(k for (k,) in connection.execute("SELECT key FROM parses"))
+    assert kept == ["key-2", "key-3", "key-4"]
