@@ -39,7 +39,9 @@ def secure_arguments(argv: List[str]) -> List[str]:
         from seba.secrets import MissingSecret, get
 
         try:
-            args += ["--jwt-secret", get("RASA_JWT_SECRET"), "--jwt-method", "HS256"]
+            # One word: a secret may start with "-" (token_urlsafe), which argparse would
+            # take for an option and refuse to start on.
+            args += [f"--jwt-secret={get('RASA_JWT_SECRET')}", "--jwt-method", "HS256"]
         except MissingSecret as error:
             raise SystemExit(
                 f"seba.server: Rasa's HTTP API needs authentication: {error}"

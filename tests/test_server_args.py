@@ -10,17 +10,26 @@ def test_run_listens_on_loopback_with_jwt_and_the_shops_origins(monkeypatch):
     monkeypatch.delenv("RASA_INTERFACE", raising=False)
     args = secure_arguments(["run", "--enable-api", "--port", "5005"])
     assert args[args.index("--interface") + 1] == "127.0.0.1"
-    assert args[args.index("--jwt-secret") + 1] == "test-jwt-secret-0123456789abcdef0123456789"
+    assert "--jwt-secret=test-jwt-secret-0123456789abcdef0123456789" in args
     assert args[args.index("--jwt-method") + 1] == "HS256"
     origins = args[args.index("--cors") + 1 :]
     assert "http://localhost:8080" in origins and "https://sebafashion.com.bd" in origins
     assert "*" not in origins
 
 
+def test_a_secret_that_starts_with_a_dash_reaches_rasa(monkeypatch):
+    # secrets.token_urlsafe starts with "-" once in 64: Rasa's argparse refused to start.
+    from rasa.__main__ import create_argument_parser
+
+    monkeypatch.setenv("RASA_JWT_SECRET", "-Ab3_secret-starting-with-a-dash-0123456789")
+    parsed = create_argument_parser().parse_args(secure_arguments(["run", "--enable-api"]))
+    assert parsed.jwt_secret == "-Ab3_secret-starting-with-a-dash-0123456789"
+
+
 def test_given_options_are_kept(monkeypatch):
     args = secure_arguments(["run", "-i", "10.0.0.5", "--cors", "https://a.example"])
     assert args.count("--interface") == 0 and args.count("--cors") == 1
-    assert "--jwt-secret" not in args  # no API, no secret on the line
+    assert not any(a.startswith("--jwt-secret") for a in args)  # no API, no secret
 
 
 @pytest.mark.parametrize(
