@@ -17,6 +17,9 @@
    conversation. Seba's policies (rules, forms, memoization of 4 turns) look at
    the last few turns; ``recent_history`` gives them the last ``KEEP_USER_TURNS``
    turns plus the slots and active form as they stood before them.
+4. Trackers copy without replaying their events (``seba.tracker_copy``) and keep their
+   applied events, folding only the new ones (``seba.applied_events``): Rasa rebuilt both
+   from the whole conversation several times a message.
 """
 
 import asyncio
@@ -39,7 +42,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from seba import inbound, model_pull, tracker_copy
+from seba import applied_events, inbound, model_pull, tracker_copy
 from seba.action_client import pooled
 from seba.controls import customer_text
 from seba.language import LANGUAGE_SLOT, language_for_tracker
@@ -471,4 +474,5 @@ def install() -> None:
     rasa_processor.DaskGraphRunner = SequentialGraphRunner  # serving only; training keeps dask
     _run_order_notices()  # every worker delivers courier updates (seba/notices/deliverer.py)
     tracker_copy.install()  # copies without replaying every event (seba/tracker_copy.py)
+    applied_events.install()  # folds only the new events (seba/applied_events.py)
     model_pull.install()  # every worker follows the live model (seba/model_server.py)

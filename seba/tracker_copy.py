@@ -18,6 +18,8 @@ from typing import Any
 
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from seba import applied_events
+
 _replaying_copy = DialogueStateTracker.copy
 
 
@@ -33,6 +35,7 @@ def fast_copy(self: DialogueStateTracker) -> DialogueStateTracker:
     other.latest_message = self.latest_message
     other.latest_bot_utterance = self.latest_bot_utterance
     other.active_loop = _copy.copy(self.active_loop)
+    applied_events.share(self, other)  # same events: the copy starts from the same fold
     return other
 
 
