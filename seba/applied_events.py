@@ -37,7 +37,7 @@ _rebuilding_applied_events = DialogueStateTracker.applied_events
 
 # On each tracker (trackers are not hashable): (the events folded, the loop names among
 # them, the applied events).
-_Kept = Tuple[Tuple[Event, ...], Set[str], List[Event]]
+_Kept = Tuple[List[Event], Set[str], List[Event]]
 _KEPT = "_seba_applied_events"
 
 
@@ -82,11 +82,11 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
             and _loop_names(new) <= names
         ):
             applied = _fold(self, new, names, list(applied))
-            self.__dict__[_KEPT] = (tuple(events), names, applied)
+            self.__dict__[_KEPT] = (events, names, applied)
             return list(applied)
     names = _loop_names(events)
     applied = _fold(self, events, names, [])
-    self.__dict__[_KEPT] = (tuple(events), names, applied)
+    self.__dict__[_KEPT] = (events, names, applied)
     return list(applied)
 
 

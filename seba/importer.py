@@ -14,6 +14,9 @@ The warnings a parse gave (Rasa's findings about a file) are kept with it and sh
 every read, so ``rasa data validate --fail-on-warnings`` and the content checks see the same
 findings whether the file was parsed or remembered. A file that fails to parse is not kept.
 
+The cache file is trusted as the models are (both are unpickled): it lives in the project's
+``.rasa/`` (or ``SEBA_PARSE_CACHE``), written only by this installation's own trainings.
+
 config.yml: ``importers: [{name: seba.importer.CachedFileImporter}]``
 """
 
@@ -112,10 +115,11 @@ class ParseCache:
             if blob is not None:
                 try:
                     value, found = pickle.loads(blob)
-                    _replay(found)
-                    return value
                 except Exception as error:  # noqa: BLE001 - e.g. written by another Rasa
                     logger.warning("Parse cache entry unreadable (%s); parsing.", error)
+                else:
+                    _replay(found)
+                    return value
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 value = parse()
@@ -183,9 +187,7 @@ class CachedFileImporter(RasaFileImporter):
             return super().get_stories(exclusion_percentage)
         # Stories are read against the domain (slots, entities), so it is part of the key.
         key = content_key(
-            "stories",
-            [*([self._domain_path] if self._domain_path else []), *self._story_files],
-            exclusion_percentage,
+            "stories", [*([self._domain_path] if self._domain_path else []), *self._story_files]
         )
         return self.cache.load(
             key, lambda: super(CachedFileImporter, self).get_stories(exclusion_percentage)

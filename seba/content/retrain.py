@@ -13,7 +13,7 @@ A job (``seba.content.jobs``), step by step, its progress in its status file:
    any error refuses the candidate with the check's own words and fix;
 3. **train** a candidate: ``rasa train --skip-validation`` on the workspace (step 2 validated
    it), seeded (config.yml), with the project's caches (Rasa's ``.rasa/cache``, the parsed
-   files' ``seba.importer``, the e5 embeddings'): after one new example ~25 s;
+   files' ``seba.importer``, the e5 embeddings'): after one new example under 30 s;
 4. **conversations**: ``rasa test core`` with tests/conversations/ on the candidate; a failed
    story is reported by its name, what the customer said and what the bot did instead;
 5. **held-out**: both the candidate and the live model are scored on tests/nlu/heldout/
@@ -462,7 +462,7 @@ class Runner:
                 "--fixed-model-name",
                 "candidate",
                 # The checks step ran `rasa data validate --fail-on-warnings` on these very
-                # files (content_problems): validating again was ~8 s of a retrain.
+                # files (content_problems): validating again was ~6 s of a retrain (bench/notes.md).
                 "--skip-validation",
                 "--quiet",
             ],

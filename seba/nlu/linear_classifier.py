@@ -193,7 +193,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             tol=None,
             random_state=self._config["random_state"],
             # One-vs-rest: each class's binary fit is seeded from random_state alone, so
-            # the model is the same with any number of threads (tests/nlu).
+            # the model is the same with any number of threads (tests/test_nlu_components.py).
             n_jobs=self._config["fit_threads"],
         ).fit(X, labels)
 
