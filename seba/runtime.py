@@ -195,7 +195,8 @@ def _window_start(events: List[Event], keep_user_turns: int) -> int:
 
 
 def _same(a: Event, b: Event) -> bool:
-    return a.type_name == b.type_name and a.timestamp == b.timestamp and a == b
+    # The same object first: comparing a BotUttered by value JSON-encodes both (0.6 ms).
+    return a is b or (a.type_name == b.type_name and a.timestamp == b.timestamp and a == b)
 
 
 class _PrefixCache:
