@@ -24,8 +24,10 @@ from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from seba import past_states
@@ -45,12 +47,14 @@ class CachedRulePolicy(RulePolicy):
         self._training = False
         self._rule_turns: Optional[int] = None  # the longest rule's states
 
-    def train(self, *args: Any, **kwargs: Any) -> Any:
+    def train(  # Rasa's graph validation reads this signature: keep it RulePolicy's
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         # Rasa's training checks its rules against stories through the same prediction
         # code; it sees every state, as in Rasa, and leaves nothing remembered behind.
         self._training = True
         try:
-            return super().train(*args, **kwargs)
+            return super().train(training_trackers, domain, **kwargs)
         finally:
             self._training = False
             self._found.clear()

@@ -85,6 +85,20 @@ def test_states_equal_rasas_in_any_order_of_calls(events):
     )
 
 
+def test_the_training_graph_of_config_yml_is_valid():
+    # Rasa checks each component's train/process signature (return types included) before
+    # it trains: an override with the wrong annotations stops `rasa train`.
+    import rasa.engine.validation
+    from rasa.engine.recipes.recipe import Recipe
+    from rasa.shared.data import TrainingType
+    from rasa.shared.utils.io import read_config_file
+
+    config = read_config_file(str(ROOT / "config.yml"))
+    recipe = Recipe.recipe_for_name(config.get("recipe"))
+    model_config = recipe.graph_config_for_recipe(config, {}, training_type=TrainingType.BOTH)
+    rasa.engine.validation.validate(model_config)
+
+
 # --- the trained model's rules: the latest states predict what all of them predict ------
 
 
