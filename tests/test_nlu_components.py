@@ -264,6 +264,9 @@ def test_the_number_of_fit_threads_does_not_change_the_model(storage, tmp_path):
         assert model._model.sparse_clf.n_jobs == threads
         coefficients.append(model._model.sparse_clf.coef_)
     assert np.array_equal(coefficients[0], coefficients[1])
+    # ...and what is saved is single precision (half the model to pack and unpack).
+    assert coefficients[0].dtype == np.float32
+    assert model._model.in_scope_columns.dtype == np.float32
 
 
 # --- Long numbers, and the out-of-scope detector -------------------------------------
