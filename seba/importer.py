@@ -7,7 +7,10 @@ quarter of a retrain after one new example. This importer keeps what each read p
 pickled, keyed by the files' exact bytes (and Rasa's version), in memory and in
 ``.rasa/seba-parse-cache.sqlite``; every read hands out a fresh copy, so a caller that
 changes what it got (the tokenizer does) changes nothing for the next one. A retrain after
-one new FAQ example parses only the file that changed.
+one new FAQ example parses only the file that changed — also in a copy of the project
+elsewhere (the console's retrain copies the data into a new workspace for every job): the
+keys hold the files' bytes, not their paths, and what a parse says about its files (the
+stories' source names, the warnings) is said with the paths they are read from now.
 
 What is read, and how, is Rasa's own (``RasaFileImporter``): only the parsing is remembered.
 The warnings a parse gave (Rasa's findings about a file) are kept with it and shown again on
@@ -31,7 +34,7 @@ import warnings
 from collections import OrderedDict
 from contextlib import closing
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Text, Tuple, Type, TypeVar
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Text, Tuple, Type, TypeVar
 
 import rasa
 import rasa.shared.utils.io
@@ -46,7 +49,7 @@ from seba import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 
 #: Change when what is cached (or how it is made) changes: old entries are then never read.
-FORMAT = "2"
+FORMAT = "3"
 #: Parse results kept in memory (the newest; a long-lived process sees many versions).
 MEMORY_ENTRIES = 64
 #: Parse results kept on disk: the most recently written; older ones are parsed again.
@@ -106,19 +109,34 @@ class ParseCache:
         except sqlite3.Error as error:
             logger.warning("Parse cache %s not writable (%s).", self.path, error)
 
-    def load(self, key: str, parse: Callable[[], T]) -> T:
+    def load(
+        self,
+        key: str,
+        parse: Callable[[], T],
+        paths: Sequence[str] = (),
+        relocate: Optional[Callable[[T, Dict[str, str]], None]] = None,
+    ) -> T:
         """A fresh copy of what ``parse()`` returned for ``key`` (parsing only if unknown),
         with the warnings the parse gave shown again: they are findings about the files
-        (``rasa data validate --fail-on-warnings`` and the content checks read them)."""
+        (``rasa data validate --fail-on-warnings`` and the content checks read them).
+        ``paths`` are the files read, in the key's order: if the copy was parsed from files
+        elsewhere, its warnings name these instead, and ``relocate(value, {old: new})``
+        renames them in the value."""
+        paths = [str(p) for p in paths]
         with self._lock:
             blob = self._get(key)
             if blob is not None:
                 try:
-                    value, found = pickle.loads(blob)
+                    value, found, parsed_from = pickle.loads(blob)
                 except Exception as error:  # noqa: BLE001 - e.g. written by another Rasa
                     logger.warning("Parse cache entry unreadable (%s); parsing.", error)
                 else:
-                    _replay(found)
+                    moved = {
+                        old: new for old, new in zip(parsed_from, paths, strict=False) if old != new
+                    }
+                    if moved and relocate is not None:
+                        relocate(value, moved)
+                    _replay(found, moved)
                     return value
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -128,14 +146,16 @@ class ParseCache:
                 for w in caught
                 if issubclass(w.category, (UserWarning, FutureWarning))
             ]
-            blob = pickle.dumps((value, found), protocol=pickle.HIGHEST_PROTOCOL)
+            blob = pickle.dumps((value, found, paths), protocol=pickle.HIGHEST_PROTOCOL)
             self._put(key, blob)
             _replay(found)
             return pickle.loads(blob)[0]
 
 
-def _replay(found: List[Tuple[str, Type[Warning]]]) -> None:
+def _replay(found: List[Tuple[str, Type[Warning]]], moved: Optional[Dict[str, str]] = None) -> None:
     for message, category in found:
+        for old, new in (moved or {}).items():
+            message = message.replace(old, new)
         rasa.shared.utils.io.raise_warning(message, category)
 
 
@@ -143,18 +163,21 @@ _CACHE = ParseCache()
 
 
 def content_key(kind: str, paths: Iterable[Text], *extra: object) -> str:
-    """A key for ``kind`` parsed from ``paths``: their names and exact bytes (a folder: every
-    file under it), Rasa's version and ``extra`` (arguments of the read)."""
+    """A key for ``kind`` parsed from ``paths``: their exact bytes (a folder: every file
+    under it, with its name inside the folder), Rasa's version and ``extra`` (arguments of
+    the read). Not where they are: a copy of the files elsewhere has the same key."""
     digest = hashlib.sha256(f"{FORMAT}\x00{rasa.__version__}\x00{kind}".encode())
     for extra_value in extra:
         digest.update(f"\x00{extra_value!r}".encode())
     for path in paths:
-        files = _files(Path(path))
+        root = Path(path)
+        files = _files(root)
         for file in files:
-            digest.update(b"\x00" + str(file).encode() + b"\x00")
+            inside = file.relative_to(root).as_posix() if file != root else ""
+            digest.update(b"\x00file:" + inside.encode() + b"\x00")
             digest.update(file.read_bytes())
         if not files:
-            digest.update(b"\x00missing:" + str(path).encode())
+            digest.update(b"\x00missing")
     return digest.hexdigest()
 
 
@@ -180,17 +203,20 @@ class CachedFileImporter(RasaFileImporter):
     def get_domain(self) -> Domain:
         if not self._domain_path:
             return super().get_domain()
-        return self.cache.load(content_key("domain", [self._domain_path]), super().get_domain)
+        return self.cache.load(
+            content_key("domain", [self._domain_path]), super().get_domain, [self._domain_path]
+        )
 
     def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
         if exclusion_percentage:  # a random share left out: nothing to remember
             return super().get_stories(exclusion_percentage)
         # Stories are read against the domain (slots, entities), so it is part of the key.
-        key = content_key(
-            "stories", [*([self._domain_path] if self._domain_path else []), *self._story_files]
-        )
+        paths = [*([self._domain_path] if self._domain_path else []), *self._story_files]
         return self.cache.load(
-            key, lambda: super(CachedFileImporter, self).get_stories(exclusion_percentage)
+            content_key("stories", paths),
+            lambda: super(CachedFileImporter, self).get_stories(exclusion_percentage),
+            paths,
+            _relocate_stories,
         )
 
     def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
@@ -202,9 +228,15 @@ class CachedFileImporter(RasaFileImporter):
 
         def merged() -> TrainingData:
             parts = [
-                self.cache.load(key, lambda path=path: loading.load_data(path, language))
+                self.cache.load(key, lambda path=path: loading.load_data(path, language), [path])
                 for key, path in zip(keys, self._nlu_files, strict=True)
             ]
             return TrainingData().merge(*parts)
 
-        return self.cache.load(whole, merged)
+        return self.cache.load(whole, merged, self._nlu_files)
+
+
+def _relocate_stories(stories: StoryGraph, moved: Dict[str, str]) -> None:
+    """The stories' steps name the file they were read from (Rasa's validation says it)."""
+    for step in stories.story_steps:
+        step.source_name = moved.get(step.source_name, step.source_name)

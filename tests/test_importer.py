@@ -181,3 +181,39 @@ def test_the_disk_keeps_only_the_newest_parses(cache, monkeypatch):
     with sqlite3.connect(cache.path) as connection:
         kept = sorted(k for (k,) in connection.execute("SELECT key FROM parses"))
     assert kept == ["key-2", "key-3", "key-4"]
+
+
+def test_a_copy_of_the_project_elsewhere_is_read_from_the_cache(project, cache, monkeypatch):
+    # The console's retrain copies the data into a new workspace for every job: the same
+    # bytes elsewhere are not parsed again, and what the parse says names the copy's files.
+    (project / "data" / "empty_rule.yml").write_text(
+        'version: "3.1"\nrules:\n- rule: nothing yet\n  steps: []\n', encoding="utf-8"
+    )
+    ours, rasas = _importers(project)
+    ours.get_nlu_data(), ours.get_domain(), ours.get_stories()
+    nlu, domain = rasas.get_nlu_data().nlu_as_json(), rasas.get_domain().as_dict()
+    copy = project.parent / "workspace"
+    shutil.copytree(project, copy)
+    rasas_stories = RasaFileImporter(
+        str(copy / "config.yml"), str(copy / "domain.yml"), [str(copy / "data")]
+    ).get_stories()
+    parsed = _count_parses(monkeypatch)
+    stories_read = []
+    real_stories = RasaFileImporter.get_stories
+    monkeypatch.setattr(
+        RasaFileImporter,
+        "get_stories",
+        lambda self, *a: stories_read.append(1) or real_stories(self, *a),
+    )
+    theirs = _importers(copy)[0]
+    assert theirs.get_nlu_data().nlu_as_json() == nlu
+    assert theirs.get_domain().as_dict() == domain
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stories = theirs.get_stories()
+    assert parsed == [] and stories_read == []
+    sources = {step.source_name for step in stories.story_steps}
+    assert sources == {str(copy / "data" / "rules.yml")}
+    assert sources == {step.source_name for step in rasas_stories.story_steps}
+    found = [str(w.message) for w in caught if "has no steps" in str(w.message)]
+    assert found and all(str(copy / "data") in m and str(project) not in m for m in found)
