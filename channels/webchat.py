@@ -40,6 +40,7 @@ import os
 import secrets as _random
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+import engineio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -56,6 +57,29 @@ logger = logging.getLogger(__name__)
 TOKEN_RANDOM_BYTES = 16
 PAGE_LANGUAGES = ("bn", "en")
 REDIS_URL_ENV = "SEBA_SOCKETIO_REDIS_URL"
+
+
+class _EngineServer(engineio.AsyncServer):
+    """engineio's server (under python-socketio's), its request handler marked as a
+    websocket's.
+
+    When a websocket it upgraded closes, engineio's handler returns nothing; Sanic takes a
+    handler's None for a missing HTTP response unless the handler is marked ``is_websocket``,
+    and logged "Invalid response type None" with a traceback for every visitor who left
+    (sanic#2572, python-engineio#221). With the mark, HTTP responses (long polling, refusals)
+    are sent as before and a closed websocket ends quietly."""
+
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        return await super().handle_request(*args, **kwargs)
+
+    handle_request.is_websocket = True  # type: ignore[attr-defined]
+
+
+class _SocketServer(AsyncServer):
+    """python-socketio's server on ``_EngineServer`` (its documented hook for the class)."""
+
+    def _engineio_server_class(self) -> type:
+        return _EngineServer
 
 
 def server_options() -> Dict[str, Any]:
@@ -127,7 +151,7 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # CORS headers come from Rasa's --cors (seba.server sets the shop's origins); engineio
         # must not add its own as well (browsers reject two). The origin check is in connect.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], **server_options())
+        sio = _SocketServer(async_mode="sanic", cors_allowed_origins=[], **server_options())
         blueprint = SocketBlueprint(sio, self.socketio_path, "seba_webchat", __name__)
         self.sio = sio
         namespace = self.namespace

@@ -9,7 +9,7 @@ import socketio
 
 from channels import TEXT_ONLY_REPLY
 from channels.webchat import WebChatInput, conversation_of, issue_token, page_metadata
-from tests.channels.helpers import Collector, async_test, echo, serve_channel, wait_until
+from tests.channels.helpers import Collector, async_test, echo, get, serve_channel, wait_until
 
 ORIGIN = "https://shop.example"
 
@@ -184,3 +184,36 @@ def test_page_metadata():
     assert page_metadata({"language": "bn"}) == {"language": "bn"}
     for junk in ({"language": "fr"}, '{"language": "en"}', None, [], {"x": 1}):
         assert page_metadata(junk) == {}
+
+
+def test_a_closed_websocket_logs_no_server_error(caplog):
+    """engineio's handler returns nothing once a websocket it upgraded closes; Sanic took
+    that for a missing response and logged 'Invalid response type None' with a traceback
+    for every visitor who left (sanic#2572). A visitor leaving is not an error."""
+
+    @async_test
+    async def visit_and_leave() -> None:
+        async with serve_channel(webchat(), Collector(reply=echo)) as url:
+            visitor = Visitor(url)
+            await visitor.connect()
+            await visitor.say("hello")
+            await wait_until(lambda: visitor.replies)
+            await visitor.close()
+            await asyncio.sleep(0.5)  # the server's handler returns after the close
+
+    with caplog.at_level("ERROR"):
+        visit_and_leave()
+    errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not [e for e in errors if "Invalid response type" in e], errors
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+@async_test
+async def test_long_polling_still_gets_its_http_responses():
+    """The websocket mark on engineio's handler leaves HTTP answers alone: the polling
+    handshake (one process, no Redis) is still a 200 with engine.io's open packet."""
+    async with serve_channel(webchat(), Collector()) as url:
+        base = url.split("/webhooks/")[0]
+        resp = await get(f"{base}/socket.io/", params={"EIO": "4", "transport": "polling"})
+        assert resp.status == 200
+        assert (await resp.text()).startswith('0{"sid":')
