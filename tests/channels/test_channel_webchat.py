@@ -203,8 +203,9 @@ def test_a_closed_websocket_logs_no_server_error(caplog):
 
     with caplog.at_level("ERROR"):
         visit_and_leave()
-    errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
-    assert not [e for e in errors if "Invalid response type" in e], errors
+    # caplog.text has the tracebacks too: Sanic's record only says "Exception occurred
+    # while handling uri", the ServerError's message is in its traceback.
+    assert "Invalid response type" not in caplog.text
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
 
 
