@@ -58,6 +58,7 @@ from sklearn.linear_model import SGDClassifier
 
 from seba.nlu import e5
 from seba.nlu.stored import JoblibComponent
+from seba.nlu.transliterate import bengali_script
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +163,9 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             "fit_threads": -1,
             # Weight of the unit-length e5 embedding against the sparse features; 0 = no e5.
             "e5_weight": 2.0,
+            # A Banglish message's embedding is the mean of its Latin text's and of its
+            # Bengali-script reading's (seba.nlu.transliterate); False: the Latin text's.
+            "e5_banglish_both_scripts": False,
             # The sparse-only model answers alone when its top probability reaches this and
             # the message is near an in-scope example (see near_quantile).
             "cascade_threshold": 0.8,
@@ -182,8 +186,31 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
         texts: List[str],
         cache: Optional[e5.DiskCache] = None,
     ) -> scipy.sparse.csr_matrix:
-        dense = e5.embed_many(texts, cache) * self._config["e5_weight"]
+        dense = self._embed_many(texts, cache) * self._config["e5_weight"]
         return scipy.sparse.hstack([sparse, scipy.sparse.csr_matrix(dense)]).tocsr()
+
+    def _embed_many(self, texts: List[str], cache: Optional[e5.DiskCache]) -> np.ndarray:
+        """The e5 rows of ``texts`` (training): see ``_embed``."""
+        dense = np.array(e5.embed_many(texts, cache))
+        if not self._config["e5_banglish_both_scripts"]:
+            return dense
+        readings = {i: bengali_script(t) for i, t in enumerate(texts)}
+        readings = {i: r for i, r in readings.items() if r is not None}
+        if readings:
+            rows = list(readings)
+            both = dense[rows] + e5.embed_many(list(readings.values()), cache)
+            dense[rows] = both / np.linalg.norm(both, axis=1, keepdims=True)
+        return dense
+
+    def _embed(self, text: str) -> np.ndarray:
+        """A message's unit-length e5 embedding; Banglish, with ``e5_banglish_both_scripts``,
+        the mean of its two scripts' (the same as at training)."""
+        dense = e5.embed(text)
+        reading = bengali_script(text) if self._config["e5_banglish_both_scripts"] else None
+        if reading is None:
+            return dense
+        both = dense + e5.embed(reading)
+        return both / np.linalg.norm(both)
 
     def _fit(self, X: scipy.sparse.csr_matrix, labels: List[str]) -> SGDClassifier:
         clf = SGDClassifier(
@@ -290,7 +317,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
                 results.append((model.sparse_clf.classes_, cheap, near))
                 continue
             coef = self._coef_t(model.full_clf)
-            dense = e5.embed(text) * self._config["e5_weight"]
+            dense = self._embed(text) * self._config["e5_weight"]
             scores = (
                 values @ coef[indices] + dense @ coef[-len(dense) :] + model.full_clf.intercept_
             )

@@ -1,0 +1,83 @@
+"""Banglish in Bengali script for the e5 embedding (seba/nlu/transliterate.py)."""
+
+import numpy as np
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from seba.nlu import e5
+from seba.nlu.linear_classifier import LinearIntentClassifier
+from seba.nlu.transliterate import bengali_script
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("vai amar order ta kobe pabo?", "ভাই আমার অর্ডার তা কবে পাব?"),
+        ("taka ferot diben kobe", "টাকা ফেরত দিবেন কবে"),
+    ],
+)
+def test_banglish_is_read_in_bengali_script(text, expected):
+    assert bengali_script(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["where is my order", "আমার অর্ডার কোথায়", "01712345678", "ok", "", "/affirm"]
+)
+def test_english_bangla_and_what_decides_nothing_are_left_alone(text):
+    assert bengali_script(text) is None
+
+
+EXAMPLES = [
+    ("amar order kothay", "order_status"),
+    ("আমার অর্ডার কোথায়", "order_status"),
+    ("where is my order", "order_status"),
+    ("ami return korte chai", "return_request"),
+    ("আমি রিটার্ন করতে চাই", "return_request"),
+    ("i want to return this", "return_request"),
+    ("dhonnobad vai", "thank"),
+    ("ধন্যবাদ", "thank"),
+    ("thank you", "thank"),
+]
+
+
+def _trained(tmp_path, both):
+    config = {
+        **LinearIntentClassifier.get_default_config(),
+        "e5_banglish_both_scripts": both,
+        "cascade_threshold": 1.01,  # every message goes through the e5 model
+    }
+    model = LinearIntentClassifier(config, LocalModelStorage(tmp_path), Resource("linear"))
+    model.train(
+        TrainingData(training_examples=[Message(data={TEXT: t, "intent": i}) for t, i in EXAMPLES])
+    )
+    return model
+
+
+def test_a_banglish_message_is_embedded_in_both_scripts_at_training_and_at_run_time(tmp_path):
+    model = _trained(tmp_path, both=True)
+    banglish, english = "amar order ta kothay vai", "where is my parcel"
+    # Run time (one message) and training (many) give the same row.
+    for text in (banglish, english):
+        assert np.allclose(model._embed(text), model._embed_many([text], None)[0], atol=1e-6)
+    mean = e5.embed(banglish) + e5.embed(bengali_script(banglish))
+    assert np.allclose(model._embed(banglish), mean / np.linalg.norm(mean), atol=1e-6)
+    assert not np.allclose(model._embed(banglish), e5.embed(banglish), atol=1e-3)
+    assert np.array_equal(model._embed(english), e5.embed(english))
+    # The probabilities served are those of the model as trained on these rows.
+    X = model._model.features([banglish])
+    expected = model._model.full_clf.predict_proba(model._with_e5(X, [banglish]))[0]
+    [message] = model.process([Message(data={TEXT: banglish})])
+    served = {r["name"]: r["confidence"] for r in message.get("intent_ranking")}
+    for label, p in zip(model._model.full_clf.classes_, expected, strict=True):
+        assert served[label] == pytest.approx(p, abs=1e-5)
+
+
+def test_without_the_option_banglish_is_embedded_as_written(tmp_path):
+    model = _trained(tmp_path, both=False)
+    assert np.array_equal(
+        model._embed("amar order ta kothay vai"), e5.embed("amar order ta kothay vai")
+    )
