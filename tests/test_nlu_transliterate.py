@@ -44,6 +44,12 @@ EXAMPLES = [
 ]
 
 
+def test_a_huge_banglish_message_is_read_only_as_far_as_e5_reads_it():
+    reading = bengali_script("amar order ta kobe pabo vai " * 400)  # 11,200 characters
+    assert reading.startswith("আমার অর্ডার তা কবে পাব ভাই")
+    assert len(reading) <= e5.MAX_CHARS
+
+
 def _trained(tmp_path, both):
     config = {
         **LinearIntentClassifier.get_default_config(),
@@ -57,16 +63,22 @@ def _trained(tmp_path, both):
     return model
 
 
+def _served(model, text):
+    """The row a message gets at run time: alone, from e5's memory cache."""
+    return model._embed_many([text])[0]
+
+
 def test_a_banglish_message_is_embedded_in_both_scripts_at_training_and_at_run_time(tmp_path):
     model = _trained(tmp_path, both=True)
     banglish, english = "amar order ta kothay vai", "where is my parcel"
-    # Run time (one message) and training (many) give the same row.
-    for text in (banglish, english):
-        assert np.allclose(model._embed(text), model._embed_many([text], None)[0], atol=1e-6)
+    # Run time (one message, memory cache) and training (many, disk cache) give the same row.
+    training = model._embed_many([english, banglish], e5.DiskCache(tmp_path / "e5.sqlite"))
+    assert np.allclose(_served(model, english), training[0], atol=1e-6)
+    assert np.allclose(_served(model, banglish), training[1], atol=1e-6)
     mean = e5.embed(banglish) + e5.embed(bengali_script(banglish))
-    assert np.allclose(model._embed(banglish), mean / np.linalg.norm(mean), atol=1e-6)
-    assert not np.allclose(model._embed(banglish), e5.embed(banglish), atol=1e-3)
-    assert np.array_equal(model._embed(english), e5.embed(english))
+    assert np.allclose(_served(model, banglish), mean / np.linalg.norm(mean), atol=1e-6)
+    assert not np.allclose(_served(model, banglish), e5.embed(banglish), atol=1e-3)
+    assert np.array_equal(_served(model, english), e5.embed(english))
     # The probabilities served are those of the model as trained on these rows.
     X = model._model.features([banglish])
     expected = model._model.full_clf.predict_proba(model._with_e5(X, [banglish]))[0]
@@ -79,5 +91,5 @@ def test_a_banglish_message_is_embedded_in_both_scripts_at_training_and_at_run_t
 def test_without_the_option_banglish_is_embedded_as_written(tmp_path):
     model = _trained(tmp_path, both=False)
     assert np.array_equal(
-        model._embed("amar order ta kothay vai"), e5.embed("amar order ta kothay vai")
+        _served(model, "amar order ta kothay vai"), e5.embed("amar order ta kothay vai")
     )

@@ -189,28 +189,19 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
         dense = self._embed_many(texts, cache) * self._config["e5_weight"]
         return scipy.sparse.hstack([sparse, scipy.sparse.csr_matrix(dense)]).tocsr()
 
-    def _embed_many(self, texts: List[str], cache: Optional[e5.DiskCache]) -> np.ndarray:
-        """The e5 rows of ``texts`` (training): see ``_embed``."""
+    def _embed_many(self, texts: List[str], cache: Optional[e5.DiskCache] = None) -> np.ndarray:
+        """Unit-length e5 rows of ``texts``; with ``e5_banglish_both_scripts``, a Banglish
+        text's row is the mean of its own and its Bengali-script reading's. Training passes
+        the disk cache; a message at run time goes through ``e5.embed``'s memory cache."""
         dense = np.array(e5.embed_many(texts, cache))
         if not self._config["e5_banglish_both_scripts"]:
             return dense
-        readings = {i: bengali_script(t) for i, t in enumerate(texts)}
-        readings = {i: r for i, r in readings.items() if r is not None}
+        readings = [(i, r) for i, r in enumerate(map(bengali_script, texts)) if r is not None]
         if readings:
-            rows = list(readings)
-            both = dense[rows] + e5.embed_many(list(readings.values()), cache)
+            rows = [i for i, _ in readings]
+            both = dense[rows] + e5.embed_many([r for _, r in readings], cache)
             dense[rows] = both / np.linalg.norm(both, axis=1, keepdims=True)
         return dense
-
-    def _embed(self, text: str) -> np.ndarray:
-        """A message's unit-length e5 embedding; Banglish, with ``e5_banglish_both_scripts``,
-        the mean of its two scripts' (the same as at training)."""
-        dense = e5.embed(text)
-        reading = bengali_script(text) if self._config["e5_banglish_both_scripts"] else None
-        if reading is None:
-            return dense
-        both = dense + e5.embed(reading)
-        return both / np.linalg.norm(both)
 
     def _fit(self, X: scipy.sparse.csr_matrix, labels: List[str]) -> SGDClassifier:
         clf = SGDClassifier(
@@ -317,7 +308,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
                 results.append((model.sparse_clf.classes_, cheap, near))
                 continue
             coef = self._coef_t(model.full_clf)
-            dense = self._embed(text) * self._config["e5_weight"]
+            dense = self._embed_many([text])[0] * self._config["e5_weight"]
             scores = (
                 values @ coef[indices] + dense @ coef[-len(dense) :] + model.full_clf.intercept_
             )
