@@ -50,10 +50,11 @@ def test_a_huge_banglish_message_is_read_only_as_far_as_e5_reads_it():
     assert len(reading) <= e5.MAX_CHARS
 
 
-def _trained(tmp_path, both):
+def _trained(tmp_path, both, ngrams_both=False):
     config = {
         **LinearIntentClassifier.get_default_config(),
         "e5_banglish_both_scripts": both,
+        "ngrams_banglish_both_scripts": ngrams_both,
         "cascade_threshold": 1.01,  # every message goes through the e5 model
     }
     model = LinearIntentClassifier(config, LocalModelStorage(tmp_path), Resource("linear"))
@@ -93,3 +94,32 @@ def test_without_the_option_banglish_is_embedded_as_written(tmp_path):
     assert np.array_equal(
         _served(model, "amar order ta kothay vai"), e5.embed("amar order ta kothay vai")
     )
+
+
+def test_a_banglish_message_reads_the_bangla_examples_n_grams_too(tmp_path):
+    # Only the Bangla example says "টাকা ফেরত"; the Banglish customer writes it in Latin letters.
+    refund = ("আমার টাকা ফেরত দিবেন কবে", "refund_status")
+    EXAMPLES.append(refund)
+    try:
+        model = _trained(tmp_path, both=False, ngrams_both=True)
+        (tmp_path / "plain").mkdir()
+        plain = _trained(tmp_path / "plain", both=False)
+    finally:
+        EXAMPLES.remove(refund)
+    text = "taka ferot diben kobe"
+    assert model._sparse_text(text) == f"{text} টাকা ফেরত দিবেন কবে"
+    # The served row is the trained vectorizers' row of both readings together ...
+    indices, values = model._model.row(model._sparse_text(text))
+    expected = model._model.features([model._sparse_text(text)])
+    assert np.allclose(expected[0, indices].toarray().ravel(), values, atol=1e-6)
+    assert expected.nnz == len(indices)
+    # ... and holds the Bangla example's words, which without the option it cannot reach.
+    words = model._model.word_ngrams.vocabulary_
+    assert {words["টাকা ফেরত"], words["ফেরত"]} <= set(indices.tolist())
+    assert plain._sparse_text(text) == text
+    assert "টাকা" in plain._model.word_ngrams.vocabulary_  # the Bangla example was learned
+    [message] = model.process([Message(data={TEXT: text})])
+    assert message.get("intent")["name"] == "refund_status"
+    # English and Bangla are read as written.
+    assert model._sparse_text("where is my order") == "where is my order"
+    assert model._sparse_text("আমার অর্ডার কোথায়") == "আমার অর্ডার কোথায়"

@@ -16,7 +16,9 @@ their words; character n-grams carry inflections (অর্ডারটা, অ�
 Digit runs of 5 or more are one placeholder word in the features (``features_text``): a
 12-digit order id of another shop weighed like many digit n-grams and turned "where is my
 order 123456789012?" into ``inform``; now it is one word, and a message that is only a
-number is still ``inform``. The entity extractors see the original text.
+number is still ``inform``. The entity extractors see the original text. A Banglish text's
+n-grams can be those of its Latin letters and of its Bengali-script reading together
+(``ngrams_banglish_both_scripts``, ``seba.nlu.transliterate``).
 
 Two linear models: one on the n-grams alone, one with the message's e5 sentence embedding
 added. The cheap one answers alone when it is sure (``cascade_threshold``) *and* the message
@@ -166,6 +168,9 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             # A Banglish message's embedding is the mean of its Latin text's and of its
             # Bengali-script reading's (seba.nlu.transliterate); False: the Latin text's.
             "e5_banglish_both_scripts": False,
+            # A Banglish message's n-grams are those of its Latin text and of its
+            # Bengali-script reading together, so Bangla examples' words count for it.
+            "ngrams_banglish_both_scripts": False,
             # The sparse-only model answers alone when its top probability reaches this and
             # the message is near an in-scope example (see near_quantile).
             "cascade_threshold": 0.8,
@@ -203,6 +208,14 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             dense[rows] = both / np.linalg.norm(both, axis=1, keepdims=True)
         return dense
 
+    def _sparse_text(self, text: str) -> str:
+        """What the n-grams read of ``text``: with ``ngrams_banglish_both_scripts``, a
+        Banglish text followed by its Bengali-script reading."""
+        if not self._config.get("ngrams_banglish_both_scripts"):
+            return text
+        reading = bengali_script(text)
+        return text if reading is None else f"{text} {reading}"
+
     def _fit(self, X: scipy.sparse.csr_matrix, labels: List[str]) -> SGDClassifier:
         clf = SGDClassifier(
             loss="log_loss",
@@ -226,6 +239,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
         texts = [features_text(m.get(TEXT)) for m in examples]
+        sparse_texts = [self._sparse_text(t) for t in texts]
         word_ngrams = CountVectorizer(
             tokenizer=words,
             token_pattern=None,
@@ -236,7 +250,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"])
         )
         counts = scipy.sparse.hstack(
-            [word_ngrams.fit_transform(texts), char_ngrams.fit_transform(texts)]
+            [word_ngrams.fit_transform(sparse_texts), char_ngrams.fit_transform(sparse_texts)]
         ).tocsr()
         tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
         sparse = tfidf.transform(counts)
@@ -297,7 +311,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
         """(classes, probabilities, near an example) per text, from the cheapest sure model."""
         model, results = self._model, []
         for text in texts:
-            indices, values = model.row(text)
+            indices, values = model.row(self._sparse_text(text))
             cheap = self._normalised(
                 values @ self._coef_t(model.sparse_clf)[indices] + model.sparse_clf.intercept_,
                 self._class_weights(model.sparse_clf),

@@ -1,4 +1,4 @@
-"""Banglish read in Bengali script, for the e5 embedding.
+"""Banglish read in Bengali script, for the e5 embedding and the n-grams.
 
 e5 learned Bangla from Bengali script: to it "amar order ta kobe pabo" is a string of
 half-English words, and Banglish questions that mean the same land far apart in its space.
@@ -7,7 +7,9 @@ Bangla with, so its rules are how Banglish is spelled) write it back in the scri
 "vai amar order ta kobe pabo?" becomes "ভাই আমার অর্ডার তা কবে পাব?". The classifier embeds a
 Banglish message both ways and takes the mean (``LinearIntentClassifier``'s
 ``e5_banglish_both_scripts``): the Bengali-script reading lies near its Bangla twins, the Latin
-one keeps what e5 knows of English loanwords and of Banglish as written.
+one keeps what e5 knows of English loanwords and of Banglish as written. The n-grams read
+both readings together (``ngrams_banglish_both_scripts``), so the words of the Bangla
+training examples count for a Banglish message too.
 
 Only text that ``seba.language.detect_variety`` reads as Banglish is transliterated: English
 would become nonsense in Bengali script, and Bangla is in it already.
