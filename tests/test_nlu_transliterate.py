@@ -50,7 +50,7 @@ def test_a_huge_banglish_message_is_read_only_as_far_as_e5_reads_it():
     assert len(reading) <= e5.MAX_CHARS
 
 
-def _trained(tmp_path, both, ngrams_both=False):
+def _trained(tmp_path, both, ngrams_both=False, examples=EXAMPLES):
     config = {
         **LinearIntentClassifier.get_default_config(),
         "e5_banglish_both_scripts": both,
@@ -59,7 +59,7 @@ def _trained(tmp_path, both, ngrams_both=False):
     }
     model = LinearIntentClassifier(config, LocalModelStorage(tmp_path), Resource("linear"))
     model.train(
-        TrainingData(training_examples=[Message(data={TEXT: t, "intent": i}) for t, i in EXAMPLES])
+        TrainingData(training_examples=[Message(data={TEXT: t, "intent": i}) for t, i in examples])
     )
     return model
 
@@ -98,14 +98,10 @@ def test_without_the_option_banglish_is_embedded_as_written(tmp_path):
 
 def test_a_banglish_message_reads_the_bangla_examples_n_grams_too(tmp_path):
     # Only the Bangla example says "টাকা ফেরত"; the Banglish customer writes it in Latin letters.
-    refund = ("আমার টাকা ফেরত দিবেন কবে", "refund_status")
-    EXAMPLES.append(refund)
-    try:
-        model = _trained(tmp_path, both=False, ngrams_both=True)
-        (tmp_path / "plain").mkdir()
-        plain = _trained(tmp_path / "plain", both=False)
-    finally:
-        EXAMPLES.remove(refund)
+    examples = [*EXAMPLES, ("আমার টাকা ফেরত দিবেন কবে", "refund_status")]
+    model = _trained(tmp_path, both=False, ngrams_both=True, examples=examples)
+    (tmp_path / "plain").mkdir()
+    plain = _trained(tmp_path / "plain", both=False, examples=examples)
     text = "taka ferot diben kobe"
     assert model._sparse_text(text) == f"{text} টাকা ফেরত দিবেন কবে"
     # The served row is the trained vectorizers' row of both readings together ...

@@ -211,7 +211,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
     def _sparse_text(self, text: str) -> str:
         """What the n-grams read of ``text``: with ``ngrams_banglish_both_scripts``, a
         Banglish text followed by its Bengali-script reading."""
-        if not self._config.get("ngrams_banglish_both_scripts"):
+        if not self._config["ngrams_banglish_both_scripts"]:
             return text
         reading = bengali_script(text)
         return text if reading is None else f"{text} {reading}"
