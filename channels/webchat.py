@@ -31,8 +31,14 @@ which every socket of that visitor joined. When several Rasa processes serve the
 Redis database through which every process hears every emit, so an agent's reply sent through
 any process reaches the socket wherever it is; the sockets must then use the websocket
 transport (a long-polling session would be split between processes), and polling is refused.
+Each process subscribes to Redis before it serves (``listen_before_serving``): Redis keeps
+nothing for a subscriber that is not there yet, and python-socketio would subscribe only when
+the first visitor connects, so that visitor's ``session_confirm`` could be lost and the bubble
+stay greyed out. ``session_confirm`` goes straight to its socket, which is always on the
+process answering the ``session_request``.
 """
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -57,6 +63,7 @@ logger = logging.getLogger(__name__)
 TOKEN_RANDOM_BYTES = 16
 PAGE_LANGUAGES = ("bn", "en")
 REDIS_URL_ENV = "SEBA_SOCKETIO_REDIS_URL"
+SUBSCRIBE_WAIT_S = 10.0
 
 
 class _EngineServer(engineio.AsyncServer):
@@ -92,6 +99,31 @@ def server_options() -> Dict[str, Any]:
         "client_manager": AsyncRedisManager(url, channel="seba-webchat"),
         "transports": ["websocket"],
     }
+
+
+async def listen_before_serving(sio: AsyncServer, wait_s: float = SUBSCRIBE_WAIT_S) -> bool:
+    """Start the Redis listener now and wait until it has subscribed; True once it has.
+
+    python-socketio starts it at the first connection (``manager_initialized``, 5.x): its
+    own first step, done here instead, before this process accepts any visitor."""
+    manager = sio.manager
+    if not isinstance(manager, AsyncRedisManager):
+        return False
+    if not hasattr(sio, "manager_initialized"):  # a python-socketio that does it elsewhere
+        logger.warning("Web chat: cannot start the Redis listener early (python-socketio changed)")
+        return False
+    if not sio.manager_initialized:
+        sio.manager_initialized = True
+        manager.initialize()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while loop.time() < deadline:
+        if manager.pubsub.channels:  # SUBSCRIBE sent on the listener's connection
+            await manager.redis.ping()  # and a round trip later, Redis has it
+            return True
+        await asyncio.sleep(0.02)
+    logger.warning("Web chat: not subscribed to Redis after %.0f s; serving anyway", wait_s)
+    return False
 
 
 def _mac(random_hex: str) -> str:
@@ -157,6 +189,10 @@ class WebChatInput(SocketIOInput):
         namespace = self.namespace
         origins = set(self.origins())
 
+        @blueprint.listener("before_server_start")
+        async def subscribe(*_: Any) -> None:
+            await listen_before_serving(sio)
+
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -180,7 +216,10 @@ class WebChatInput(SocketIOInput):
                 conversation = conversation_of(token)
             await sio.save_session(sid, {"conversation": conversation}, namespace=namespace)
             sio.enter_room(sid, conversation, namespace=namespace)
-            await sio.emit("session_confirm", token, room=sid, namespace=namespace)
+            # This process holds the socket: no need to go round through Redis.
+            await sio.emit(
+                "session_confirm", token, room=sid, namespace=namespace, ignore_queue=True
+            )
             return conversation
 
         @sio.on("session_request", namespace=namespace)

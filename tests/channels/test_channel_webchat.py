@@ -218,3 +218,30 @@ async def test_long_polling_still_gets_its_http_responses():
         resp = await get(f"{base}/socket.io/", params={"EIO": "4", "transport": "polling"})
         assert resp.status == 200
         assert (await resp.text()).startswith('0{"sid":')
+
+
+def test_with_redis_a_process_subscribes_before_its_first_visitor(redis, monkeypatch):
+    """Redis keeps nothing for a subscriber that is not there yet: the server subscribes
+    before serving, not at the first connection as python-socketio would (tests/e2e/
+    test_workers.py has the two-worker case)."""
+    import redis as redis_client
+
+    from channels.webchat import REDIS_URL_ENV, listen_before_serving
+
+    monkeypatch.setenv(REDIS_URL_ENV, f"redis://127.0.0.1:{redis.port}/0")
+    client = redis_client.Redis(port=redis.port)
+
+    @async_test
+    async def start() -> None:
+        async with serve_channel(webchat(), Collector()):
+            # The listener ran as the server started: subscribed, before anyone connected.
+            assert client.pubsub_numsub("seba-webchat")[0][1] == 1
+
+    start()
+
+    @async_test
+    async def without_redis() -> None:
+        monkeypatch.delenv(REDIS_URL_ENV)
+        assert await listen_before_serving(socketio.AsyncServer(async_mode="asgi")) is False
+
+    without_redis()

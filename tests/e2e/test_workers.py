@@ -4,6 +4,9 @@ The kernel hands each new connection to whichever worker accepts it first; a tes
 which by stopping the other one (SIGSTOP) for a moment. So each case below really crosses
 workers:
 
+- each worker listens on Redis before its first visitor: a fresh worker's first socket gets
+  its session confirmed and its first reply (python-socketio would subscribe only at the first
+  connection, and what is published before it has subscribed is lost);
 - a web customer's socket is on worker B and an agent's reply is sent through worker A:
   it reaches the socket (the web chat's emits go through Redis);
 - one REST conversation's messages go alternately to A and B: the form carries on, every
@@ -68,6 +71,29 @@ def rest_say(stack, sender: str, text: str) -> str:
     )
     r.raise_for_status()
     return " ".join(m.get("text", "") for m in r.json())
+
+
+# First in the module: no socket has reached either worker yet.
+def test_each_worker_listens_on_redis_before_its_first_visitor(workers_stack, redis):
+    import redis as redis_client
+
+    channel = "seba-webchat"  # channels/webchat.py server_options
+    client = redis_client.Redis(port=redis.port)
+    deadline = time.monotonic() + 20
+    while client.pubsub_numsub(channel)[0][1] < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.pubsub_numsub(channel)[0][1] == 2, (
+        "the workers did not subscribe to the web chat's Redis channel before any visitor came"
+    )
+    for worker in (0, 1):
+        with only(workers_stack, worker):
+            customer = WebCustomer(workers_stack.url, transports=["websocket"]).connect()
+            try:
+                assert customer.session_id and len(customer.session_id) == 64
+                before = customer.say("হ্যালো")
+                assert customer.wait_for_text(bool, since=before)
+            finally:
+                customer.close()
 
 
 def test_an_agents_reply_through_one_worker_reaches_a_socket_on_the_other(workers_stack):

@@ -67,8 +67,14 @@ class Bubble:
         if not self.is_open():
             self.driver.find_element(By.CSS_SELECTOR, LAUNCHER).click()
         self.wait(
-            EC.element_to_be_clickable((By.CSS_SELECTOR, INPUT)),
+            EC.visibility_of_element_located((By.CSS_SELECTOR, INPUT)),
             message="the chat window did not open",
+        )
+        # rasa-webchat enables its input at session_confirm (its CONNECT), not at connect.
+        self.wait(
+            EC.element_to_be_clickable((By.CSS_SELECTOR, INPUT)),
+            message="the chat window opened but its input stayed disabled "
+            "(the server never confirmed the session)",
         )
 
     # DOM reads go through one script call each: React re-renders the widget
