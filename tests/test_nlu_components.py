@@ -445,3 +445,20 @@ def test_a_catalogue_product_keeps_a_message_in_scope():
     assert not OutOfScopeDetector.mentions_product(plain)
     keep_in_scope(plain)
     assert plain.get("intent") == {"name": "out_of_scope"}
+
+
+def test_two_intents_are_enough_to_train_and_predict(storage):
+    """With two classes scikit-learn's fit keeps one coefficient row, not one per class."""
+    rows = [r for r in EXAMPLES if r[1] in ("order_status", "thank")]
+    config = {**LinearIntentClassifier.get_default_config(), "e5_weight": 0.0}
+    resource = Resource("two")
+    LinearIntentClassifier(config, storage, resource).train(
+        TrainingData(training_examples=_messages(rows))
+    )
+    loaded = LinearIntentClassifier.load(config, storage, resource, None)
+    order, thanks = _messages([("order kothay amar", None, None), ("thank you vai", None, None)])
+    loaded.process([order, thanks])
+    assert order.get("intent")["name"] == "order_status"
+    assert thanks.get("intent")["name"] == "thank"
+    ranking = order.get("intent_ranking")
+    assert len(ranking) == 2 and abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6

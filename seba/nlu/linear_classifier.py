@@ -230,6 +230,11 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
         # Kept in single precision: the two models' coefficients were half of a 25 MB model
         # that every retrain packs and every start unpacks; scores move by ~1e-7.
         clf.coef_ = clf.coef_.astype(np.float32)
+        if len(clf.classes_) == 2:
+            # Two classes: scikit-learn keeps one row (for classes_[1]); the scoring below
+            # wants one per class. Its mirror image gives the same probabilities.
+            clf.coef_ = np.vstack([-clf.coef_, clf.coef_])
+            clf.intercept_ = np.concatenate([-clf.intercept_, clf.intercept_])
         return clf
 
     def train(self, training_data: TrainingData) -> Resource:
