@@ -119,3 +119,30 @@ def test_a_banglish_message_reads_the_bangla_examples_n_grams_too(tmp_path):
     # English and Bangla are read as written.
     assert model._sparse_text("where is my order") == "where is my order"
     assert model._sparse_text("আমার অর্ডার কোথায়") == "আমার অর্ডার কোথায়"
+
+
+def test_training_reads_each_banglish_example_once_and_a_retrain_none_again(tmp_path, monkeypatch):
+    """Avro's rules take ~3 ms a message: the readings are shared by the n-grams and the
+    embedding, and kept beside the embeddings for the next training."""
+    from seba.language import BANGLISH, detect_variety
+    from seba.nlu import transliterate
+
+    read = []
+    real = transliterate._avro
+    monkeypatch.setattr(transliterate, "_avro", lambda text: read.append(text) or real(text))
+    monkeypatch.setenv("SEBA_E5_CACHE", str(tmp_path / "cache.sqlite"))
+    transliterate.bengali_script.cache_clear()
+    banglish = [t for t, _ in EXAMPLES if detect_variety(t) == BANGLISH]
+    assert len(banglish) == 3
+
+    for run in ("first", "retrain"):
+        (tmp_path / run).mkdir()
+        _trained(tmp_path / run, both=True, ngrams_both=True)
+        assert sorted(read) == (sorted(banglish) if run == "first" else []), run
+        read.clear()
+        transliterate.bengali_script.cache_clear()  # a new process: only the disk remembers
+
+    texts = [t for t, _ in EXAMPLES]
+    cached = transliterate.bengali_script_many(texts, transliterate.ReadingCache())
+    assert cached == [bengali_script(t) for t in texts]
+    assert [r is not None for r in cached] == [t in banglish for t in texts]

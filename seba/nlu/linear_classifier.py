@@ -60,7 +60,7 @@ from sklearn.linear_model import SGDClassifier
 
 from seba.nlu import e5
 from seba.nlu.stored import JoblibComponent
-from seba.nlu.transliterate import bengali_script
+from seba.nlu.transliterate import ReadingCache, bengali_script, bengali_script_many
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ KEY_RANKING = "seba_key_ranking"
 #: On a message: True when its n-grams are close to an in-scope training example.
 NEAR_EXAMPLE = "seba_near_example"
 OUT_OF_SCOPE = "out_of_scope"
+_UNREAD = object()  # _sparse_text: no reading given, read the text here
 # Digit runs that are ids (orders, phones, other shops' 11-15 digit ids), whatever their length.
 _NUMBER_RUN = re.compile(r"[0-9\u09e6-\u09ef]{5,}")
 NUMBER_PLACEHOLDER = "00000"
@@ -190,30 +191,40 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
         sparse: scipy.sparse.csr_matrix,
         texts: List[str],
         cache: Optional[e5.DiskCache] = None,
+        readings: Optional[List[Optional[str]]] = None,
     ) -> scipy.sparse.csr_matrix:
-        dense = self._embed_many(texts, cache) * self._config["e5_weight"]
+        dense = self._embed_many(texts, cache, readings) * self._config["e5_weight"]
         return scipy.sparse.hstack([sparse, scipy.sparse.csr_matrix(dense)]).tocsr()
 
-    def _embed_many(self, texts: List[str], cache: Optional[e5.DiskCache] = None) -> np.ndarray:
+    def _embed_many(
+        self,
+        texts: List[str],
+        cache: Optional[e5.DiskCache] = None,
+        readings: Optional[List[Optional[str]]] = None,
+    ) -> np.ndarray:
         """Unit-length e5 rows of ``texts``; with ``e5_banglish_both_scripts``, a Banglish
-        text's row is the mean of its own and its Bengali-script reading's. Training passes
-        the disk cache; a message at run time goes through ``e5.embed``'s memory cache."""
+        text's row is the mean of its own and its Bengali-script reading's (``readings``,
+        when the caller has them). Training passes the disk cache; a message at run time
+        goes through ``e5.embed``'s memory cache."""
         dense = np.array(e5.embed_many(texts, cache))
         if not self._config["e5_banglish_both_scripts"]:
             return dense
-        readings = [(i, r) for i, r in enumerate(map(bengali_script, texts)) if r is not None]
+        if readings is None:
+            readings = [bengali_script(t) for t in texts]
+        readings = [(i, r) for i, r in enumerate(readings) if r is not None]
         if readings:
             rows = [i for i, _ in readings]
             both = dense[rows] + e5.embed_many([r for _, r in readings], cache)
             dense[rows] = both / np.linalg.norm(both, axis=1, keepdims=True)
         return dense
 
-    def _sparse_text(self, text: str) -> str:
+    def _sparse_text(self, text: str, reading: Any = _UNREAD) -> str:
         """What the n-grams read of ``text``: with ``ngrams_banglish_both_scripts``, a
-        Banglish text followed by its Bengali-script reading."""
+        Banglish text followed by its Bengali-script reading (given, or read here)."""
         if not self._config["ngrams_banglish_both_scripts"]:
             return text
-        reading = bengali_script(text)
+        if reading is _UNREAD:
+            reading = bengali_script(text)
         return text if reading is None else f"{text} {reading}"
 
     def _fit(self, X: scipy.sparse.csr_matrix, labels: List[str]) -> SGDClassifier:
@@ -244,7 +255,13 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
         texts = [features_text(m.get(TEXT)) for m in examples]
-        sparse_texts = [self._sparse_text(t) for t in texts]
+        readings = None  # Banglish in Bengali script: read once, for both feature sets
+        if self._config["ngrams_banglish_both_scripts"] or self._config["e5_banglish_both_scripts"]:
+            readings = bengali_script_many(texts, ReadingCache())
+        sparse_texts = [
+            self._sparse_text(t, r)
+            for t, r in zip(texts, readings or [_UNREAD] * len(texts), strict=True)
+        ]
         word_ngrams = CountVectorizer(
             tokenizer=words,
             token_pattern=None,
@@ -261,7 +278,7 @@ class LinearIntentClassifier(JoblibComponent, IntentClassifier):
         sparse = tfidf.transform(counts)
         full = None
         if self._config["e5_weight"] > 0:
-            full = self._fit(self._with_e5(sparse, texts, e5.DiskCache()), labels)
+            full = self._fit(self._with_e5(sparse, texts, e5.DiskCache(), readings), labels)
         in_scope = np.array([label != OUT_OF_SCOPE for label in labels])
         rows = sparse[np.flatnonzero(in_scope)].astype(np.float32)
         self._model = _Model(
