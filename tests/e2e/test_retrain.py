@@ -4,8 +4,8 @@ checks, ``rasa train``, conversation tests, held-out gate) and headless Chromium
 
 1. Broken training data (a YAML mistake) is refused with the reason on the page, and the old
    model keeps answering on both workers.
-2. Content staff add one example ("how much is postage", which the live model takes for a
-   product question) and click "Retrain now" in the browser; the progress bar moves through
+2. Content staff add one example ("how much is porterage", which the live model takes for
+   out of scope; it read "how much is postage" right once the data grew) and click "Retrain now" in the browser; the progress bar moves through
    the steps to "Live", and then both workers answer that message with the delivery charge,
    without a restart (same worker processes).
 
@@ -41,7 +41,7 @@ from tests.servers import MODEL, REST_HEADERS, ROOT, Server, free_port, start_ra
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
-NEW_EXAMPLE = "how much is postage"
+NEW_EXAMPLE = "how much is porterage"
 DELIVERY_CHARGE_EN = "Delivery costs"
 JOB_MINUTES = 25  # a retrain on a busy two-core machine; it normally takes two or three
 HELDOUT_PER_INTENT = 3
