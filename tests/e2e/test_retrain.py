@@ -5,9 +5,10 @@ checks, ``rasa train``, conversation tests, held-out gate) and headless Chromium
 1. Broken training data (a YAML mistake) is refused with the reason on the page, and the old
    model keeps answering on both workers.
 2. Content staff add one example ("how much is porterage", which the live model takes for
-   out of scope; it read "how much is postage" right once the data grew) and click "Retrain now" in the browser; the progress bar moves through
-   the steps to "Live", and then both workers answer that message with the delivery charge,
-   without a restart (same worker processes).
+   out of scope; it read "how much is postage" right once the data grew) and click "Retrain
+   now" in the browser; the progress bar moves through the steps to "Live", and then both
+   workers answer that message with the delivery charge, without a restart (same worker
+   processes).
 
 The project is a copy in a temporary folder (``SEBA_CONTENT_ROOT``), so the repository's data
 and models/seba.tar.gz are never touched. To keep one retrain to a few minutes on two busy
