@@ -12,17 +12,13 @@ memory only.
 """
 
 import functools
-import hashlib
 import logging
-import os
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from seba import PROJECT_ROOT
+from seba.nlu.training_cache import KeyedTable
 
 logger = logging.getLogger(__name__)
 
@@ -65,56 +61,29 @@ def embed(text: str) -> np.ndarray:
 
 
 class DiskCache:
-    """Embeddings of training examples across trainings (one SQLite file)."""
+    """Embeddings of training examples across trainings (``training_cache``)."""
 
     def __init__(self, path: Optional[Path] = None) -> None:
-        self.path = Path(
-            path
-            or os.environ.get("SEBA_E5_CACHE")
-            or PROJECT_ROOT / ".rasa" / "seba-e5-cache.sqlite"
-        )
-        self._lock = threading.Lock()
+        self._table: KeyedTable[bytes] = KeyedTable("embeddings", "vector", path)
+        self.path = self._table.path
 
     @staticmethod
     def key(text: str) -> str:
-        return hashlib.sha256(f"{MODEL_KEY}\x00{text}".encode("utf-8")).hexdigest()
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
-        )
-        return connection
+        return KeyedTable.key(MODEL_KEY, text)
 
     def get_many(self, texts: List[str]) -> Dict[str, np.ndarray]:
-        found: Dict[str, np.ndarray] = {}
         keys = {self.key(t): t for t in texts}
-        with self._lock, self._connect() as connection:
-            items = list(keys)
-            for start in range(0, len(items), 500):
-                chunk = items[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = connection.execute(
-                    f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", chunk
-                ).fetchall()
-                for key, blob in rows:
-                    vector = np.frombuffer(blob, dtype=np.float32)
-                    if vector.shape == (DIM,):
-                        found[keys[key]] = vector
+        found: Dict[str, np.ndarray] = {}
+        for key, blob in self._table.get_many(keys).items():
+            vector = np.frombuffer(blob, dtype=np.float32)
+            if vector.shape == (DIM,):
+                found[keys[key]] = vector
         return found
 
     def put_many(self, vectors: Dict[str, np.ndarray]) -> None:
-        if not vectors:
-            return
-        with self._lock, self._connect() as connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",
-                [
-                    (self.key(t), np.asarray(v, dtype=np.float32).tobytes())
-                    for t, v in vectors.items()
-                ],
-            )
+        self._table.put_many(
+            {self.key(t): np.asarray(v, dtype=np.float32).tobytes() for t, v in vectors.items()}
+        )
 
 
 def embed_many(texts: List[str], cache: Optional[DiskCache] = None) -> np.ndarray:

@@ -16,16 +16,14 @@ would become nonsense in Bengali script, and Bangla is in it already.
 """
 
 import functools
-import hashlib
 import importlib.metadata
 import logging
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from seba.language import BANGLISH, detect_variety
 from seba.nlu import e5
+from seba.nlu.training_cache import KeyedTable
 
 logger = logging.getLogger(__name__)
 
@@ -50,47 +48,23 @@ def bengali_script(text: str) -> Optional[str]:
 
 class ReadingCache:
     """The training examples' readings across trainings, beside their e5 embeddings (a table
-    in ``e5.DiskCache``'s SQLite file). Avro's rules take ~3 ms a message: 7 s for the
-    ~2,500 Banglish examples, which every retrain would pay again for one new example."""
+    of ``training_cache``). Avro's rules take ~3 ms a message: 7 s for the ~2,500 Banglish
+    examples, which every retrain would pay again for one new example."""
 
     def __init__(self, path: Optional[Path] = None) -> None:
-        self.path = e5.DiskCache(path).path
-        self._lock = threading.Lock()
+        self._table: KeyedTable[str] = KeyedTable("readings", "reading", path)
+        self.path = self._table.path
         self._version = importlib.metadata.version("avro.py")
 
     def key(self, text: str) -> str:
-        return hashlib.sha256(f"avro.py {self._version}\x00{e5.bounded(text)}".encode()).hexdigest()
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS readings (key TEXT PRIMARY KEY, reading TEXT NOT NULL)"
-        )
-        return connection
+        return KeyedTable.key(f"avro.py {self._version}", e5.bounded(text))
 
     def get_many(self, texts: Iterable[str]) -> Dict[str, str]:
         keys = {self.key(t): t for t in texts}
-        found: Dict[str, str] = {}
-        with self._lock, self._connect() as connection:
-            items = list(keys)
-            for start in range(0, len(items), 500):
-                chunk = items[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, reading in connection.execute(
-                    f"SELECT key, reading FROM readings WHERE key IN ({marks})", chunk
-                ):
-                    found[keys[key]] = reading
-        return found
+        return {keys[key]: reading for key, reading in self._table.get_many(keys).items()}
 
     def put_many(self, readings: Dict[str, str]) -> None:
-        if not readings:
-            return
-        with self._lock, self._connect() as connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO readings (key, reading) VALUES (?, ?)",
-                [(self.key(t), r) for t, r in readings.items()],
-            )
+        self._table.put_many({self.key(t): r for t, r in readings.items()})
 
 
 def bengali_script_many(
