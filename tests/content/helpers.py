@@ -160,3 +160,31 @@ def store(db: Path, conversations: Sequence[Conversation]) -> str:
         asyncio.run(tracker_store.save(tracker))
     tracker_store.engine.dispose()
     return f"sqlite:///{db}"
+
+
+def promoted_b(paths: Any, tmp_path: Path) -> Tuple[Any, Dict[str, Any], Dict[str, Any]]:
+    """A model store with the live model kept as A and a retrained B (scored, started by
+    mita) promoted over it: (store, a, b)."""
+    from seba.content.model_store import ModelStore
+
+    store = ModelStore(paths)
+    a = store.keep_live()
+    source = tmp_path / "b.tar.gz"
+    source.write_bytes(b"model B")
+    b = store.keep(
+        source,
+        source="retrain",
+        started_by="mita",
+        scores={
+            "bn": {
+                "examples": 10,
+                "intent_accuracy": 0.9,
+                "oos_detected": 0.5,
+                "oos_examples": 2,
+                "in_scope_rejected": 0.125,
+                "in_scope_examples": 8,
+            }
+        },
+    )
+    store.activate(b["id"], "mita", "promote")
+    return store, a, b

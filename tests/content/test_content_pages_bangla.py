@@ -19,7 +19,8 @@ from handoff.console import i18n
 from seba.content import answers
 from seba.content.jobs import Jobs
 from seba.content.locations import Paths
-from seba.content.model_store import ModelStore, write_json
+from seba.content.model_store import write_json
+from tests.content.helpers import promoted_b
 from tests.content.review_scene import build_scene
 from tests.handoff.helpers import PASSWORD
 from tests.handoff.test_console_i18n import _catalog, _in, _texts
@@ -44,26 +45,7 @@ def site(tmp_path, handoff_url, clock, monkeypatch, make_console, two_agents):
     for name, value in paths.env().items():
         monkeypatch.setenv(name, value)
     agents.create_agent("mita", "মিতা", PASSWORD, role="content", url=handoff_url)
-    store = ModelStore(paths)
-    a = store.keep_live()
-    source = tmp_path / "b.tar.gz"
-    source.write_bytes(b"model B")
-    b = store.keep(
-        source,
-        source="retrain",
-        started_by="mita",
-        scores={
-            "bn": {
-                "examples": 10,
-                "intent_accuracy": 0.9,
-                "oos_detected": 0.5,
-                "oos_examples": 2,
-                "in_scope_rejected": 0.125,
-                "in_scope_examples": 8,
-            }
-        },
-    )
-    store.activate(b["id"], "mita", "promote")
+    _, a, _ = promoted_b(paths, tmp_path)
     job_id = "20250106-120000-ab12"
     Jobs(paths).job_dir(job_id).mkdir(parents=True)
     Jobs(paths).write(

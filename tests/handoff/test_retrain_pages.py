@@ -11,7 +11,8 @@ import pytest
 from handoff import agents
 from seba.content.jobs import Jobs
 from seba.content.locations import Paths
-from seba.content.model_store import ModelStore, write_json
+from seba.content.model_store import write_json
+from tests.content.helpers import promoted_b
 from tests.handoff.helpers import PASSWORD
 
 JSON = {"Accept": "application/json"}
@@ -43,30 +44,6 @@ def people(handoff_url, two_agents):
 @pytest.fixture
 def site(make_console, people, paths):
     return make_console()
-
-
-def promoted_b(paths, tmp_path):
-    store = ModelStore(paths)
-    a = store.keep_live()
-    source = tmp_path / "b.tar.gz"
-    source.write_bytes(b"model B")
-    b = store.keep(
-        source,
-        source="retrain",
-        started_by="mita",
-        scores={
-            "bn": {
-                "examples": 10,
-                "intent_accuracy": 0.9,
-                "oos_detected": 0.5,
-                "oos_examples": 2,
-                "in_scope_rejected": 0.125,
-                "in_scope_examples": 8,
-            }
-        },
-    )
-    store.activate(b["id"], "mita", "promote")
-    return store, a, b
 
 
 def fake_job(paths, state="refused", pid=None, **extra):
