@@ -89,7 +89,7 @@ review: setup
 # (FOLDS, default 5) into README's <!-- nlu:start/end --> block and var/nlu-evaluation.json.
 # Slow (cross-validation trains a model per fold): not part of make test.
 evaluate: train
-	$(PY) -m seba.evaluation --set heldout --set wide --cross-validation --folds $(or $(FOLDS),5) \
+	$(PY) -m seba.evaluation --set heldout --set wide --set lookalike --cross-validation --folds $(or $(FOLDS),5) \
 		--markdown --json var/nlu-evaluation.json
 
 system-deps:

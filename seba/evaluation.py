@@ -1,9 +1,10 @@
 """Score a trained model on NLU evaluation sets, per language variety.
 
 Sets: ``tests/nlu/heldout/<variety>/*.yml`` (the held-out split, written apart from the
-training data) and ``tests/nlu/wide/<variety>/*.yml`` (a wider set written by an
+training data), ``tests/nlu/wide/<variety>/*.yml`` (a wider set written by an
 independent evaluator: customers' own wording, typos, other shops' habits, and everyday
-or other businesses' questions a shop does not answer). Neither is ever trained on.
+or other businesses' questions a shop does not answer) and ``tests/nlu/lookalike/`` (out of
+scope only, sharing words with the shop's questions). None is ever trained on.
 A set's ``multi/`` folder (messages with two requests) is not scored as single intents.
 
 Per variety: in-scope accuracy (the right intent and, for FAQs, the right ``faq/<key>``),
@@ -13,7 +14,7 @@ messages that do), recall per intent, the worst confusions and the NLU's millise
 message (p50/p95, parsed in this process). ``--cross-validation`` adds Rasa's
 ``rasa test nlu --cross-validation`` on data/ with config.yml, folds seeded.
 
-    python -m seba.evaluation [--model models/seba.tar.gz] [--set heldout|wide|<dir>]...
+    python -m seba.evaluation [--model models/seba.tar.gz] [--set heldout|wide|lookalike|<dir>]...
         [--json out.json] [--errors] [--markdown [README.md]] [--cross-validation [--folds 5]]
 """
 
@@ -36,7 +37,8 @@ from seba import PROJECT_ROOT
 NLU_TESTS = PROJECT_ROOT / "tests" / "nlu"
 HELDOUT_DIR = NLU_TESTS / "heldout"
 WIDE_DIR = NLU_TESTS / "wide"
-SETS = {"heldout": HELDOUT_DIR, "wide": WIDE_DIR}
+LOOKALIKE_DIR = NLU_TESTS / "lookalike"
+SETS = {"heldout": HELDOUT_DIR, "wide": WIDE_DIR, "lookalike": LOOKALIKE_DIR}
 VARIETIES = {"bn": "Bangla", "en": "English", "banglish": "Banglish", "all": "all"}
 NOT_SCORED = {"multi"}  # two-request messages: no single right intent
 REJECTED = {"out_of_scope", "nlu_fallback"}
@@ -375,6 +377,9 @@ def format_markdown(
         "heldout": "Held-out split (`tests/nlu/heldout/`, written apart from the training data)",
         "wide": "Wide set (`tests/nlu/wide/`, an independent evaluator's: customers' own "
         "wording, typos, long order ids, everyday and other businesses' questions)",
+        "lookalike": "Out of scope in the shop's words (`tests/nlu/lookalike/`, another writer's: "
+        "train times, gold and dollar prices, food orders, other services' customer care, "
+        "accounts; out of scope only)",
     }
     for name, report in reports.items():
         parts += [f"**{titles.get(name, name)}**", format_table(report)]
@@ -404,7 +409,9 @@ def update_readme(block: str, readme: Path = README) -> bool:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(PROJECT_ROOT / "models" / "seba.tar.gz"))
-    parser.add_argument("--set", action="append", dest="sets", help="heldout, wide or a dir")
+    parser.add_argument(
+        "--set", action="append", dest="sets", help="heldout, wide, lookalike or a dir"
+    )
     parser.add_argument("--data", help=argparse.SUPPRESS)  # the old name of --set <dir>
     parser.add_argument("--json", help="write the full report (with errors) here")
     parser.add_argument("--errors", action="store_true", help="print misclassified examples")

@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from seba import PROJECT_ROOT
 from seba.content.limits import NO_EXAMPLES
-from seba.evaluation import HELDOUT_DIR, WIDE_DIR, load_set
+from seba.evaluation import HELDOUT_DIR, LOOKALIKE_DIR, WIDE_DIR, load_set
 from seba.language import detect_variety
 
 VARIETIES = {"bn", "en", "banglish"}
@@ -104,6 +104,18 @@ def test_no_message_is_a_training_or_heldout_example(wide):
     rows = _rows(wide)
     assert not [r["text"] for r in rows if canonical(r["text"]) in training]
     assert not [r["text"] for r in rows if canonical(r["text"]) in heldout]
+
+
+def test_the_lookalike_set_is_out_of_scope_only_and_never_trained_on(wide):
+    lookalike = load_set(LOOKALIKE_DIR)
+    rows = _rows(lookalike)
+    assert set(lookalike) == {"banglish", "bn", "en"} and len(rows) >= 200
+    assert {r["intent"] for r in rows} == {"out_of_scope"}
+    training = {canonical(m.get("text")) for m in _training_examples()}
+    others = {canonical(r["text"]) for r in _rows(wide) + _rows(load_set(HELDOUT_DIR))}
+    texts = [canonical(r["text"]) for r in rows]
+    assert len(set(texts)) == len(texts)
+    assert not [t for t in texts if t in training or t in others]
 
 
 def _training_examples():
