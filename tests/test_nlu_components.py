@@ -462,3 +462,21 @@ def test_two_intents_are_enough_to_train_and_predict(storage):
     assert thanks.get("intent")["name"] == "thank"
     ranking = order.get("intent_ranking")
     assert len(ranking) == 2 and abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
+
+
+def test_with_a_negative_margin_what_reads_more_like_out_of_scope_is_rejected(storage, fake_e5):
+    examples = _messages(POSITIVES + OOS_EXAMPLES)
+    for margin, rejected in ((None, False), (0.1, True)):
+        config = {**OutOfScopeDetector.get_default_config(), "negative_margin": margin}
+        config["max_false_rejection"] = 0.0
+        detector = OutOfScopeDetector(config, storage, Resource(f"o{margin}"))
+        detector.train(TrainingData(training_examples=examples))
+        detector._model["thresholds"]["order_status"] = -np.inf  # the first test passes all
+        mostly_weather = _predicted("weather weather order today", "order_status")
+        mostly_order = _predicted("order order weather today", "order_status")
+        detector.process([mostly_weather, mostly_order])
+        assert (mostly_weather.get("intent")["name"] == "out_of_scope") is rejected, margin
+        assert mostly_order.get("intent")["name"] == "order_status"
+        if rejected:
+            why = mostly_weather.get("seba_out_of_scope")
+            assert why["negative"] - why["score"] > margin

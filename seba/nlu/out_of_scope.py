@@ -16,6 +16,12 @@ tight get a high threshold, varied ones a low one. The thresholds are saved in t
 with how many out_of_scope training examples each would reject (``negatives_rejected``,
 logged). ``max_false_rejection`` is the one knob, tuned on tests/nlu/dev (README).
 
+A second test, for questions in the shop's words about someone else's business (a bank's
+Saturday hours, a restaurant's rider: the lookalike set): with ``negative_margin`` set, a
+message is also rejected when its score against the out_of_scope examples beats its score
+against its key's by more than the margin - it reads more like what the shop does not do
+than like what it does. Off (None) unless chosen on dev + held-out (config.yml).
+
 When it rejects, the intent becomes ``out_of_scope``; the classifier's ranking stays on the
 message (the review page shows its two guesses). Never rejected: messages without letters
 (digits, emoji), messages of at most ``short_words`` words ("ok", "hi", "order 10456"), and
@@ -96,6 +102,9 @@ class OutOfScopeDetector(JoblibComponent):
             "max_false_rejection": 0.0,
             # Messages of at most this many words are never rejected.
             "short_words": 2,
+            # Reject when the out_of_scope examples are nearer than the key's by more than
+            # this (cosine); None: off.
+            "negative_margin": None,
         }
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -126,7 +135,10 @@ class OutOfScopeDetector(JoblibComponent):
                 rejected[key] = (int((against < thresholds[key]).sum()), len(against))
         logger.info("Out-of-scope thresholds: %s", {k: round(t, 3) for k, t in thresholds.items()})
         logger.info("out_of_scope examples each would reject (of those nearest it): %s", rejected)
-        return {"examples": by_key, "thresholds": thresholds, "negatives_rejected": rejected}
+        model = {"examples": by_key, "thresholds": thresholds, "negatives_rejected": rejected}
+        if self._config.get("negative_margin") is not None:
+            model["negatives"] = negatives
+        return model
 
     @staticmethod
     def mentions_product(message: Message) -> bool:
@@ -149,6 +161,28 @@ class OutOfScopeDetector(JoblibComponent):
         query = e5.embed(features_text(text))[None, :]
         return float(neighbour_scores(query, examples, self._config["neighbours"])[0])
 
+    def negative_score(self, text: str) -> Optional[float]:
+        """The message's score against the out_of_scope examples (None: the test is off)."""
+        negatives = (self._model or {}).get("negatives")
+        if self._config.get("negative_margin") is None or negatives is None or not len(negatives):
+            return None
+        query = e5.embed(features_text(text))[None, :]  # cached: the same as score()'s
+        return float(neighbour_scores(query, negatives, self._config["neighbours"])[0])
+
+    def rejects(self, text: str, key: str) -> Optional[Dict[str, Any]]:
+        """Why ``text`` is not ``key`` ({"key", "score", "threshold"[, "negative"]}), or None."""
+        threshold = self._model["thresholds"].get(key)
+        score = self.score(text, key)
+        if score is None or threshold is None:
+            return None
+        why = {"key": key, "score": score, "threshold": threshold}
+        if score < threshold:
+            return why
+        negative = self.negative_score(text)
+        if negative is not None and negative - score > self._config["negative_margin"]:
+            return {**why, "negative": negative}
+        return None
+
     def process(self, messages: List[Message]) -> List[Message]:
         if not self._model:
             return messages
@@ -164,10 +198,8 @@ class OutOfScopeDetector(JoblibComponent):
                 continue
             if self.never_rejected(message):
                 continue
-            key = ranking[0][0]
-            threshold = self._model["thresholds"].get(key)
-            score = self.score(message.get(TEXT) or "", key)
-            if score is None or threshold is None or score >= threshold:
+            why = self.rejects(message.get(TEXT) or "", ranking[0][0])
+            if why is None:
                 continue
             # Same confidence, other intent: the ranking (the classifier's guesses) stays.
             message.set(
@@ -175,7 +207,7 @@ class OutOfScopeDetector(JoblibComponent):
                 {INTENT_NAME_KEY: OUT_OF_SCOPE, "confidence": intent.get("confidence", 1.0)},
                 add_to_output=True,
             )
-            message.set(REJECTION, {"key": key, "score": score, "threshold": threshold})
+            message.set(REJECTION, why)
         return messages
 
 
