@@ -20,7 +20,7 @@ A second test, for questions in the shop's words about someone else's business (
 Saturday hours, a restaurant's rider: the lookalike set): with ``negative_margin`` set, a
 message is also rejected when its score against the out_of_scope examples beats its score
 against its key's by more than the margin - it reads more like what the shop does not do
-than like what it does. Off (None) unless chosen on dev + held-out (config.yml).
+than like what it does. Off (None): it turned Banglish customers away (config.yml).
 
 When it rejects, the intent becomes ``out_of_scope``; the classifier's ranking stays on the
 message (the review page shows its two guesses). Never rejected: messages without letters
