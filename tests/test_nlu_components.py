@@ -468,7 +468,6 @@ def test_with_a_negative_margin_what_reads_more_like_out_of_scope_is_rejected(st
     examples = _messages(POSITIVES + OOS_EXAMPLES)
     for margin, rejected in ((None, False), (0.1, True)):
         config = {**OutOfScopeDetector.get_default_config(), "negative_margin": margin}
-        config["max_false_rejection"] = 0.0
         detector = OutOfScopeDetector(config, storage, Resource(f"o{margin}"))
         detector.train(TrainingData(training_examples=examples))
         detector._model["thresholds"]["order_status"] = -np.inf  # the first test passes all

@@ -6,12 +6,13 @@ of what it depends on, so a retrain after a change computes only the new example
 is ``.rasa/seba-e5-cache.sqlite`` beside Rasa's own cache (``SEBA_E5_CACHE`` moves it).
 """
 
+import contextlib
 import hashlib
 import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Dict, Generic, Iterable, Optional, TypeVar
+from typing import Dict, Generic, Iterable, Iterator, Optional, TypeVar
 
 from seba import PROJECT_ROOT
 
@@ -37,19 +38,23 @@ class KeyedTable(Generic[Value]):
     def key(*parts: str) -> str:
         return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One connection, committed on success and closed either way (sqlite3's own
+        ``with connection`` commits but leaves it open)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute(
-            f"CREATE TABLE IF NOT EXISTS {self._table}"
-            f" (key TEXT PRIMARY KEY, {self._column} NOT NULL)"
-        )
-        return connection
+        with self._lock, contextlib.closing(sqlite3.connect(self.path, timeout=30)) as db:
+            with db:
+                db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self._table}"
+                    f" (key TEXT PRIMARY KEY, {self._column} NOT NULL)"
+                )
+                yield db
 
     def get_many(self, keys: Iterable[str]) -> Dict[str, Value]:
         items = list(dict.fromkeys(keys))
         found: Dict[str, Value] = {}
-        with self._lock, self._connect() as connection:
+        with self._transaction() as connection:
             for start in range(0, len(items), _CHUNK):
                 chunk = items[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -64,7 +69,7 @@ class KeyedTable(Generic[Value]):
     def put_many(self, values: Dict[str, Value]) -> None:
         if not values:
             return
-        with self._lock, self._connect() as connection:
+        with self._transaction() as connection:
             connection.executemany(
                 f"INSERT OR REPLACE INTO {self._table} (key, {self._column}) VALUES (?, ?)",
                 values.items(),

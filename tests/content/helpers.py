@@ -22,6 +22,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from handoff.db import to_epoch
+from seba.content.locations import Paths
+from seba.content.model_store import ModelStore
 from tests.servers import ROOT
 
 PROJECT_FILES = ("data", "domain.yml", "config.yml")
@@ -162,11 +164,9 @@ def store(db: Path, conversations: Sequence[Conversation]) -> str:
     return f"sqlite:///{db}"
 
 
-def promoted_b(paths: Any, tmp_path: Path) -> Tuple[Any, Dict[str, Any], Dict[str, Any]]:
+def promoted_b(paths: Paths, tmp_path: Path) -> Tuple[ModelStore, Dict[str, Any], Dict[str, Any]]:
     """A model store with the live model kept as A and a retrained B (scored, started by
     mita) promoted over it: (store, a, b)."""
-    from seba.content.model_store import ModelStore
-
     store = ModelStore(paths)
     a = store.keep_live()
     source = tmp_path / "b.tar.gz"
